@@ -1,0 +1,149 @@
+"""The Clientbook fake's HTTP routes, as ``docs/clientbook-api.md`` specifies them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from fakes.clientbook.state import ClientbookState, Invalid
+from fakes.toolkit import FaultState, build_app, json_response, parse_time, read_json
+
+MAX_LIMIT = 500
+
+
+def error(status: int, kind: str, message: str, field: str | None = None) -> Response:
+    """An error in Clientbook's shape."""
+    return json_response({"error": {"type": kind, "message": message, "field": field}}, status)
+
+
+def make_app(state: ClientbookState | None = None, faults: FaultState | None = None) -> Starlette:
+    """The fake Clientbook as an ASGI app (``state`` and ``faults`` are exposed for tests)."""
+    state = state or ClientbookState()
+    faults = faults or FaultState()
+
+    def authorised(request: Request) -> bool:
+        return request.headers.get("authorization") == f"Bearer {state.api_key}"
+
+    def actor(request: Request) -> str:
+        return request.headers.get("x-clientbook-associate") or "api"
+
+    async def list_clients(request: Request) -> Response:
+        if not authorised(request):
+            return error(401, "unauthorized", "missing or invalid API key")
+        q = request.query_params
+        try:
+            limit = min(int(q.get("limit", "100")), MAX_LIMIT)
+        except ValueError:
+            return error(400, "invalid_request", "limit must be a number", "limit")
+        if "email" in q or "mobile" in q:
+            return json_response({"data": search(state, q.get("email"), q.get("mobile"))[:limit],
+                                  "next_page_token": None})
+        try:
+            since = parse_time(q["updated_since"]) if q.get("updated_since") else None
+            data, token = state.clients.page(since, q.get("page_token"), limit)
+        except ValueError as exc:
+            return error(400, "invalid_request", str(exc), "updated_since")
+        return json_response({"data": data, "next_page_token": token})
+
+    async def create_client(request: Request) -> Response:
+        if not authorised(request):
+            return error(401, "unauthorized", "missing or invalid API key")
+        key = request.headers.get("idempotency-key")
+        if key and key in state.idempotency:
+            return json_response(state.idempotency[key], 201)
+        try:
+            client = state.create_client(await read_json(request), actor(request))
+        except Invalid as exc:
+            return error(422, "invalid_request", str(exc), exc.field)
+        if key:
+            state.idempotency[key] = client
+        return json_response(client, 201)
+
+    async def one_client(request: Request) -> Response:
+        if not authorised(request):
+            return error(401, "unauthorized", "missing or invalid API key")
+        client_id = request.path_params["client_id"]
+        try:
+            current = state.clients.get(client_id)
+        except KeyError:
+            return error(404, "not_found", f"no client {client_id}")
+        if request.method == "GET":
+            return json_response(current)
+        if request.method == "DELETE":
+            state.clients.delete(client_id, actor(request))
+            return Response(status_code=204)
+        expected = request.headers.get("if-match")
+        if expected is not None and expected != str(current["version"]):
+            return error(409, "conflict", f"client {client_id} is at version {current['version']}")
+        try:
+            client = state.update_client(client_id, await read_json(request), actor(request))
+        except Invalid as exc:
+            return error(422, "invalid_request", str(exc), exc.field)
+        return json_response(client)
+
+    async def batch(request: Request) -> Response:
+        if not authorised(request):
+            return error(401, "unauthorized", "missing or invalid API key")
+        body = await read_json(request)
+        operations = body.get("operations") if isinstance(body, dict) else None
+        if not isinstance(operations, list) or not 0 < len(operations) <= 100:
+            return error(422, "invalid_request", "operations: 1 to 100 required", "operations")
+        return json_response({"results": [run_operation(state, op, actor(request))
+                                          for op in operations]})
+
+    async def associates(request: Request) -> Response:
+        if not authorised(request):
+            return error(401, "unauthorized", "missing or invalid API key")
+        return json_response({"data": state.associates})
+
+    routes = [
+        Route("/v1/clients", list_clients, methods=["GET"]),
+        Route("/v1/clients", create_client, methods=["POST"]),
+        Route("/v1/clients/batch", batch, methods=["POST"]),
+        Route("/v1/clients/{client_id}", one_client, methods=["GET", "PATCH", "DELETE"]),
+        Route("/v1/associates", associates, methods=["GET"]),
+    ]
+    app = build_app(routes, faults=faults, state=state.snapshot, reset=state.reset,
+                    error_body=b'{"error": {"type": "server_error", "message": "injected"}}')
+    app.state.clientbook = state
+    app.state.faults = faults
+    return app
+
+
+def search(state: ClientbookState, email: str | None, mobile: str | None) -> list[dict[str, Any]]:
+    """Live clients with this e-mail (case-insensitive) or mobile number."""
+    found = []
+    for client in state.clients.live():
+        if email is not None and (client.get("email") or "").lower() == email.lower():
+            found.append(dict(client))
+        elif mobile is not None and client.get("mobile") == mobile:
+            found.append(dict(client))
+    return found
+
+
+def run_operation(state: ClientbookState, op: Any, actor: str) -> dict[str, Any]:
+    """One operation of a batch; it succeeds or fails alone."""
+    if not isinstance(op, dict) or op.get("op") not in ("create", "update"):
+        return {"status": 422, "error": {"type": "invalid_request", "message": "bad operation",
+                                         "field": "op"}}
+    try:
+        if op["op"] == "create":
+            key = op.get("idempotency_key")
+            if key and key in state.idempotency:
+                return {"status": 201, "client": state.idempotency[key]}
+            client = state.create_client(op.get("client"), actor)
+            if key:
+                state.idempotency[key] = client
+            return {"status": 201, "client": dict(client)}
+        return {"status": 200, "client": dict(state.update_client(str(op.get("id")),
+                                                                   op.get("client"), actor))}
+    except Invalid as exc:
+        return {"status": 422, "error": {"type": "invalid_request", "message": str(exc),
+                                         "field": exc.field}}
+    except KeyError:
+        return {"status": 404, "error": {"type": "not_found",
+                                         "message": f"no client {op.get('id')}", "field": "id"}}

@@ -1,0 +1,109 @@
+"""The Clientbook fake's data: clients, associates, idempotency keys (``docs/clientbook-api.md``)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from fakes.toolkit import Clock, FeedStore
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+CLIENT_FIELDS = ("first_name", "last_name", "email", "mobile", "address", "preferences",
+                 "acquisition")
+ADDRESS_FIELDS = ("street1", "street2", "city", "state", "postal_code", "country")
+
+
+class Invalid(Exception):  # noqa: N818 - answered as a 422
+    """A client the API refuses; ``field`` names the bad field."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class ClientbookState:
+    """Everything the fake Clientbook holds."""
+
+    api_key: str = "test-clientbook-key"
+    clock: Clock = field(default_factory=Clock)
+    associates: list[dict[str, Any]] = field(default_factory=list)
+    idempotency: dict[str, dict[str, Any]] = field(default_factory=dict)
+    clients: FeedStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.clients = FeedStore(self.clock, "cl_")
+
+    def reset(self) -> None:
+        """Forget every record."""
+        self.clients = FeedStore(self.clock, "cl_")
+        self.idempotency.clear()
+
+    def add_associate(self, associate_id: str, name: str, pos_id: str | None) -> None:
+        """Add an associate (done by hand in the real app)."""
+        self.associates.append({"id": associate_id, "name": name, "pos_id": pos_id})
+
+    def create_client(self, body: dict[str, Any], actor: str = "api") -> dict[str, Any]:
+        """Validate and store a new client."""
+        fields = validate(body, creating=True)
+        fields.setdefault("preferences", [])
+        for name in CLIENT_FIELDS:
+            fields.setdefault(name, None if name != "preferences" else [])
+        return self.clients.create(fields, actor)
+
+    def update_client(self, client_id: str, body: dict[str, Any], actor: str = "api") -> dict[str, Any]:
+        """Validate and apply a partial update (preferences set by name)."""
+        fields = validate(body, creating=False)
+        if "preferences" in fields:
+            current = {p["name"]: p["value"] for p in self.clients.get(client_id)["preferences"]}
+            for pref in fields["preferences"]:
+                if pref.get("value") is None:
+                    current.pop(pref["name"], None)
+                else:
+                    current[pref["name"]] = pref["value"]
+            fields["preferences"] = [{"name": k, "value": v} for k, v in current.items()]
+        return self.clients.update(client_id, fields, actor)
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every client (tombstones too) and associate, for the inspection API."""
+        return {"clients": list(self.clients.records.values()), "associates": self.associates}
+
+
+def validate(body: Any, *, creating: bool) -> dict[str, Any]:
+    """The accepted fields of a client body.
+
+    Raises:
+        Invalid: a field is unknown, of the wrong type, too long or malformed.
+    """
+    if not isinstance(body, dict):
+        raise Invalid("body must be a JSON object")
+    unknown = set(body) - set(CLIENT_FIELDS)
+    if unknown:
+        raise Invalid(f"unknown field {sorted(unknown)[0]!r}", sorted(unknown)[0])
+    fields = dict(body)
+    for name in ("first_name", "last_name", "email", "mobile", "acquisition"):
+        value = fields.get(name)
+        if value is not None and (not isinstance(value, str) or len(value) > 255):
+            raise Invalid(f"{name} must be a string of at most 255 characters", name)
+    if creating and not (fields.get("first_name") or fields.get("last_name")):
+        raise Invalid("first_name or last_name is required", "first_name")
+    if fields.get("email") and not _EMAIL.match(fields["email"]):
+        raise Invalid(f"email {fields['email']!r} is not an e-mail address", "email")
+    if fields.get("mobile") and not _E164.match(fields["mobile"]):
+        raise Invalid(f"mobile {fields['mobile']!r} is not in E.164 form", "mobile")
+    address = fields.get("address")
+    if address is not None:
+        if not isinstance(address, dict) or set(address) - set(ADDRESS_FIELDS):
+            raise Invalid("address has unknown fields", "address")
+        fields["address"] = {k: address.get(k) for k in ADDRESS_FIELDS}
+    prefs = fields.get("preferences")
+    if prefs is not None:
+        if not isinstance(prefs, list) or not all(
+            isinstance(p, dict) and isinstance(p.get("name"), str) and len(p["name"]) <= 64
+            and (p.get("value") is None or isinstance(p.get("value"), str))
+            for p in prefs
+        ):
+            raise Invalid("preferences must be a list of {name, value}", "preferences")
+    return fields

@@ -1,0 +1,216 @@
+"""The configuration file (TOML), validated by pydantic; errors name the file and the key.
+
+Example::
+
+    [state]
+    path = "syncwright.db"          # relative to this file
+
+    [plugins]
+    allow = ["edge", "clientbook"]  # connectors to load (default: every installed one)
+
+    [systems.edge]
+    connector = "edge"
+    folder = "edge-exchange"
+
+    [systems.clientbook]
+    connector = "clientbook"
+    base_url = "https://api.clientbook.example"
+    api_key = "env:CLIENTBOOK_API_KEY"
+
+    [pairs.store]
+    preset = "edge-clientbook"
+    pos = "edge"
+    platform = "clientbook"
+    default_associate = "1"
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from framework.engine.flows import PairSpec
+from framework.engine.policies import POLICIES, RecordWins
+from framework.errors import ConfigError, PluginError
+from framework.facade import Hooks
+from framework.models import SystemSettings
+from framework.models.base import entity_model
+from framework.plugin_manager import get_plugin_manager
+from framework.presets import deep_merge, find_preset
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StateConfig(_Strict):
+    """Where the state store lives."""
+
+    path: str = "syncwright.db"
+
+
+class PluginsConfig(_Strict):
+    """Which connectors to load."""
+
+    allow: list[str] | None = None
+    strict: bool = False
+
+
+class EngineConfig(_Strict):
+    """How hard the engine retries."""
+
+    retry_attempts: int = Field(6, ge=1)
+    retry_initial_wait: float = Field(0.5, ge=0)
+    retry_max_wait: float = Field(60.0, ge=0)
+
+
+class _File(_Strict):
+    state: StateConfig = Field(default_factory=StateConfig)
+    plugins: PluginsConfig = Field(default_factory=PluginsConfig)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
+    systems: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    pairs: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+@dataclass
+class Config:
+    """A validated configuration."""
+
+    source: str
+    base_dir: Path
+    state: StateConfig
+    plugins: PluginsConfig
+    engine: EngineConfig
+    systems: dict[str, SystemSettings]
+    pairs: dict[str, PairSpec]
+
+    @property
+    def state_path(self) -> Path:
+        """The state file, resolved against the configuration's folder."""
+        path = Path(self.state.path)
+        return path if path.is_absolute() or self.state.path == ":memory:" else self.base_dir / path
+
+
+def load_config(path: str | Path, hooks: Hooks | None = None) -> tuple[Config, Hooks]:
+    """Read, parse and validate a configuration file.
+
+    Returns the configuration and the hooks of a plugin manager holding the allowed
+    connectors (``hooks`` is used instead when given, e.g. by tests).
+
+    Raises:
+        ConfigError: one line naming the file, the key and what is wrong.
+    """
+    file = Path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{file}: no such configuration file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    return parse_config(data, source=str(file), base_dir=file.resolve().parent, hooks=hooks)
+
+
+def parse_config(
+    data: dict[str, Any], *, source: str, base_dir: Path, hooks: Hooks | None = None
+) -> tuple[Config, Hooks]:
+    """Validate configuration data already parsed from ``source``."""
+    raw = _validated(_File, data, source, ())
+    if hooks is None:
+        try:
+            pm = get_plugin_manager(raw.plugins.allow, strict=raw.plugins.strict)
+        except PluginError as exc:
+            raise ConfigError(f"{source}: plugins: {exc}") from None
+        hooks = Hooks(pm)
+    systems = {name: _system(name, table, source, base_dir, hooks)
+               for name, table in raw.systems.items()}
+    pairs = {name: _pair(name, table, systems, source, hooks)
+             for name, table in raw.pairs.items()}
+    config = Config(source, base_dir, raw.state, raw.plugins, raw.engine, systems, pairs)
+    return config, hooks
+
+
+def _validated(model: type[Any], data: Any, source: str, loc: tuple[str, ...],
+               context: dict[str, Any] | None = None) -> Any:
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(source, loc, exc)) from None
+
+
+def _one_line(source: str, loc: tuple[str, ...], exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in (*loc, *err["loc"]))
+        message = err["msg"].replace("Extra inputs are not permitted", "unknown key")
+        parts.append(f"{where}: {message}" if where else message)
+    more = f" (and {len(parts) - 1} more)" if len(parts) > 1 else ""
+    return f"{source}: {parts[0]}{more}"
+
+
+def _system(name: str, table: dict[str, Any], source: str, base_dir: Path,
+            hooks: Hooks) -> SystemSettings:
+    connector = table.get("connector")
+    if not connector:
+        raise ConfigError(f"{source}: systems.{name}.connector: missing (which connector?)")
+    try:
+        info = hooks.describe(str(connector))
+    except PluginError as exc:
+        raise ConfigError(f"{source}: systems.{name}.connector: {exc}") from None
+    settings: SystemSettings = _validated(
+        info.settings_model, table, source, ("systems", name), {"base_dir": base_dir}
+    )
+    return settings
+
+
+def _pair(name: str, table: dict[str, Any], systems: dict[str, SystemSettings], source: str,
+          hooks: Hooks) -> PairSpec:
+    where = f"{source}: pairs.{name}"
+    data = dict(table)
+    flows: dict[str, Any] = {}
+    if preset_name := data.get("preset"):
+        try:
+            preset = find_preset(hooks, str(preset_name))
+        except KeyError as exc:
+            raise ConfigError(f"{where}.preset: {exc.args[0]}") from None
+        flows = preset.flows
+        data.setdefault("interval_minutes", preset.interval_minutes)
+    data["flows"] = deep_merge(flows, data.get("flows", {}))
+    data["name"] = name
+    pair: PairSpec = _validated(PairSpec, data, source, ("pairs", name))
+    _check_pair(pair, systems, hooks, where)
+    return pair
+
+
+def _check_pair(pair: PairSpec, systems: dict[str, SystemSettings], hooks: Hooks,
+                where: str) -> None:
+    for side in ("pos", "platform"):
+        system = getattr(pair, side)
+        if system not in systems:
+            known = ", ".join(sorted(systems)) or "none"
+            raise ConfigError(f"{where}.{side}: no system named {system!r} (defined: {known})")
+    for entity, flow in pair.flows.items():
+        at = f"{where}.flows.{entity}"
+        try:
+            model = entity_model(entity)
+        except KeyError as exc:
+            raise ConfigError(f"{at}: {exc.args[0]}") from None
+        for side in ("pos", "platform"):
+            info = hooks.describe(systems[getattr(pair, side)].connector)
+            if flow.direction.value != "off" and entity not in info.entities:
+                raise ConfigError(f"{at}: connector {info.name!r} ({side}) does not support "
+                                  f"entity {entity!r}")
+        if flow.record_policy is not None and not isinstance(
+            POLICIES.get(flow.record_policy), RecordWins
+        ):
+            raise ConfigError(f"{at}.record_policy: {flow.record_policy!r} is not a record-level "
+                              "policy (record_wins)")
+        for field, rule in flow.fields.items():
+            if field not in model.model_fields:
+                raise ConfigError(f"{at}.fields.{field}: {entity} has no field {field!r}")
+            if rule.policy not in POLICIES:
+                raise ConfigError(f"{at}.fields.{field}.policy: unknown policy {rule.policy!r} "
+                                  f"(known: {', '.join(POLICIES)})")

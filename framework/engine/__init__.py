@@ -1,0 +1,1 @@
+"""The sync engine: flows, policies, the three-way merge, reconcile, apply, runs."""

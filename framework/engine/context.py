@@ -1,0 +1,100 @@
+"""What every part of one pair's run shares: the pair, its systems, the store, the hooks."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from framework.engine.flows import FlowSpec, PairSpec, Side
+from framework.engine.report import Move, Progress, RunReport, no_progress
+from framework.engine.retry import RetryPolicy
+from framework.facade import Hooks
+from framework.models import EntitySupport, SystemContext
+from framework.models.base import CanonicalRecord, entity_model
+from framework.state.store import StateStore
+
+log = logging.getLogger("syncwright.engine")
+
+
+@dataclass
+class PairContext:
+    """One pair's run: its spec, both systems, the store, the hooks and the report."""
+
+    pair: PairSpec
+    systems: dict[Side, SystemContext]
+    store: StateStore
+    hooks: Hooks
+    report: RunReport
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    progress: Progress = no_progress
+    _associates: dict[str | None, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The pair's name."""
+        return self.pair.name
+
+    def flow(self, entity: str) -> FlowSpec:
+        """The flow of ``entity``."""
+        return self.pair.flows[entity]
+
+    def support(self, side: Side, entity: str) -> EntitySupport:
+        """What the connector of ``side`` can do with ``entity``."""
+        info = self.hooks.describe(self.systems[side].connector)
+        return info.entities.get(entity, EntitySupport(read=False, create=False, update=False))
+
+    def associate_for(self, actor: str | None) -> str | None:
+        """G-8: the POS associate for a platform user's change (mapped, else the default)."""
+        if actor not in self._associates:
+            mapping = self.hooks.map_associate(
+                self.systems["platform"], actor, self.pair.default_associate
+            )
+            if mapping is None:
+                return None
+            self._associates[actor] = mapping.pos_associate
+        return self._associates[actor]
+
+    def quarantine(
+        self,
+        entity: str,
+        side: Side,
+        record_id: str,
+        rule: str,
+        reason: str,
+        payload: dict[str, Any] | None,
+    ) -> None:
+        """Park a change with its reason and rule (G-5); the run goes on."""
+        self.store.add_problem(self.name, entity, side, record_id, rule, reason, payload)
+        self.report.count(entity, "quarantined")
+        system = self.systems[side].name
+        log.warning("%s %s on %s quarantined [%s]: %s", entity, record_id, system, rule, reason)
+
+    def moved(self, move: Move) -> None:
+        """Log a move in the report and the store's move log."""
+        self.report.moved(move)
+        self.store.add_moves(self.report.run_id, [move.as_row()])
+
+
+def idempotency_key(pair: str, entity: str) -> str:
+    """A fresh key for one write, stable across its replays (it is journaled with it)."""
+    return f"sw-{pair}-{entity}-{uuid.uuid4().hex}"
+
+
+def match_keys(
+    model: type[CanonicalRecord], record: dict[str, Any], link_key: str | None, names: list[str]
+) -> dict[str, list[str]]:
+    """The normalised keys to index a record under: the flow's match keys and the shared code."""
+    keys: dict[str, list[str]] = {}
+    if names:
+        all_keys = model.model_validate(record).match_keys()
+        keys = {name: all_keys.get(name, []) for name in names}
+    if link_key:
+        keys["link_key"] = [link_key]
+    return keys
+
+
+def model_for(entity: str) -> type[CanonicalRecord]:
+    """The canonical model of ``entity``."""
+    return entity_model(entity)

@@ -1,0 +1,98 @@
+"""The engine: the configured systems, the state store, and runs of every pair."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import httpx
+
+from framework.config import Config
+from framework.engine.context import PairContext
+from framework.engine.report import Progress, RunReport, no_progress
+from framework.engine.retry import RetryPolicy
+from framework.engine.runner import PairRunner
+from framework.facade import Hooks
+from framework.http import CallMeter, build_client
+from framework.models import HttpSettings, SystemContext
+from framework.state.sqlite import SQLiteStore
+from framework.state.store import StateStore
+
+log = logging.getLogger("syncwright.engine")
+
+
+class Engine:
+    """Runs the configured pairs against their systems, keeping state in the store.
+
+    ``transports`` replaces the network of named systems (a fake's in-process transport);
+    production passes none and every HTTP system talks to its ``base_url``.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        hooks: Hooks,
+        *,
+        store: StateStore | None = None,
+        transports: Mapping[str, httpx.BaseTransport] | None = None,
+    ):
+        self.config = config
+        self.hooks = hooks
+        self.store: StateStore = store or SQLiteStore(config.state_path)
+        self.meter = CallMeter()
+        self.retry = RetryPolicy(
+            config.engine.retry_attempts,
+            config.engine.retry_initial_wait,
+            config.engine.retry_max_wait,
+        )
+        transports = transports or {}
+        self.systems: dict[str, SystemContext] = {}
+        for name, settings in config.systems.items():
+            http = None
+            if isinstance(settings, HttpSettings):
+                http = build_client(name, settings, self.meter, transports.get(name))
+            self.systems[name] = SystemContext(
+                name=name, connector=settings.connector, settings=settings, http=http
+            )
+
+    def run_pair(self, name: str, progress: Progress = no_progress) -> RunReport:
+        """Run one pair once and record the run in the store."""
+        pair = self.config.pairs[name]
+        run_id = self.store.start_run(name)
+        before = self.meter.snapshot()
+        report = RunReport(pair=name, run_id=run_id)
+        ctx = PairContext(
+            pair=pair,
+            systems={"pos": self.systems[pair.pos], "platform": self.systems[pair.platform]},
+            store=self.store,
+            hooks=self.hooks,
+            report=report,
+            retry=self.retry,
+            progress=progress,
+        )
+        error: str | None = None
+        try:
+            PairRunner(ctx).run()
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            report.errors.append(error)
+            raise
+        finally:
+            after = self.meter.snapshot()
+            report.calls = {k: after.get(k, 0) - before.get(k, 0) for k in after
+                            if after.get(k, 0) != before.get(k, 0)}
+            status = "failed" if error else report.status
+            self.store.finish_run(run_id, status, dict(report.counts), report.calls,
+                                  "; ".join(report.errors) or None)
+        return report
+
+    def run_once(self, progress: Progress = no_progress) -> list[RunReport]:
+        """Run every pair once."""
+        return [self.run_pair(name, progress) for name in self.config.pairs]
+
+    def close(self) -> None:
+        """Close the HTTP clients and the store."""
+        for system in self.systems.values():
+            if system.http is not None:
+                system.http.close()
+        self.store.close()

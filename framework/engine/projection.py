@@ -1,0 +1,104 @@
+"""Putting both sides of a flow into one naming for the merge, and back for the writes.
+
+The merge compares records in the POS's naming: only the flow's fields, dict keys under
+their POS names (a field's ``map``), and ids of referenced records as POS ids. A write to
+a side is turned back into that side's naming. A reference that cannot be translated yet
+(the parent is not linked, or its id is still pending) raises :class:`Deferred`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from framework.engine.flows import FlowSpec, Side, other
+from framework.engine.policies import get_policy
+from framework.models.base import CanonicalRecord
+
+# (entity, from_side, id) -> the id on the other side, or None when not linked (yet)
+RefResolver = Callable[[str, Side, str], str | None]
+
+
+class Deferred(Exception):  # noqa: N818 - a signal, not a failure
+    """The record cannot be written yet (its parent is not on the target side yet)."""
+
+
+class Projection:
+    """Translate one flow's records between each side's naming and the merge naming."""
+
+    def __init__(self, flow: FlowSpec, model: type[CanonicalRecord], resolve: RefResolver):
+        self.flow = flow
+        self.model = model
+        self.resolve = resolve
+        self.refs = model.ref_fields()
+        self._to_pos_keys = {
+            name: {v: k for k, v in rule.map.items()}
+            for name, rule in flow.fields.items()
+            if rule.map is not None
+        }
+
+    def merge_view(self, side: Side, record: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The record in merge naming, limited to the flow's fields (``None`` stays ``None``)."""
+        if record is None:
+            return None
+        view: dict[str, Any] = {}
+        for name in self.flow.fields:
+            value = record.get(name)
+            rule = self.flow.fields[name]
+            if rule.map is not None and isinstance(value, dict):
+                if side == "pos":
+                    value = {k: v for k, v in value.items() if k in rule.map}
+                else:
+                    names = self._to_pos_keys[name]
+                    value = {names[k]: v for k, v in value.items() if k in names}
+            elif name in self.refs and value is not None and side == "platform":
+                value = self.resolve(self.refs[name], "platform", value) or f"?{value}"
+            view[name] = value
+        return view
+
+    def side_view(self, side: Side, values: dict[str, Any]) -> dict[str, Any]:
+        """Merge-named values in ``side``'s naming.
+
+        Raises:
+            Deferred: a referenced record is not on ``side`` yet.
+        """
+        out: dict[str, Any] = {}
+        for name, value in values.items():
+            rule = self.flow.fields.get(name)
+            if rule is not None and rule.map is not None and isinstance(value, dict):
+                if side == "platform":
+                    value = {rule.map[k]: v for k, v in value.items() if k in rule.map}
+            elif name in self.refs and value is not None and side == "platform":
+                translated = self.resolve(self.refs[name], "pos", value)
+                if translated is None or translated.startswith("~"):
+                    raise Deferred(f"{self.refs[name]} {value} is not on the platform yet")
+                value = translated
+            out[name] = value
+        return out
+
+    def create_values(self, source: Side, record: dict[str, Any]) -> dict[str, Any]:
+        """The merge-named values that travel when ``record`` is created on the other side."""
+        target = other(source)
+        view = self.merge_view(source, record) or {}
+        values: dict[str, Any] = {}
+        for name, rule in self.flow.fields.items():
+            # Creation follows the field's own direction; IS-1's update switches do not apply.
+            if not (rule.direction or self.flow.direction).allows(source):
+                continue
+            if get_policy(rule.policy).copies_on_create(target):
+                values[name] = view.get(name)
+        return values
+
+
+def apply_values(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``current`` with ``changes`` applied; dict fields change key by key (``None`` drops)."""
+    out = dict(current)
+    for name, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(name), dict):
+            merged = {**out[name], **value}
+            out[name] = {k: v for k, v in merged.items() if v is not None}
+        elif isinstance(value, dict):
+            out[name] = {k: v for k, v in value.items() if v is not None}
+        else:
+            out[name] = value
+    return out

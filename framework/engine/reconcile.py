@@ -1,0 +1,376 @@
+"""Reconciling staged changes: link, match, merge, and journal the writes (never make them).
+
+For each staged record the reconciler finds its link (by id, or by the shared code),
+detects a broken link (IS-4), applies the flow's scope (CB-1), handles deletes (G-7),
+matches before creating (G-3), merges linked records three ways under the policies, and
+journals every write it decides as an intent. Writes are made later by ``apply.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from framework.engine.context import PairContext, idempotency_key, match_keys
+from framework.engine.flows import Side, other
+from framework.engine.merge import MergeResult, merge
+from framework.engine.projection import Deferred, Projection, apply_values
+from framework.engine.report import Move
+from framework.models import MatchQuery, WriteOp, WriteRequest
+from framework.models.base import entity_model
+from framework.state.store import InboxEntry, Link, StoredRecord
+
+Changes = dict[Side, dict[str, Any]]
+
+
+class Reconciler:
+    """Turns the staged changes of one entity of one pair into links, shadows and intents."""
+
+    def __init__(self, ctx: PairContext, entity: str):
+        self.ctx = ctx
+        self.entity = entity
+        self.flow = ctx.flow(entity)
+        self.model = entity_model(entity)
+        self.store = ctx.store
+        self.proj = Projection(self.flow, self.model, self._resolve_ref)
+        self.single = {s: set(ctx.support(s, entity).single_valued) for s in ("pos", "platform")}
+
+    # -- entry point ------------------------------------------------------------------------
+
+    def reconcile(self, entry: InboxEntry) -> set[int]:
+        """Reconcile one staged record; returns the inbox entries it consumed.
+
+        Raises:
+            Deferred: the record cannot be handled yet; its entries stay staged.
+        """
+        side: Side = "pos" if entry.side == "pos" else "platform"
+        entries = self.store.inbox_for(self.ctx.name, self.entity, side, entry.id)
+        change = entries[-1].change
+        consumed = {e.seq for e in entries}
+        if change.get("problem"):
+            self.ctx.quarantine(self.entity, side, entry.id, "G-5", change["problem"], change)
+            return consumed
+        link = self._find_link(side, change)
+        if link is None:
+            self._unlinked(side, change, consumed)
+        else:
+            self._linked(link, {side: change}, consumed)
+        return consumed
+
+    # -- links ------------------------------------------------------------------------------
+
+    def _find_link(self, side: Side, change: dict[str, Any]) -> Link | None:
+        link = self.store.link_by_id(self.ctx.name, self.entity, side, change["id"])
+        key = change.get("link_key")
+        if link is not None or not key:
+            return link
+        link = self.store.link_by_key(self.ctx.name, self.entity, key)
+        if link is not None and link.pending_on(side):
+            # The system assigned the id of a record we created earlier (Edge import, 202).
+            self.store.rename_record(self.ctx.name, self.entity, side, link.id_on(side), change["id"])
+            return self.store.link(link.id)
+        return None
+
+    def _broken(self, link: Link, changes: Changes) -> bool:
+        """IS-4: the shared code changed on one side only -> the link is broken, reported."""
+        for side, change in changes.items():
+            key = change.get("link_key")
+            if not key or link.link_key is None or key == link.link_key:
+                continue
+            other_now = changes.get(other(side)) or self._stored(other(side), link)
+            other_key = other_now.get("link_key") if other_now else None
+            if other_key == key:
+                link.link_key = key  # changed on both sides alike: still one customer
+                self.store.save_link(link)
+                continue
+            link.status = "broken"
+            self.store.save_link(link)
+            reason = (
+                f"link broken: the shared code of {link.pos_id} / {link.platform_id} changed "
+                f"on {self.ctx.systems[side].name} from {link.link_key!r} to {key!r}; "
+                "this record is no longer updated until the codes agree again"
+            )
+            self.ctx.quarantine(self.entity, side, change["id"], "IS-4", reason, change)
+            self.ctx.report.count(self.entity, "broken_link")
+            return True
+        return False
+
+    def _stored(self, side: Side, link: Link) -> dict[str, Any] | None:
+        rec = self.store.record(self.ctx.name, self.entity, side, link.id_on(side))
+        return {"link_key": rec.link_key} if rec else None
+
+    # -- linked records ---------------------------------------------------------------------
+
+    def _linked(self, link: Link, changes: Changes, consumed: set[int]) -> None:
+        if link.status != "ok":
+            self.ctx.report.count(self.entity, f"skipped_{link.status}")
+            return
+        for side in ("pos", "platform"):
+            if side not in changes and not link.pending_on(side):
+                staged = self.store.inbox_for(self.ctx.name, self.entity, side, link.id_on(side))
+                if staged:
+                    changes[side] = staged[-1].change
+                    consumed.update(e.seq for e in staged)
+        if self._broken(link, changes):
+            return
+        if link.link_key is None:
+            link.link_key = next((c["link_key"] for c in changes.values() if c.get("link_key")), None)
+            if link.link_key:
+                self.store.save_link(link)
+        recs = {s: self.store.record(self.ctx.name, self.entity, s, link.id_on(s))
+                for s in ("pos", "platform")}
+        for side, change in changes.items():
+            if change.get("op") == "delete":
+                self._deleted(link, side, change)
+                return
+        now = {s: (changes[s]["record"] if s in changes else (recs[s].now if recs[s] else None))
+               for s in ("pos", "platform")}
+        shadow = {s: (recs[s].data if recs[s] else None) for s in ("pos", "platform")}
+        if not all(self.flow.in_scope(s, now[s] or {}) for s in ("pos", "platform")):
+            self._hold(link, changes, recs)
+            self.ctx.report.count(self.entity, "out_of_scope")
+            return
+        result = merge(
+            self.flow, self.model,
+            (self._view("pos", now["pos"]), self.proj.merge_view("pos", shadow["pos"])),
+            (self._view("platform", now["platform"]), self.proj.merge_view("platform", shadow["platform"])),
+            platform_view=self._reduce_platform,
+        )
+        writes = self._plan_writes(link, result, now)  # may raise Deferred: nothing stored yet
+        for side, change in changes.items():
+            self._keep(side, change["id"], change["record"], change.get("link_key"), link.id, recs[side])
+            self.store.resolve_problems(self.ctx.name, self.entity, side, change["id"])
+        actor = changes.get("platform", {}).get("actor")
+        for target, full, fields, expected, rules in writes:
+            self._journal(link, target, WriteOp.UPDATE, full, fields, expected, rules, actor)
+        if not writes:
+            unchanged = all(
+                changes[s]["record"] == shadow[s] for s in changes if shadow[s] is not None
+            )
+            self.ctx.report.count(self.entity, "echo" if unchanged else "unchanged")
+
+    def _view(self, side: Side, record: dict[str, Any] | None) -> dict[str, Any]:
+        return self.proj.merge_view(side, record) or {}
+
+    def _reduce_platform(self, field: str, value: Any) -> Any:
+        """What a platform keeping one element of a list field would store (its preferred)."""
+        if field in self.single["platform"] and isinstance(value, list) and len(value) > 1:
+            preferred = [v for v in value if isinstance(v, dict) and v.get("preferred")]
+            return (preferred or value)[:1]
+        return value
+
+    def _expected(self, side: Side, record: dict[str, Any]) -> dict[str, Any]:
+        return {k: self._reduce_platform(k, v) for k, v in record.items()} if side == "platform" else record
+
+    def _plan_writes(
+        self, link: Link, result: MergeResult, now: dict[Side, dict[str, Any] | None]
+    ) -> list[tuple[Side, dict[str, Any], list[str], dict[str, Any], list[str]]]:
+        writes = []
+        for target in ("platform", "pos"):
+            if not result.writes(target):
+                continue
+            values = result.to_platform if target == "platform" else result.to_pos
+            full = apply_values(now[target] or {}, self.proj.side_view(target, values))
+            fields = result.platform_fields if target == "platform" else result.pos_fields
+            rules = sorted({d.rule for d in result.decisions if d.toward == target and d.rule})
+            writes.append((target, full, list(fields), self._expected(target, full), rules))
+        return writes
+
+    def _hold(self, link: Link, changes: Changes, recs: dict[Side, StoredRecord | None]) -> None:
+        """Out of scope: keep what was seen as ``latest``, leave the shadow alone."""
+        for side, change in changes.items():
+            rec = recs[side] or StoredRecord(side, change["id"], None, link_id=link.id)
+            rec.latest = change["record"]
+            rec.link_key = change.get("link_key") or rec.link_key
+            self.store.put_record(self.ctx.name, self.entity, rec)
+
+    def _keep(
+        self,
+        side: Side,
+        record_id: str,
+        data: dict[str, Any] | None,
+        link_key: str | None,
+        link_id: int | None,
+        rec: StoredRecord | None = None,
+    ) -> None:
+        """Store what a side now holds as its shadow (the change has been merged)."""
+        stored = rec or StoredRecord(side, record_id, None)
+        stored.data, stored.latest = data, None
+        stored.link_key = link_key or stored.link_key
+        stored.link_id = link_id
+        self.store.put_record(self.ctx.name, self.entity, stored)
+
+    # -- deletes ----------------------------------------------------------------------------
+
+    def _deleted(self, link: Link, side: Side, change: dict[str, Any]) -> None:
+        """G-7: a delete propagates only where the flow says; otherwise it unlinks, reported."""
+        target = other(side)
+        if self.flow.deletes == "propagate" and self.flow.direction.allows(side):
+            self._journal(link, target, WriteOp.DELETE, None, [], None, ["G-7"], change.get("actor"))
+            return
+        link.status = f"deleted_on_{side}"
+        self.store.save_link(link)
+        self.ctx.moved(Move(self.entity, link.id_on(side), target, "unlink", (), ("G-7",)))
+
+    # -- unlinked records -------------------------------------------------------------------
+
+    def _unlinked(self, side: Side, change: dict[str, Any], consumed: set[int]) -> None:
+        record_id, record = change["id"], change["record"]
+        if change.get("op") == "delete" or record is None:
+            self._keep(side, record_id, None, change.get("link_key"), None)
+            self.ctx.report.count(self.entity, "deleted_unlinked")
+            return
+        if not self.flow.in_scope(side, record):
+            self._keep(side, record_id, record, change.get("link_key"), None)
+            self.ctx.report.count(self.entity, "out_of_scope")
+            return
+        target = other(side)
+        ids, records, rule = self._match(side, change)
+        if len(ids) > 1:
+            self._keep(side, record_id, record, change.get("link_key"), None)
+            names = ", ".join(ids[:5])
+            reason = (f"ambiguous match: {self.entity} {record_id} matches {len(ids)} records on "
+                      f"{self.ctx.systems[target].name} ({names}); not linked, not created")
+            self.ctx.quarantine(self.entity, side, record_id, rule, reason, change)
+            self.ctx.report.count(self.entity, "ambiguous")
+            return
+        if ids:
+            self._link_to(side, change, ids[0], records.get(ids[0]), rule, consumed)
+            return
+        if not self.flow.may_create_on(target):
+            self._keep(side, record_id, record, change.get("link_key"), None)
+            self.ctx.report.count(self.entity, f"not_created_on_{target}")
+            return
+        self._create(side, change)
+
+    def _match(
+        self, side: Side, change: dict[str, Any]
+    ) -> tuple[list[str], dict[str, dict[str, Any]], str]:
+        """G-3 / IS-3: ids on the other side this record should link to."""
+        target = other(side)
+        key = change.get("link_key")
+        if key:
+            ids = self.store.find_by_keys(self.ctx.name, self.entity, target, {"link_key": [key]})
+            usable = [i for i in ids if self._free(target, i)]
+            if usable:
+                return usable, {}, "IS-3"
+        keys = match_keys(self.model, change["record"], None, self.flow.match_on)
+        if not any(keys.values()):
+            keys = {}
+        local = self.store.find_by_keys(self.ctx.name, self.entity, target, keys) if keys else []
+        adoptable = [i for i in local if self._adoptable(target, i, side)]
+        if adoptable:
+            return adoptable, {}, self.flow.match_rule
+        candidates = [i for i in local if self._free(target, i)]
+        query = MatchQuery(
+            entity=self.entity,
+            record=self.model.model_validate(change["record"]),
+            keys=keys,
+            candidates=candidates,
+        )
+        result = self.ctx.hooks.match_record(self.ctx.systems[target], query)
+        found = {k: v.model_dump(mode="json") for k, v in result.records.items()}
+        adopt = [i for i in result.ids if self._adoptable(target, i, side)]
+        if adopt:
+            return adopt, found, self.flow.match_rule
+        return [i for i in result.ids if self._free(target, i)], found, self.flow.match_rule
+
+    def _free(self, side: Side, record_id: str) -> bool:
+        return self.store.link_by_id(self.ctx.name, self.entity, side, record_id) is None
+
+    def _adoptable(self, side: Side, record_id: str, pending_side: Side) -> bool:
+        """A candidate linked to a placeholder on our side is the record we created, now seen."""
+        link = self.store.link_by_id(self.ctx.name, self.entity, side, record_id)
+        return link is not None and link.status == "ok" and link.pending_on(pending_side)
+
+    def _link_to(
+        self,
+        side: Side,
+        change: dict[str, Any],
+        other_id: str,
+        found: dict[str, Any] | None,
+        rule: str,
+        consumed: set[int],
+    ) -> None:
+        target = other(side)
+        existing = self.store.link_by_id(self.ctx.name, self.entity, target, other_id)
+        if existing is not None:  # adopt: our side's id was a placeholder
+            self.store.rename_record(self.ctx.name, self.entity, side, existing.id_on(side), change["id"])
+            self._linked(self.store.link(existing.id), {side: change}, consumed)
+            return
+        ids = {side: change["id"], target: other_id}
+        link = self.store.add_link(self.ctx.name, self.entity, ids["pos"], ids["platform"],
+                                   change.get("link_key"))
+        theirs = self.store.record(self.ctx.name, self.entity, target, other_id)
+        if theirs is None:
+            theirs = StoredRecord(target, other_id, None, latest=found)
+        else:
+            theirs.latest, theirs.data = theirs.now, None  # a mirror, not a shadow: first sync
+        theirs.link_id = link.id
+        self.store.put_record(self.ctx.name, self.entity, theirs)
+        mine = StoredRecord(side, change["id"], None, change.get("link_key"), link.id)
+        self.store.put_record(self.ctx.name, self.entity, mine)
+        self.ctx.moved(Move(self.entity, f"{ids['pos']}={ids['platform']}", "both", "link", (),
+                            (rule,)))
+        if theirs.latest is None:  # found remotely without content: link only, merge on change
+            self._keep(side, change["id"], change["record"], change.get("link_key"), link.id)
+            return
+        self._linked(link, {side: change}, consumed)
+
+    def _create(self, side: Side, change: dict[str, Any]) -> None:
+        """Create the record on the other side (journaled), linked through a placeholder id."""
+        target = other(side)
+        values = self.proj.side_view(target, self.proj.create_values(side, change["record"]))
+        values.update(self.flow.on_create_pos if target == "pos" else self.flow.on_create_platform)
+        self.model.model_validate(values)  # a record the target cannot hold fails here, not later
+        placeholder = "~" + idempotency_key(self.ctx.name, self.entity)
+        ids = {side: change["id"], target: placeholder}
+        link = self.store.add_link(self.ctx.name, self.entity, ids["pos"], ids["platform"],
+                                   change.get("link_key"))
+        self._keep(side, change["id"], change["record"], change.get("link_key"), link.id)
+        expected = self._expected(target, values)
+        self.store.put_record(
+            self.ctx.name, self.entity, StoredRecord(target, placeholder, expected, None, link.id)
+        )
+        rules = [self.flow.create_rules.get(target) or self.flow.rule or "G-1"]
+        self._journal(link, target, WriteOp.CREATE, values, list(values), expected, rules,
+                      change.get("actor"))
+
+    # -- journal ----------------------------------------------------------------------------
+
+    def _journal(
+        self,
+        link: Link,
+        target: Side,
+        op: WriteOp,
+        record: dict[str, Any] | None,
+        fields: list[str],
+        expected: dict[str, Any] | None,
+        rules: list[str],
+        actor: str | None,
+    ) -> None:
+        associate = self.ctx.associate_for(actor) if target == "pos" else None
+        target_id = None if op is WriteOp.CREATE or link.pending_on(target) else link.id_on(target)
+        request = WriteRequest(
+            entity=self.entity,
+            op=op,
+            target_id=target_id,
+            link_key=link.link_key,
+            record=self.model.model_validate(record) if record is not None else None,
+            fields=fields,
+            associate=associate,
+            idempotency_key=idempotency_key(self.ctx.name, self.entity),
+        )
+        source = {"rules": rules, "label": f"{link.pos_id}={link.platform_id}"}
+        self.store.add_intent(
+            self.ctx.name, self.entity, target, link.id, request.model_dump(mode="json"),
+            expected, source,
+        )
+
+    # -- references -------------------------------------------------------------------------
+
+    def _resolve_ref(self, entity: str, side: Side, record_id: str) -> str | None:
+        link = self.store.link_by_id(self.ctx.name, entity, side, record_id)
+        return link.id_on(other(side)) if link is not None else None
+
+
+__all__ = ["Deferred", "Reconciler"]

@@ -1,0 +1,183 @@
+"""One run of one pair: replay what a dead run left, then fetch, reconcile and apply each flow.
+
+Order within a run:
+1. writes journaled by a run that died are replayed (re-matched first when creates);
+2. for each flow (parents before children), both sides' changes are fetched page by page and
+   staged with their cursor in one transaction; if either side cannot be read, the flow is
+   not reconciled this run (a one-sided merge could let the wrong side win) and what was
+   staged waits, nothing lost;
+3. staged changes are reconciled in chunks (each chunk one transaction, each record in its
+   own savepoint so one bad record is quarantined and the rest go on), and after each chunk
+   the journaled writes are made.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from framework.engine.apply import Applier, Unavailable
+from framework.engine.context import PairContext, match_keys
+from framework.engine.flows import Side
+from framework.engine.projection import Deferred
+from framework.engine.reconcile import Reconciler
+from framework.engine.report import RunReport
+from framework.engine.retry import call_with_retries
+from framework.errors import ConnectorError, FatalError, RetryBudgetExhausted
+from framework.models import Change, ChangePage
+from framework.models.base import entity_model
+from framework.state.store import InboxEntry
+
+log = logging.getLogger("syncwright.engine")
+
+CHUNK = 500
+
+
+class PairRunner:
+    """Runs one pair once."""
+
+    def __init__(self, ctx: PairContext):
+        self.ctx = ctx
+        self.store = ctx.store
+        self.applier = Applier(ctx)
+
+    def run(self) -> RunReport:
+        """Run the pair once and record the run."""
+        report = self.ctx.report
+        try:
+            self._replay()
+            for entity in self._ordered_entities():
+                if self._fetch(entity):
+                    self._reconcile(entity)
+        finally:
+            report.seconds = time.monotonic() - report.started
+        return report
+
+    # -- order ------------------------------------------------------------------------------
+
+    def _ordered_entities(self) -> list[str]:
+        """Flows in configuration order, but every entity after the entities it refers to."""
+        order: list[str] = []
+
+        def visit(entity: str, path: tuple[str, ...] = ()) -> None:
+            if entity in order or entity in path or entity not in self.ctx.pair.flows:
+                return
+            for parent in entity_model(entity).ref_fields().values():
+                visit(parent, (*path, entity))
+            order.append(entity)
+
+        for entity in self.ctx.pair.flows:
+            visit(entity)
+        return [e for e in order if self.ctx.flow(e).direction.value != "off"]
+
+    # -- replay -----------------------------------------------------------------------------
+
+    def _replay(self) -> None:
+        leftovers = self.store.intents(self.ctx.name)
+        if not leftovers:
+            return
+        log.info("%s: replaying %d journaled writes of an interrupted run", self.ctx.name,
+                 len(leftovers))
+        self.ctx.report.count("journal", "replayed", len(leftovers))
+        try:
+            self.applier.apply(replay=True)
+        except Unavailable as exc:
+            self.ctx.report.errors.append(str(exc))
+
+    # -- fetch ------------------------------------------------------------------------------
+
+    def _fetch(self, entity: str) -> bool:
+        flow = self.ctx.flow(entity)
+        ok = True
+        for side in ("platform", "pos"):
+            if not flow.reads(side) or not self.ctx.support(side, entity).read:
+                continue
+            try:
+                self._fetch_side(entity, side)
+            except (RetryBudgetExhausted, FatalError) as exc:
+                ok = False
+                self.ctx.report.errors.append(f"reading {entity} from "
+                                              f"{self.ctx.systems[side].name}: {exc}")
+                log.error("%s: reading %s from %s failed: %s", self.ctx.name, entity,
+                          self.ctx.systems[side].name, exc)
+        return ok
+
+    def _fetch_side(self, entity: str, side: Side) -> None:
+        system = self.ctx.systems[side]
+        model = entity_model(entity)
+        match_on = self.ctx.flow(entity).match_on
+        cursor = self.store.cursor(self.ctx.name, entity, side)
+        seen = 0
+        while True:
+            page: ChangePage = call_with_retries(
+                lambda c=cursor: self.ctx.hooks.fetch_changes(system, entity, c,  # type: ignore[misc]
+                                                              self.ctx.pair.page_size),
+                self.ctx.retry,
+                what=f"reading {entity} from {system.name}",
+                on_retry=lambda exc: self.ctx.report.count("retry", system.name),
+            )
+            staged = [self._staged(model, c, match_on) for c in page.changes]
+            self.store.stage(self.ctx.name, entity, side, staged, page.cursor, not page.more)
+            seen += len(staged)
+            self.ctx.report.count(entity, f"read.{side}", len(staged))
+            self.ctx.progress("fetch", entity, seen, page.total)
+            if not page.more:
+                return
+            if page.cursor == cursor:
+                raise FatalError(f"{system.name} returned the same cursor twice for {entity}; "
+                                 "stopping to avoid an endless read")
+            cursor = page.cursor
+
+    @staticmethod
+    def _staged(
+        model: type, change: Change, match_on: list[str]
+    ) -> tuple[dict[str, object], dict[str, list[str]]]:
+        data = change.model_dump(mode="json")
+        keys: dict[str, list[str]] = {}
+        if change.record is not None and change.problem is None:
+            keys = match_keys(model, data["record"], change.link_key, match_on)
+        elif change.link_key:
+            keys = {"link_key": [change.link_key]}
+        return data, keys
+
+    # -- reconcile and apply ----------------------------------------------------------------
+
+    def _reconcile(self, entity: str) -> None:
+        reconciler = Reconciler(self.ctx, entity)
+        total = self.store.inbox_count(self.ctx.name, entity)
+        after, done = 0, 0
+        while True:
+            batch = self.store.inbox_batch(self.ctx.name, entity, CHUNK, after)
+            if not batch:
+                break
+            consumed: set[int] = set()
+            with self.store.transaction():
+                for entry in batch:
+                    if entry.seq in consumed:
+                        continue
+                    consumed |= self._one(reconciler, entry)
+                self.store.inbox_done(sorted(consumed))
+            after = batch[-1].seq
+            done += len(batch)
+            self.ctx.progress("reconcile", entity, done, total)
+            try:
+                self.applier.apply(entity)
+            except Unavailable as exc:
+                self.ctx.report.errors.append(str(exc))
+                return
+
+    def _one(self, reconciler: Reconciler, entry: InboxEntry) -> set[int]:
+        """Reconcile one record in its own savepoint: a failure touches only that record."""
+        try:
+            with self.store.savepoint():
+                return reconciler.reconcile(entry)
+        except Deferred as exc:
+            self.ctx.report.count(entry.entity, "deferred")
+            log.info("%s %s deferred: %s", entry.entity, entry.id, exc)
+            return set()
+        except (ValueError, ConnectorError, KeyError, TypeError) as exc:
+            side: Side = "pos" if entry.side == "pos" else "platform"
+            self.ctx.quarantine(entry.entity, side, entry.id, "G-5",
+                                f"could not reconcile: {type(exc).__name__}: {exc}", entry.change)
+            return {e.seq for e in self.store.inbox_for(self.ctx.name, entry.entity, side,
+                                                         entry.id)}

@@ -1,0 +1,114 @@
+"""The typed facade over the hooks: the engine calls these methods, never ``pm.hook`` itself.
+
+Each method returns pydantic models and turns "no plugin answered" into a clear
+:class:`PluginError` naming the system and connector.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+from framework.errors import ConnectorError, PluginError
+from framework.models import (
+    ApplyResult,
+    AssociateMapping,
+    ChangePage,
+    ConnectorInfo,
+    MatchQuery,
+    MatchResult,
+    SystemContext,
+    WriteRequest,
+)
+
+
+class Hooks:
+    """Typed access to the hooks of one plugin manager."""
+
+    def __init__(self, pm: pluggy.PluginManager):
+        self.pm = pm
+        self._info: dict[str, ConnectorInfo] = {}
+
+    def describe(self, connector: str) -> ConnectorInfo:
+        """The description of an installed connector (cached)."""
+        if connector not in self._info:
+            info = self.pm.hook.describe_connector(connector=connector)
+            if info is None:
+                raise PluginError(
+                    f"no installed connector is named {connector!r} "
+                    f"(installed: {', '.join(self.connector_names()) or 'none'})"
+                )
+            self._info[connector] = info
+        return self._info[connector]
+
+    def connector_names(self) -> list[str]:
+        """Names of the connectors registered with the plugin manager."""
+        names = []
+        for name, plugin in self.pm.list_name_plugin():
+            if plugin is None or name.startswith("syncwright."):
+                continue
+            names.append(name)
+        return sorted(names)
+
+    def fetch_changes(
+        self, system: SystemContext, entity: str, cursor: str | None, limit: int
+    ) -> ChangePage:
+        """One page of changes."""
+        page = self.pm.hook.fetch_changes(system=system, entity=entity, cursor=cursor, limit=limit)
+        return self._required(page, "fetch_changes", system)
+
+    def apply_change(self, system: SystemContext, request: WriteRequest) -> ApplyResult:
+        """One write."""
+        result = self.pm.hook.apply_change(system=system, request=request)
+        return self._required(result, "apply_change", system)
+
+    def apply_batch(
+        self, system: SystemContext, requests: list[WriteRequest]
+    ) -> list[ApplyResult | ConnectorError]:
+        """Several writes; falls back to ``apply_change`` one by one."""
+        results = self.pm.hook.apply_batch(system=system, requests=requests)
+        if results is None:
+            out: list[ApplyResult | ConnectorError] = []
+            for request in requests:
+                try:
+                    out.append(self.apply_change(system, request))
+                except ConnectorError as exc:
+                    out.append(exc)
+            return out
+        if len(results) != len(requests):
+            raise PluginError(
+                f"connector {system.connector!r} returned {len(results)} results "
+                f"for {len(requests)} writes"
+            )
+        return list(results)
+
+    def match_record(self, system: SystemContext, query: MatchQuery) -> MatchResult:
+        """Candidates for match-before-create (the index fallback always answers)."""
+        result = self.pm.hook.match_record(system=system, query=query)
+        return self._required(result, "match_record", system)
+
+    def map_associate(
+        self, system: SystemContext, user_id: str | None, default_associate: str | None
+    ) -> AssociateMapping | None:
+        """The POS associate for a platform user, or ``None`` if neither mapped nor defaulted."""
+        mapping: AssociateMapping | None = self.pm.hook.map_associate(
+            system=system, user_id=user_id, default_associate=default_associate
+        )
+        return mapping
+
+    def presets(self) -> list[dict[str, Any]]:
+        """Every preset any plugin provides."""
+        found: list[dict[str, Any]] = []
+        for batch in self.pm.hook.provide_presets():
+            found.extend(batch)
+        return found
+
+    @staticmethod
+    def _required(value: Any, hook: str, system: SystemContext) -> Any:
+        if value is None:
+            raise PluginError(
+                f"no plugin answered {hook} for system {system.name!r} "
+                f"(connector {system.connector!r}); is the connector installed and allowed?"
+            )
+        return value

@@ -1,0 +1,176 @@
+"""The hooks a connector implements. The docstring of each hook is its contract.
+
+Every hook that talks to one system receives that system's :class:`SystemContext`; a
+connector answers only for systems whose ``system.connector`` is its own name and returns
+``None`` otherwise, so several connectors, and several configured systems of one connector,
+share one plugin manager. Those hooks are ``firstresult``: the first non-``None`` answer wins.
+
+The engine never calls these directly: it goes through the typed facade in
+``framework.facade``, which also says what happens when no plugin answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from framework.errors import ConnectorError
+from framework.markers import hookspec
+from framework.models import (
+    ApplyResult,
+    AssociateMapping,
+    ChangePage,
+    ConnectorInfo,
+    MatchQuery,
+    MatchResult,
+    SystemContext,
+    WriteRequest,
+)
+
+
+@hookspec(firstresult=True)
+def describe_connector(connector: str) -> ConnectorInfo | None:
+    """Describe the connector named ``connector``: entities, fields, match keys, settings.
+
+    Called by the framework when it loads the configuration (to validate each
+    ``[systems.NAME]`` table with the connector's settings model), when it plans a pair's
+    flows, and by ``syncwright plugins`` and the conformance suite.
+
+    Args:
+        connector: the connector name a ``[systems.NAME]`` table asks for.
+
+    Returns:
+        The description, or ``None`` when ``connector`` is not this plugin's name.
+        Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def fetch_changes(
+    system: SystemContext, entity: str, cursor: str | None, limit: int
+) -> ChangePage | None:
+    """Return one page of ``entity`` changes on ``system`` since ``cursor``.
+
+    Called by the engine at the start of every run, page after page, until a page says
+    ``more=False``. Each page is staged durably before its cursor is stored, so a run that
+    dies between pages resumes from the last stored cursor: a connector must return, from
+    a given cursor, every change made after the change that cursor was taken at, including
+    changes made at the very same timestamp (boundary records are not skipped; returning a
+    record twice is harmless, the engine recognises unchanged records by content hash).
+    Systems without a change feed diff against content hashes the connector keeps itself.
+
+    Args:
+        system: the configured system to read.
+        entity: the canonical entity name (``customer``, ``note``…).
+        cursor: the cursor of the last staged page, or ``None`` for a full read (G-2).
+        limit: the page size the engine asks for; a connector may return fewer.
+
+    Returns:
+        The page; ``None`` when ``system`` is not this connector's. Records that cannot be
+        turned into canonical ones are still returned, as changes with ``problem`` set.
+        Stops at first non-None result.
+
+    Raises:
+        RetryableError: a transient failure; the engine retries with backoff.
+        FatalError: a failure retrying cannot fix.
+    """
+
+
+@hookspec(firstresult=True)
+def apply_change(system: SystemContext, request: WriteRequest) -> ApplyResult | None:
+    """Write one change (create, update or delete) to ``system``.
+
+    Called by the engine for each journaled write intent, after the intent is durable.
+    Must be idempotent (G-6): the same request applied twice leaves one record with the
+    same content; use ``request.idempotency_key`` where the system supports it and, when
+    ``request.replay`` is set, look for the record an earlier attempt may have created.
+
+    Args:
+        system: the target system.
+        request: what to write; ``request.associate`` is the POS associate to record on
+            writes into a POS system (G-8).
+
+    Returns:
+        The target's id (or ``pending=True`` when the system assigns it later) and, when
+        the system returns it, the record as stored. ``None`` when ``system`` is not this
+        connector's. Stops at first non-None result.
+
+    Raises:
+        RecordRejected: the system refused this record; it is quarantined, the run goes on.
+        RetryableError: a transient failure; retried, then left pending for the next run.
+        FatalError: a failure retrying cannot fix.
+    """
+
+
+@hookspec(firstresult=True)
+def apply_batch(
+    system: SystemContext, requests: list[WriteRequest]
+) -> list[ApplyResult | ConnectorError] | None:
+    """Write several changes in one go, for systems with batch endpoints (IS-6).
+
+    Called instead of ``apply_change`` when the connector declares ``batch_size > 1`` for
+    the entity; never with more requests than that. The same idempotence rules apply.
+
+    Args:
+        system: the target system.
+        requests: the writes, in order.
+
+    Returns:
+        One result per request, in order: an :class:`ApplyResult`, or the
+        :class:`ConnectorError` that request met (a :class:`RecordRejected` for a per-item
+        refusal such as an IdoSell 207 ``faultCode``). ``None`` when ``system`` is not
+        this connector's. Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def match_record(system: SystemContext, query: MatchQuery) -> MatchResult | None:
+    """Find the existing record on ``system`` that a record from the other side should link to.
+
+    Called by the engine before every create (G-3). ``query.candidates`` already holds what
+    the engine's own index of this system found for the normalised keys; a connector whose
+    system can be searched live may search it (always, or only when ``query.replay`` is set
+    or its index may be stale, e.g. after a 202 "queued" write) and return what it found.
+    A built-in fallback plugin answers with the index candidates.
+
+    Args:
+        system: the system a record is about to be created on.
+        query: the record, its normalised keys and the index candidates.
+
+    Returns:
+        The matching ids: none (create), one (link instead of creating), several
+        (ambiguous: the engine reports it and never guesses). ``None`` to leave the answer
+        to the next plugin. Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def map_associate(
+    system: SystemContext, user_id: str | None, default_associate: str | None
+) -> AssociateMapping | None:
+    """Return the POS associate to record for a change a platform user made (G-8, CB-11).
+
+    Called by the engine for every write into a POS system that stems from a platform
+    change. The platform connector answers from its own data (Clientbook's "Point of Sale
+    ID"); a built-in fallback plugin answers with the configured default.
+
+    Args:
+        system: the platform system the change came from.
+        user_id: the platform user who made it, when the platform says.
+        default_associate: the pair's configured default POS associate.
+
+    Returns:
+        The mapping, or ``None`` when this plugin cannot map the user (the next plugin is
+        asked; the fallback uses ``default_associate``). Stops at first non-None result.
+    """
+
+
+@hookspec
+def provide_presets() -> list[dict[str, Any]]:
+    """Contribute pair presets: data that says a pair's flows, directions and policies.
+
+    Called once when the configuration is loaded. Each preset is the parsed content of a
+    preset TOML file (see ``framework/presets.py``). Results of all plugins are collected.
+
+    Returns:
+        A list of preset tables; an empty list when the plugin ships none.
+    """

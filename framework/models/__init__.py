@@ -1,0 +1,48 @@
+"""Canonical records and the models that travel through the hooks."""
+
+from framework.models.associate import Associate, AssociateMapping
+from framework.models.base import CanonicalRecord, RefTo, entity_model, entity_names
+from framework.models.changes import (
+    ApplyResult,
+    Change,
+    ChangePage,
+    MatchQuery,
+    MatchResult,
+    Op,
+    WriteOp,
+    WriteRequest,
+)
+from framework.models.customer import Address, Customer, Email, Phone
+from framework.models.system import (
+    ConnectorInfo,
+    EntitySupport,
+    HttpSettings,
+    SystemContext,
+    SystemSettings,
+)
+
+__all__ = [
+    "Address",
+    "ApplyResult",
+    "Associate",
+    "AssociateMapping",
+    "CanonicalRecord",
+    "Change",
+    "ChangePage",
+    "ConnectorInfo",
+    "Customer",
+    "Email",
+    "EntitySupport",
+    "HttpSettings",
+    "MatchQuery",
+    "MatchResult",
+    "Op",
+    "Phone",
+    "RefTo",
+    "SystemContext",
+    "SystemSettings",
+    "WriteOp",
+    "WriteRequest",
+    "entity_model",
+    "entity_names",
+]

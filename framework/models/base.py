@@ -1,0 +1,87 @@
+"""The base of every canonical record and the registry of entities.
+
+A canonical record is the shape both sides of a pair agree on for one entity (a customer,
+a note, a wish). Connectors translate their system's records to and from it; the engine
+merges canonical records field by field. A new entity is a new subclass, registered by name:
+
+    class Note(CanonicalRecord, entity="note"):
+        customer: Annotated[str, RefTo("customer")]
+        text: str
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import orjson
+from pydantic import BaseModel, ConfigDict
+
+_ENTITIES: dict[str, type[CanonicalRecord]] = {}
+
+
+@dataclass(frozen=True)
+class RefTo:
+    """Field metadata: the field holds the id of a record of ``entity`` on the same system.
+
+    The engine translates such ids through the links when it writes the record to the
+    other side (a note's customer id on Edge becomes that customer's Clientbook id).
+    """
+
+    entity: str
+
+
+class CanonicalRecord(BaseModel):
+    """Base class of canonical records; subclasses name their entity as a class keyword."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+    entity: ClassVar[str] = ""
+
+    def __init_subclass__(cls, entity: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if entity:
+            cls.entity = entity
+            _ENTITIES[entity] = cls
+
+    @classmethod
+    def item_identity(cls, field: str, item: Any) -> Hashable:
+        """Return what makes one element of the list field ``field`` the same element.
+
+        Used by list policies such as ``append_as_new`` (CB-3). The default compares
+        whole elements; entities override it to compare normalised values.
+        """
+        return orjson.dumps(item, option=orjson.OPT_SORT_KEYS)
+
+    def match_keys(self) -> dict[str, list[str]]:
+        """Return this record's normalised match keys, by key name (G-3)."""
+        return {}
+
+    @classmethod
+    def ref_fields(cls) -> dict[str, str]:
+        """Return the fields that hold ids of other records: field name -> entity."""
+        found: dict[str, str] = {}
+        for name, info in cls.model_fields.items():
+            for meta in info.metadata:
+                if isinstance(meta, RefTo):
+                    found[name] = meta.entity
+        return found
+
+
+def entity_model(entity: str) -> type[CanonicalRecord]:
+    """Return the canonical model registered for ``entity``.
+
+    Raises:
+        KeyError: no model is registered under that name.
+    """
+    try:
+        return _ENTITIES[entity]
+    except KeyError:
+        known = ", ".join(sorted(_ENTITIES)) or "none"
+        raise KeyError(f"unknown entity {entity!r} (known: {known})") from None
+
+
+def entity_names() -> list[str]:
+    """Return the names of all registered entities."""
+    return sorted(_ENTITIES)

@@ -1,0 +1,93 @@
+"""How a connector describes itself and how the framework hands it one configured system."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
+
+
+class SystemSettings(BaseModel):
+    """Base of a connector's settings model: the keys of one ``[systems.NAME]`` table."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    connector: str
+
+
+class HttpSettings(SystemSettings):
+    """Settings every HTTP connector shares; the framework builds the client from them."""
+
+    base_url: HttpUrl
+    api_key: SecretStr | None = Field(None, description="Never logged, printed or stored")
+    timeout: float = Field(10.0, gt=0, description="Seconds per request")
+    verify_tls: bool = Field(True, description="Turning it off is logged as a warning")
+    rate_limit_per_minute: int | None = Field(None, gt=0, description="Client-side cap (IS-6)")
+    max_retries: int = Field(6, ge=0)
+    page_size: int = Field(100, gt=0)
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _from_environment(cls, value: Any) -> Any:
+        """``api_key = "env:NAME"`` reads the key from the environment variable ``NAME``."""
+        if isinstance(value, str) and value.startswith("env:"):
+            name = value[4:]
+            if name not in os.environ:
+                raise ValueError(f"environment variable {name} is not set")
+            return os.environ[name]
+        return value
+
+
+class EntitySupport(BaseModel):
+    """What a connector can do with one entity."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fields: list[str] = Field(default_factory=list, description="Canonical fields it maps")
+    read: bool = True
+    create: bool = True
+    update: bool = True
+    delete: bool = False
+    match_keys: list[str] = Field(default_factory=list)
+    single_valued: list[str] = Field(
+        default_factory=list,
+        description="List fields the system keeps one element of (the preferred one)",
+    )
+    batch_size: int = Field(1, ge=1, description="Writes per apply_batch call")
+    remote_match: bool = Field(False, description="match_record can search the live system")
+
+
+class ConnectorInfo(BaseModel):
+    """A connector's self-description, answered by ``describe_connector``."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    name: str
+    side: Literal["pos", "platform", "any"]
+    entities: dict[str, EntitySupport]
+    settings_model: type[SystemSettings] = SystemSettings
+    rules: list[str] = Field(default_factory=list, description="Rule IDs it claims to honour")
+    summary: str = ""
+
+
+class SystemContext(BaseModel):
+    """One configured system, as the framework hands it to a connector in every hook call.
+
+    ``http`` is built by the framework from the settings (base URL, timeout, TLS, the
+    fake's transport in tests, client-side rate limit and call counting), so a connector
+    has no network code path of its own. ``cache`` is the connector's scratch space for
+    this system for the life of the engine (an associate list, an SDK client).
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    name: str
+    connector: str
+    settings: SystemSettings
+    http: httpx.Client | None = None
+    cache: dict[str, Any] = Field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"SystemContext(name={self.name!r}, connector={self.connector!r})"

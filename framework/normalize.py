@@ -1,0 +1,52 @@
+"""Normalising match keys and contact values (G-3): case, whitespace, phone formats.
+
+Built on email-validator and phonenumbers rather than hand-written patterns.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+_SPACES = re.compile(r"\s+")
+
+
+def email_key(raw: str) -> str:
+    """Return the matching key of an e-mail address: trimmed and lower-cased.
+
+    Raises:
+        ValueError: the text is not an e-mail address; the message says why.
+    """
+    text = raw.strip()
+    try:
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"invalid e-mail address {text!r}: {exc}") from None
+    return checked.normalized.lower()
+
+
+def phone_e164(raw: str, region: str = "US") -> str:
+    """Return a phone number in E.164 form (``+12175550142``).
+
+    ``region`` is the ISO country used when the number has no ``+`` prefix.
+
+    Raises:
+        ValueError: the text is not a possible phone number.
+    """
+    text = raw.strip()
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"invalid phone number {text!r}: {exc}") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValueError(f"invalid phone number {text!r}: not a possible number in {region}")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def text_key(raw: str) -> str:
+    """Return a whitespace- and case-folded key for free text (names, streets)."""
+    folded = unicodedata.normalize("NFKC", raw).casefold()
+    return _SPACES.sub(" ", folded).strip()

@@ -1,0 +1,516 @@
+"""The embedded state store: one SQLite file in WAL mode (see ``store.py`` for the model)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from framework.state.store import (
+    InboxEntry,
+    Intent,
+    Link,
+    Problem,
+    RunRecord,
+    StoredRecord,
+)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS cursors (
+    pair TEXT, entity TEXT, side TEXT, cursor TEXT, full_done INTEGER DEFAULT 0,
+    PRIMARY KEY (pair, entity, side));
+CREATE TABLE IF NOT EXISTS records (
+    pair TEXT, entity TEXT, side TEXT, id TEXT, link_key TEXT, link_id INTEGER,
+    deleted INTEGER DEFAULT 0, data BLOB, latest BLOB,
+    PRIMARY KEY (pair, entity, side, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS links (
+    id INTEGER PRIMARY KEY, pair TEXT, entity TEXT, pos_id TEXT, platform_id TEXT,
+    link_key TEXT, status TEXT DEFAULT 'ok', created_at TEXT);
+CREATE UNIQUE INDEX IF NOT EXISTS links_pos ON links (pair, entity, pos_id);
+CREATE UNIQUE INDEX IF NOT EXISTS links_platform ON links (pair, entity, platform_id);
+CREATE INDEX IF NOT EXISTS links_key ON links (pair, entity, link_key);
+CREATE TABLE IF NOT EXISTS keys (
+    pair TEXT, entity TEXT, side TEXT, name TEXT, value TEXT, id TEXT,
+    PRIMARY KEY (pair, entity, side, name, value, id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS keys_by_id ON keys (pair, entity, side, id);
+CREATE TABLE IF NOT EXISTS inbox (
+    seq INTEGER PRIMARY KEY, pair TEXT, entity TEXT, side TEXT, id TEXT, change BLOB);
+CREATE INDEX IF NOT EXISTS inbox_record ON inbox (pair, entity, side, id);
+CREATE INDEX IF NOT EXISTS inbox_entity ON inbox (pair, entity, seq);
+CREATE TABLE IF NOT EXISTS journal (
+    seq INTEGER PRIMARY KEY, pair TEXT, entity TEXT, side TEXT, link_id INTEGER,
+    request BLOB, expected BLOB, source BLOB, attempts INTEGER DEFAULT 0, created_at TEXT);
+CREATE TABLE IF NOT EXISTS problems (
+    id INTEGER PRIMARY KEY, pair TEXT, entity TEXT, side TEXT, record_id TEXT, rule TEXT,
+    reason TEXT, payload BLOB, attempts INTEGER DEFAULT 1, created_at TEXT, resolved_at TEXT);
+CREATE INDEX IF NOT EXISTS problems_record ON problems (pair, entity, side, record_id);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY, pair TEXT, started_at TEXT, finished_at TEXT, status TEXT,
+    counts TEXT, calls TEXT, error TEXT);
+CREATE TABLE IF NOT EXISTS moves (
+    run_id INTEGER, entity TEXT, record TEXT, toward TEXT, action TEXT, fields TEXT, rule TEXT);
+CREATE INDEX IF NOT EXISTS moves_run ON moves (run_id);
+"""
+
+# Keep the move log of this many recent runs; older ones are pruned at run start.
+MOVE_LOG_RUNS = 50
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+def _dump(value: Any) -> bytes | None:
+    return None if value is None else orjson.dumps(value)
+
+
+def _load(blob: bytes | None) -> Any:
+    return None if blob is None else orjson.loads(blob)
+
+
+class SQLiteStore:
+    """The state store in one SQLite file; ``:memory:`` gives a throwaway store for tests."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=10000")
+        self._depth = 0
+        self._db.executescript(_SCHEMA)  # idempotent DDL; executescript commits by itself
+        self._db.execute(
+            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A transaction; nested calls join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self._db.execute("ROLLBACK")
+            raise
+        self._depth = 0
+        self._db.execute("COMMIT")
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A savepoint inside the current transaction, rolled back alone if its block raises."""
+        self._db.execute("SAVEPOINT record")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK TO record")
+            self._db.execute("RELEASE record")
+            raise
+        self._db.execute("RELEASE record")
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def _one(self, sql: str, *args: Any) -> Any:
+        return self._db.execute(sql, args).fetchone()
+
+    # -- cursors and staging ----------------------------------------------------------------
+
+    def cursor(self, pair: str, entity: str, side: str) -> str | None:
+        """The stored cursor, or ``None`` before the first full read."""
+        row = self._one(
+            "SELECT cursor FROM cursors WHERE pair=? AND entity=? AND side=?", pair, entity, side
+        )
+        return row[0] if row else None
+
+    def full_read_done(self, pair: str, entity: str, side: str) -> bool:
+        """Whether a full read of this side has completed once (G-2)."""
+        row = self._one(
+            "SELECT full_done FROM cursors WHERE pair=? AND entity=? AND side=?",
+            pair, entity, side,
+        )
+        return bool(row and row[0])
+
+    def stage(
+        self,
+        pair: str,
+        entity: str,
+        side: str,
+        changes: list[tuple[dict[str, Any], dict[str, list[str]]]],
+        cursor: str | None,
+        finished: bool,
+    ) -> None:
+        """Stage a page of changes with their match keys and store its cursor, atomically."""
+        with self.transaction():
+            self._db.executemany(
+                "INSERT INTO inbox (pair, entity, side, id, change) VALUES (?,?,?,?,?)",
+                [(pair, entity, side, c["id"], orjson.dumps(c)) for c, _ in changes],
+            )
+            for change, keys in changes:
+                self.index_keys(pair, entity, side, change["id"], keys)
+            self._db.execute(
+                "INSERT INTO cursors (pair, entity, side, cursor, full_done) VALUES (?,?,?,?,?) "
+                "ON CONFLICT (pair, entity, side) DO UPDATE SET cursor=excluded.cursor, "
+                "full_done=MAX(full_done, excluded.full_done)",
+                (pair, entity, side, cursor, int(finished)),
+            )
+
+    # -- inbox ------------------------------------------------------------------------------
+
+    def inbox_batch(self, pair: str, entity: str, limit: int, after: int = 0) -> list[InboxEntry]:
+        """Staged changes of ``entity`` after sequence number ``after``, oldest first."""
+        rows = self._db.execute(
+            "SELECT seq, entity, side, id, change FROM inbox WHERE pair=? AND entity=? "
+            "AND seq > ? ORDER BY seq LIMIT ?",
+            (pair, entity, after, limit),
+        ).fetchall()
+        return [InboxEntry(r[0], r[1], r[2], r[3], orjson.loads(r[4])) for r in rows]
+
+    def inbox_for(self, pair: str, entity: str, side: str, record_id: str) -> list[InboxEntry]:
+        """Every staged change of one record, oldest first."""
+        rows = self._db.execute(
+            "SELECT seq, entity, side, id, change FROM inbox "
+            "WHERE pair=? AND entity=? AND side=? AND id=? ORDER BY seq",
+            (pair, entity, side, record_id),
+        ).fetchall()
+        return [InboxEntry(r[0], r[1], r[2], r[3], orjson.loads(r[4])) for r in rows]
+
+    def inbox_done(self, seqs: list[int]) -> None:
+        """Drop reconciled changes."""
+        self._db.executemany("DELETE FROM inbox WHERE seq=?", [(s,) for s in seqs])
+
+    def inbox_count(self, pair: str, entity: str | None = None) -> int:
+        """How many changes are staged."""
+        if entity is None:
+            return int(self._one("SELECT COUNT(*) FROM inbox WHERE pair=?", pair)[0])
+        return int(
+            self._one("SELECT COUNT(*) FROM inbox WHERE pair=? AND entity=?", pair, entity)[0]
+        )
+
+    # -- records, links, keys ---------------------------------------------------------------
+
+    def record(self, pair: str, entity: str, side: str, record_id: str) -> StoredRecord | None:
+        """The last known state of one record."""
+        r = self._one(
+            "SELECT link_key, link_id, deleted, data, latest FROM records "
+            "WHERE pair=? AND entity=? AND side=? AND id=?",
+            pair, entity, side, record_id,
+        )
+        if r is None:
+            return None
+        return StoredRecord(side, record_id, _load(r[3]), r[0], r[1], bool(r[2]), _load(r[4]))
+
+    def put_record(self, pair: str, entity: str, rec: StoredRecord) -> None:
+        """Store the last known state of one record."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?)",
+            (pair, entity, rec.side, rec.id, rec.link_key, rec.link_id, int(rec.deleted),
+             _dump(rec.data), _dump(rec.latest)),
+        )
+
+    def rename_record(self, pair: str, entity: str, side: str, old: str, new: str) -> None:
+        """Give a record (and its link and keys) its real id once the system assigned it."""
+        with self.transaction():
+            self._db.execute(
+                "DELETE FROM records WHERE pair=? AND entity=? AND side=? AND id=?",
+                (pair, entity, side, new),
+            )
+            self._db.execute(
+                "UPDATE records SET id=? WHERE pair=? AND entity=? AND side=? AND id=?",
+                (new, pair, entity, side, old),
+            )
+            column = "pos_id" if side == "pos" else "platform_id"
+            self._db.execute(
+                f"UPDATE links SET {column}=? WHERE pair=? AND entity=? AND {column}=?",
+                (new, pair, entity, old),
+            )
+            self._db.execute(
+                "DELETE FROM keys WHERE pair=? AND entity=? AND side=? AND id=?",
+                (pair, entity, side, old),
+            )
+
+    def _link(self, row: Any) -> Link | None:
+        return Link(*row) if row else None
+
+    _LINK_COLUMNS = "id, pair, entity, pos_id, platform_id, link_key, status"
+
+    def link(self, link_id: int) -> Link:
+        """One link by its id."""
+        found = self._link(self._one(f"SELECT {self._LINK_COLUMNS} FROM links WHERE id=?", link_id))
+        if found is None:
+            raise KeyError(f"no link {link_id}")
+        return found
+
+    def link_by_id(self, pair: str, entity: str, side: str, record_id: str) -> Link | None:
+        """The link of the record ``record_id`` on ``side``."""
+        column = "pos_id" if side == "pos" else "platform_id"
+        return self._link(
+            self._one(
+                f"SELECT {self._LINK_COLUMNS} FROM links WHERE pair=? AND entity=? AND {column}=?",
+                pair, entity, record_id,
+            )
+        )
+
+    def link_by_key(self, pair: str, entity: str, link_key: str) -> Link | None:
+        """The link carrying the shared code ``link_key`` (IS-3)."""
+        return self._link(
+            self._one(
+                f"SELECT {self._LINK_COLUMNS} FROM links WHERE pair=? AND entity=? AND link_key=?",
+                pair, entity, link_key,
+            )
+        )
+
+    def add_link(
+        self, pair: str, entity: str, pos_id: str, platform_id: str, link_key: str | None
+    ) -> Link:
+        """Create a link."""
+        cur = self._db.execute(
+            "INSERT INTO links (pair, entity, pos_id, platform_id, link_key, created_at) "
+            "VALUES (?,?,?,?,?,?)",
+            (pair, entity, pos_id, platform_id, link_key, _now()),
+        )
+        assert cur.lastrowid is not None
+        return Link(cur.lastrowid, pair, entity, pos_id, platform_id, link_key)
+
+    def save_link(self, link: Link) -> None:
+        """Store a link's ids, key and status."""
+        self._db.execute(
+            "UPDATE links SET pos_id=?, platform_id=?, link_key=?, status=? WHERE id=?",
+            (link.pos_id, link.platform_id, link.link_key, link.status, link.id),
+        )
+
+    def links_count(self, pair: str, entity: str | None = None) -> int:
+        """How many links exist."""
+        if entity is None:
+            return int(self._one("SELECT COUNT(*) FROM links WHERE pair=?", pair)[0])
+        return int(
+            self._one("SELECT COUNT(*) FROM links WHERE pair=? AND entity=?", pair, entity)[0]
+        )
+
+    def index_keys(
+        self, pair: str, entity: str, side: str, record_id: str, keys: dict[str, list[str]]
+    ) -> None:
+        """Replace the match keys of one record."""
+        self._db.execute(
+            "DELETE FROM keys WHERE pair=? AND entity=? AND side=? AND id=?",
+            (pair, entity, side, record_id),
+        )
+        rows = [
+            (pair, entity, side, name, value, record_id)
+            for name, values in keys.items()
+            for value in values
+        ]
+        if rows:
+            self._db.executemany("INSERT OR IGNORE INTO keys VALUES (?,?,?,?,?,?)", rows)
+
+    def find_by_keys(
+        self, pair: str, entity: str, side: str, keys: dict[str, list[str]]
+    ) -> list[str]:
+        """Ids of records on ``side`` sharing any of ``keys``."""
+        found: dict[str, None] = {}
+        for name, values in keys.items():
+            for value in values:
+                for (record_id,) in self._db.execute(
+                    "SELECT id FROM keys WHERE pair=? AND entity=? AND side=? AND name=? "
+                    "AND value=?",
+                    (pair, entity, side, name, value),
+                ):
+                    found[record_id] = None
+        return list(found)
+
+    # -- journal ----------------------------------------------------------------------------
+
+    def add_intent(
+        self,
+        pair: str,
+        entity: str,
+        side: str,
+        link_id: int | None,
+        request: dict[str, Any],
+        expected: dict[str, Any] | None,
+        source: dict[str, Any] | None,
+    ) -> int:
+        """Journal a write before it is made."""
+        cur = self._db.execute(
+            "INSERT INTO journal (pair, entity, side, link_id, request, expected, source, "
+            "created_at) VALUES (?,?,?,?,?,?,?,?)",
+            (pair, entity, side, link_id, orjson.dumps(request), _dump(expected),
+             _dump(source), _now()),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def intents(self, pair: str, entity: str | None = None) -> list[Intent]:
+        """Journaled writes not yet applied, oldest first."""
+        sql = (
+            "SELECT seq, pair, entity, side, link_id, request, expected, source, attempts "
+            "FROM journal WHERE pair=?"
+        )
+        args: tuple[Any, ...] = (pair,)
+        if entity is not None:
+            sql += " AND entity=?"
+            args += (entity,)
+        rows = self._db.execute(sql + " ORDER BY seq", args).fetchall()
+        return [
+            Intent(r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5]), _load(r[6]), _load(r[7]), r[8])
+            for r in rows
+        ]
+
+    def intent_done(self, seq: int) -> None:
+        """Drop an applied (or quarantined) write."""
+        self._db.execute("DELETE FROM journal WHERE seq=?", (seq,))
+
+    def intent_attempted(self, seq: int) -> None:
+        """Count one failed attempt of a write."""
+        self._db.execute("UPDATE journal SET attempts = attempts + 1 WHERE seq=?", (seq,))
+
+    # -- problems ---------------------------------------------------------------------------
+
+    def add_problem(
+        self,
+        pair: str,
+        entity: str,
+        side: str,
+        record_id: str,
+        rule: str,
+        reason: str,
+        payload: dict[str, Any] | None,
+    ) -> int:
+        """Quarantine a change (or bump the attempts of the same open problem)."""
+        same = self._one(
+            "SELECT id FROM problems WHERE pair=? AND entity=? AND side=? AND record_id=? "
+            "AND reason=? AND resolved_at IS NULL",
+            pair, entity, side, record_id, reason,
+        )
+        if same:
+            self._db.execute(
+                "UPDATE problems SET attempts = attempts + 1, payload=? WHERE id=?",
+                (_dump(payload), same[0]),
+            )
+            return int(same[0])
+        cur = self._db.execute(
+            "INSERT INTO problems (pair, entity, side, record_id, rule, reason, payload, "
+            "created_at) VALUES (?,?,?,?,?,?,?,?)",
+            (pair, entity, side, record_id, rule, reason, _dump(payload), _now()),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    _PROBLEM_COLUMNS = (
+        "id, pair, entity, side, record_id, rule, reason, payload, created_at, resolved_at, "
+        "attempts"
+    )
+
+    def _problem(self, r: Any) -> Problem:
+        return Problem(
+            r[0], r[1], r[2], r[3], r[4], r[5], r[6], _load(r[7]),
+            dt.datetime.fromisoformat(r[8]),
+            dt.datetime.fromisoformat(r[9]) if r[9] else None,
+            r[10],
+        )
+
+    def problems(self, pair: str | None = None, *, open_only: bool = True) -> list[Problem]:
+        """Quarantined changes, oldest first."""
+        sql = f"SELECT {self._PROBLEM_COLUMNS} FROM problems WHERE 1=1"
+        args: tuple[Any, ...] = ()
+        if pair is not None:
+            sql += " AND pair=?"
+            args += (pair,)
+        if open_only:
+            sql += " AND resolved_at IS NULL"
+        return [self._problem(r) for r in self._db.execute(sql + " ORDER BY id", args)]
+
+    def problem(self, problem_id: int) -> Problem | None:
+        """One problem by id."""
+        r = self._one(f"SELECT {self._PROBLEM_COLUMNS} FROM problems WHERE id=?", problem_id)
+        return self._problem(r) if r else None
+
+    def resolve_problems(self, pair: str, entity: str, side: str, record_id: str) -> int:
+        """Mark a record's open problems resolved; returns how many."""
+        cur = self._db.execute(
+            "UPDATE problems SET resolved_at=? WHERE pair=? AND entity=? AND side=? "
+            "AND record_id=? AND resolved_at IS NULL",
+            (_now(), pair, entity, side, record_id),
+        )
+        return cur.rowcount
+
+    # -- runs and moves ---------------------------------------------------------------------
+
+    def start_run(self, pair: str) -> int:
+        """Record the start of a run, and prune the move log of old runs."""
+        with self.transaction():
+            cur = self._db.execute(
+                "INSERT INTO runs (pair, started_at, status) VALUES (?,?,'running')",
+                (pair, _now()),
+            )
+            assert cur.lastrowid is not None
+            self._db.execute("DELETE FROM moves WHERE run_id <= ?", (cur.lastrowid - MOVE_LOG_RUNS,))
+        return cur.lastrowid
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        counts: dict[str, int],
+        calls: dict[str, int],
+        error: str | None,
+    ) -> None:
+        """Record the end of a run."""
+        with self.transaction():
+            self._db.execute(
+                "UPDATE runs SET finished_at=?, status=?, counts=?, calls=?, error=? WHERE id=?",
+                (_now(), status, orjson.dumps(counts).decode(), orjson.dumps(calls).decode(),
+                 error, run_id),
+            )
+
+    def runs(self, pair: str | None = None, limit: int = 10) -> list[RunRecord]:
+        """The latest runs, newest first."""
+        sql = "SELECT id, pair, started_at, finished_at, status, counts, calls, error FROM runs"
+        args: tuple[Any, ...] = ()
+        if pair is not None:
+            sql += " WHERE pair=?"
+            args = (pair,)
+        rows = self._db.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
+        return [
+            RunRecord(
+                r[0], r[1], dt.datetime.fromisoformat(r[2]),
+                dt.datetime.fromisoformat(r[3]) if r[3] else None, r[4],
+                orjson.loads(r[5]) if r[5] else {}, orjson.loads(r[6]) if r[6] else {}, r[7],
+            )
+            for r in rows
+        ]
+
+    def add_moves(self, run_id: int, moves: list[tuple[str, str, str, str, str, str]]) -> None:
+        """Log moves: (entity, record, toward, action, fields, rule)."""
+        self._db.executemany(
+            "INSERT INTO moves VALUES (?,?,?,?,?,?,?)", [(run_id, *m) for m in moves]
+        )
+
+    def moves(self, run_id: int) -> Iterator[tuple[str, str, str, str, str, str]]:
+        """The moves of one run."""
+        yield from self._db.execute(
+            "SELECT entity, record, toward, action, fields, rule FROM moves WHERE run_id=? "
+            "ORDER BY rowid",
+            (run_id,),
+        )

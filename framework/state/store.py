@@ -1,0 +1,308 @@
+"""What the engine keeps between runs, as an interface: the SQLite file is one implementation.
+
+- **records**: the last known state of every record on each side. For a linked record it is
+  that side's *shadow*: what the three-way merge compares a fetched change with (G-4).
+- **links**: pairs of ids (POS, platform) that are the same record, and the shared code.
+- **keys**: normalised match keys of records, for match-before-create (G-3).
+- **inbox**: changes fetched and staged, not yet reconciled. A page is staged and its cursor
+  stored in one transaction, so a cursor never runs ahead of what is durable (G-2, G-5).
+- **journal**: writes decided and not yet confirmed (intent -> applied), replayed on resume.
+- **problems**: quarantined changes with their reason and rule, until retried or resolved.
+- **runs** and **moves**: run history and what moved where under which rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass
+class Link:
+    """The ids of one record on both sides and the code they share."""
+
+    id: int
+    pair: str
+    entity: str
+    pos_id: str
+    platform_id: str
+    link_key: str | None = None
+    status: str = "ok"
+
+    def id_on(self, side: str) -> str:
+        """This record's id on ``side`` (a ``~`` id is a placeholder while pending)."""
+        return self.pos_id if side == "pos" else self.platform_id
+
+    def pending_on(self, side: str) -> bool:
+        """Whether the id on ``side`` is still a placeholder (the system assigns it later)."""
+        return self.id_on(side).startswith("~")
+
+
+@dataclass
+class StoredRecord:
+    """The last known state of one record on one side.
+
+    ``data`` is the shadow of a linked record (the state last agreed on), or the mirror of
+    an unlinked one. ``latest`` is a change seen but held back (out of scope, waiting for a
+    parent): it is what the record is *now* when it is merged later, so nothing is lost.
+    """
+
+    side: str
+    id: str
+    data: dict[str, Any] | None
+    link_key: str | None = None
+    link_id: int | None = None
+    deleted: bool = False
+    latest: dict[str, Any] | None = None
+
+    @property
+    def now(self) -> dict[str, Any] | None:
+        """The record as last seen: the held-back change, else the shadow."""
+        return self.latest if self.latest is not None else self.data
+
+
+@dataclass
+class InboxEntry:
+    """A staged change: which side it came from and the change itself (as a dict)."""
+
+    seq: int
+    entity: str
+    side: str
+    id: str
+    change: dict[str, Any]
+
+
+@dataclass
+class Intent:
+    """A journaled write: target side, the request, and the shadow to keep once applied."""
+
+    seq: int
+    pair: str
+    entity: str
+    side: str
+    link_id: int | None
+    request: dict[str, Any]
+    expected: dict[str, Any] | None
+    source: dict[str, Any] | None = None
+    attempts: int = 0
+
+
+@dataclass
+class Problem:
+    """A quarantined change: what, where, why, and under which rule (G-5)."""
+
+    id: int
+    pair: str
+    entity: str
+    side: str
+    record_id: str
+    rule: str
+    reason: str
+    payload: dict[str, Any] | None
+    created_at: dt.datetime
+    resolved_at: dt.datetime | None = None
+    attempts: int = 1
+
+
+@dataclass
+class RunRecord:
+    """One run of one pair."""
+
+    id: int
+    pair: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    status: str
+    counts: dict[str, int] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+
+class StateStore(Protocol):
+    """The operations the engine needs from its state store."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """A transaction; everything inside commits together or not at all."""
+        ...
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A savepoint inside a transaction: rolled back alone if its block raises."""
+        ...
+
+    def close(self) -> None:
+        """Close the store."""
+        ...
+
+    # cursors
+    def cursor(self, pair: str, entity: str, side: str) -> str | None:
+        """The stored cursor, or ``None`` before the first full read."""
+        ...
+
+    def full_read_done(self, pair: str, entity: str, side: str) -> bool:
+        """Whether a full read of this side has completed once (G-2)."""
+        ...
+
+    def stage(
+        self,
+        pair: str,
+        entity: str,
+        side: str,
+        changes: list[tuple[dict[str, Any], dict[str, list[str]]]],
+        cursor: str | None,
+        finished: bool,
+    ) -> None:
+        """Stage a page of changes with their match keys and store its cursor, atomically."""
+        ...
+
+    # inbox
+    def inbox_batch(self, pair: str, entity: str, limit: int, after: int = 0) -> list[InboxEntry]:
+        """Staged changes of ``entity`` after sequence number ``after``, oldest first."""
+        ...
+
+    def inbox_for(self, pair: str, entity: str, side: str, record_id: str) -> list[InboxEntry]:
+        """Every staged change of one record, oldest first."""
+        ...
+
+    def inbox_done(self, seqs: list[int]) -> None:
+        """Drop reconciled changes."""
+        ...
+
+    def inbox_count(self, pair: str, entity: str | None = None) -> int:
+        """How many changes are staged."""
+        ...
+
+    # records, links, keys
+    def record(self, pair: str, entity: str, side: str, record_id: str) -> StoredRecord | None:
+        """The last known state of one record."""
+        ...
+
+    def put_record(self, pair: str, entity: str, rec: StoredRecord) -> None:
+        """Store the last known state of one record."""
+        ...
+
+    def rename_record(self, pair: str, entity: str, side: str, old: str, new: str) -> None:
+        """Give a record (and its link and keys) its real id once the system assigned it."""
+        ...
+
+    def link(self, link_id: int) -> Link:
+        """One link by its id."""
+        ...
+
+    def link_by_id(self, pair: str, entity: str, side: str, record_id: str) -> Link | None:
+        """The link of the record ``record_id`` on ``side``."""
+        ...
+
+    def link_by_key(self, pair: str, entity: str, link_key: str) -> Link | None:
+        """The link carrying the shared code ``link_key`` (IS-3)."""
+        ...
+
+    def add_link(
+        self, pair: str, entity: str, pos_id: str, platform_id: str, link_key: str | None
+    ) -> Link:
+        """Create a link."""
+        ...
+
+    def save_link(self, link: Link) -> None:
+        """Store a link's key and status."""
+        ...
+
+    def links_count(self, pair: str, entity: str | None = None) -> int:
+        """How many links exist."""
+        ...
+
+    def index_keys(
+        self, pair: str, entity: str, side: str, record_id: str, keys: dict[str, list[str]]
+    ) -> None:
+        """Replace the match keys of one record."""
+        ...
+
+    def find_by_keys(
+        self, pair: str, entity: str, side: str, keys: dict[str, list[str]]
+    ) -> list[str]:
+        """Ids of records on ``side`` sharing any of ``keys``."""
+        ...
+
+    # journal
+    def add_intent(
+        self,
+        pair: str,
+        entity: str,
+        side: str,
+        link_id: int | None,
+        request: dict[str, Any],
+        expected: dict[str, Any] | None,
+        source: dict[str, Any] | None,
+    ) -> int:
+        """Journal a write before it is made."""
+        ...
+
+    def intents(self, pair: str, entity: str | None = None) -> list[Intent]:
+        """Journaled writes not yet applied, oldest first."""
+        ...
+
+    def intent_done(self, seq: int) -> None:
+        """Drop an applied (or quarantined) write."""
+        ...
+
+    def intent_attempted(self, seq: int) -> None:
+        """Count one failed attempt of a write."""
+        ...
+
+    # problems
+    def add_problem(
+        self,
+        pair: str,
+        entity: str,
+        side: str,
+        record_id: str,
+        rule: str,
+        reason: str,
+        payload: dict[str, Any] | None,
+    ) -> int:
+        """Quarantine a change (or bump the attempts of the same open problem)."""
+        ...
+
+    def problems(self, pair: str | None = None, *, open_only: bool = True) -> list[Problem]:
+        """Quarantined changes."""
+        ...
+
+    def resolve_problems(
+        self, pair: str, entity: str, side: str, record_id: str
+    ) -> int:
+        """Mark a record's open problems resolved; returns how many."""
+        ...
+
+    def problem(self, problem_id: int) -> Problem | None:
+        """One problem by id."""
+        ...
+
+    # runs
+    def start_run(self, pair: str) -> int:
+        """Record the start of a run."""
+        ...
+
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        counts: dict[str, int],
+        calls: dict[str, int],
+        error: str | None,
+    ) -> None:
+        """Record the end of a run."""
+        ...
+
+    def runs(self, pair: str | None = None, limit: int = 10) -> list[RunRecord]:
+        """The latest runs, newest first."""
+        ...
+
+    def add_moves(self, run_id: int, moves: list[tuple[str, str, str, str, str, str]]) -> None:
+        """Log moves: (entity, record, toward, action, fields, rule)."""
+        ...
+
+    def moves(self, run_id: int) -> Iterator[tuple[str, str, str, str, str, str]]:
+        """The moves of one run."""
+        ...

@@ -1,0 +1,7 @@
+"""The bundled Edge connector, registered through the ``syncwright.plugins`` entry point."""
+
+from plugins.edge.connector import EdgeConnector, EdgeSettings
+
+plugin = EdgeConnector()
+
+__all__ = ["EdgeConnector", "EdgeSettings", "plugin"]
