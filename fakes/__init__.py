@@ -1,0 +1,1 @@
+"""In-memory fake servers of each system, and a toolkit to build new ones."""

@@ -125,16 +125,21 @@ def parse_config(
         except PluginError as exc:
             raise ConfigError(f"{source}: plugins: {exc}") from None
         hooks = Hooks(pm)
-    systems = {name: _system(name, table, source, base_dir, hooks)
-               for name, table in raw.systems.items()}
-    pairs = {name: _pair(name, table, systems, source, hooks)
-             for name, table in raw.pairs.items()}
+    systems = {
+        name: _system(name, table, source, base_dir, hooks) for name, table in raw.systems.items()
+    }
+    pairs = {name: _pair(name, table, systems, source, hooks) for name, table in raw.pairs.items()}
     config = Config(source, base_dir, raw.state, raw.plugins, raw.engine, systems, pairs)
     return config, hooks
 
 
-def _validated(model: type[Any], data: Any, source: str, loc: tuple[str, ...],
-               context: dict[str, Any] | None = None) -> Any:
+def _validated(
+    model: type[Any],
+    data: Any,
+    source: str,
+    loc: tuple[str, ...],
+    context: dict[str, Any] | None = None,
+) -> Any:
     try:
         return model.model_validate(data, context=context)
     except ValidationError as exc:
@@ -151,8 +156,9 @@ def _one_line(source: str, loc: tuple[str, ...], exc: ValidationError) -> str:
     return f"{source}: {parts[0]}{more}"
 
 
-def _system(name: str, table: dict[str, Any], source: str, base_dir: Path,
-            hooks: Hooks) -> SystemSettings:
+def _system(
+    name: str, table: dict[str, Any], source: str, base_dir: Path, hooks: Hooks
+) -> SystemSettings:
     connector = table.get("connector")
     if not connector:
         raise ConfigError(f"{source}: systems.{name}.connector: missing (which connector?)")
@@ -166,8 +172,9 @@ def _system(name: str, table: dict[str, Any], source: str, base_dir: Path,
     return settings
 
 
-def _pair(name: str, table: dict[str, Any], systems: dict[str, SystemSettings], source: str,
-          hooks: Hooks) -> PairSpec:
+def _pair(
+    name: str, table: dict[str, Any], systems: dict[str, SystemSettings], source: str, hooks: Hooks
+) -> PairSpec:
     where = f"{source}: pairs.{name}"
     data = dict(table)
     flows: dict[str, Any] = {}
@@ -185,8 +192,9 @@ def _pair(name: str, table: dict[str, Any], systems: dict[str, SystemSettings], 
     return pair
 
 
-def _check_pair(pair: PairSpec, systems: dict[str, SystemSettings], hooks: Hooks,
-                where: str) -> None:
+def _check_pair(
+    pair: PairSpec, systems: dict[str, SystemSettings], hooks: Hooks, where: str
+) -> None:
     for side in ("pos", "platform"):
         system = getattr(pair, side)
         if system not in systems:
@@ -201,16 +209,21 @@ def _check_pair(pair: PairSpec, systems: dict[str, SystemSettings], hooks: Hooks
         for side in ("pos", "platform"):
             info = hooks.describe(systems[getattr(pair, side)].connector)
             if flow.direction.value != "off" and entity not in info.entities:
-                raise ConfigError(f"{at}: connector {info.name!r} ({side}) does not support "
-                                  f"entity {entity!r}")
+                raise ConfigError(
+                    f"{at}: connector {info.name!r} ({side}) does not support entity {entity!r}"
+                )
         if flow.record_policy is not None and not isinstance(
             POLICIES.get(flow.record_policy), RecordWins
         ):
-            raise ConfigError(f"{at}.record_policy: {flow.record_policy!r} is not a record-level "
-                              "policy (record_wins)")
+            raise ConfigError(
+                f"{at}.record_policy: {flow.record_policy!r} is not a record-level "
+                "policy (record_wins)"
+            )
         for field, rule in flow.fields.items():
             if field not in model.model_fields:
                 raise ConfigError(f"{at}.fields.{field}: {entity} has no field {field!r}")
             if rule.policy not in POLICIES:
-                raise ConfigError(f"{at}.fields.{field}.policy: unknown policy {rule.policy!r} "
-                                  f"(known: {', '.join(POLICIES)})")
+                raise ConfigError(
+                    f"{at}.fields.{field}.policy: unknown policy {rule.policy!r} "
+                    f"(known: {', '.join(POLICIES)})"
+                )

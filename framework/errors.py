@@ -7,6 +7,8 @@ a :class:`FatalError` stops the flow and is reported. Messages never carry secre
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 
 class SyncwrightError(Exception):
     """Base class of every error syncwright raises on purpose."""
@@ -81,3 +83,19 @@ class RecordRejected(ConnectorError):
 
 class StaleVersion(RecordRejected):
     """The record changed on the system since it was read (optimistic concurrency)."""
+
+
+def describe(exc: Exception) -> str:
+    """A short, one-line account of why a value was refused.
+
+    A pydantic ``ValidationError`` becomes ``field.path: message; …`` without pydantic's
+    links and input dumps; anything else is its message on one line.
+    """
+    if isinstance(exc, ValidationError):
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"])
+            message = str(err["msg"]).removeprefix("Value error, ")
+            parts.append(f"{where}: {message}" if where else message)
+        return "; ".join(parts)
+    return " ".join(str(exc).split())

@@ -55,13 +55,19 @@ class Hooks:
         self, system: SystemContext, entity: str, cursor: str | None, limit: int
     ) -> ChangePage:
         """One page of changes."""
-        page = self.pm.hook.fetch_changes(system=system, entity=entity, cursor=cursor, limit=limit)
-        return self._required(page, "fetch_changes", system)
+        page: ChangePage = self._required(
+            self.pm.hook.fetch_changes(system=system, entity=entity, cursor=cursor, limit=limit),
+            "fetch_changes",
+            system,
+        )
+        return page
 
     def apply_change(self, system: SystemContext, request: WriteRequest) -> ApplyResult:
         """One write."""
-        result = self.pm.hook.apply_change(system=system, request=request)
-        return self._required(result, "apply_change", system)
+        result: ApplyResult = self._required(
+            self.pm.hook.apply_change(system=system, request=request), "apply_change", system
+        )
+        return result
 
     def apply_batch(
         self, system: SystemContext, requests: list[WriteRequest]
@@ -85,8 +91,10 @@ class Hooks:
 
     def match_record(self, system: SystemContext, query: MatchQuery) -> MatchResult:
         """Candidates for match-before-create (the index fallback always answers)."""
-        result = self.pm.hook.match_record(system=system, query=query)
-        return self._required(result, "match_record", system)
+        result: MatchResult = self._required(
+            self.pm.hook.match_record(system=system, query=query), "match_record", system
+        )
+        return result
 
     def map_associate(
         self, system: SystemContext, user_id: str | None, default_associate: str | None

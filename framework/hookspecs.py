@@ -165,7 +165,7 @@ def map_associate(
 
 
 @hookspec
-def provide_presets() -> list[dict[str, Any]]:
+def provide_presets() -> list[dict[str, Any]]:  # type: ignore[empty-body]
     """Contribute pair presets: data that says a pair's flows, directions and policies.
 
     Called once when the configuration is loaded. Each preset is the parsed content of a

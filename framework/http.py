@@ -142,11 +142,13 @@ def request_json(
     try:
         response = client.request(method, url, **kwargs)
     except httpx.TimeoutException as exc:
-        raise RetryableError(f"{system}: {method} {url} timed out ({type(exc).__name__})",
-                             system=system) from None
+        raise RetryableError(
+            f"{system}: {method} {url} timed out ({type(exc).__name__})", system=system
+        ) from None
     except httpx.TransportError as exc:
-        raise RetryableError(f"{system}: {method} {url} failed: {type(exc).__name__}",
-                             system=system) from None
+        raise RetryableError(
+            f"{system}: {method} {url} failed: {type(exc).__name__}", system=system
+        ) from None
     status = response.status_code
     if status in ok:
         if not response.content:
@@ -156,13 +158,15 @@ def request_json(
         except orjson.JSONDecodeError:
             raise RetryableError(
                 f"{system}: {method} {url} answered {status} with a malformed body",
-                system=system, status=status,
+                system=system,
+                status=status,
             ) from None
     detail = error_text(response)
     message = f"{system}: {method} {url} answered {status}: {detail}"
     if status in RETRYABLE_STATUS:
-        raise RetryableError(message, system=system, status=status,
-                             retry_after=retry_after(response))
+        raise RetryableError(
+            message, system=system, status=status, retry_after=retry_after(response)
+        )
     if status in (400, 409, 422):
         raise RecordRejected(message, system=system, status=status)
     raise FatalError(message, system=system, status=status)

@@ -1,0 +1,1 @@
+"""Bundled connectors, each registered through the ``syncwright.plugins`` entry point."""

@@ -40,8 +40,12 @@ def make_app(state: ClientbookState | None = None, faults: FaultState | None = N
         except ValueError:
             return error(400, "invalid_request", "limit must be a number", "limit")
         if "email" in q or "mobile" in q:
-            return json_response({"data": search(state, q.get("email"), q.get("mobile"))[:limit],
-                                  "next_page_token": None})
+            return json_response(
+                {
+                    "data": search(state, q.get("email"), q.get("mobile"))[:limit],
+                    "next_page_token": None,
+                }
+            )
         try:
             since = parse_time(q["updated_since"]) if q.get("updated_since") else None
             data, token = state.clients.page(since, q.get("page_token"), limit)
@@ -92,8 +96,9 @@ def make_app(state: ClientbookState | None = None, faults: FaultState | None = N
         operations = body.get("operations") if isinstance(body, dict) else None
         if not isinstance(operations, list) or not 0 < len(operations) <= 100:
             return error(422, "invalid_request", "operations: 1 to 100 required", "operations")
-        return json_response({"results": [run_operation(state, op, actor(request))
-                                          for op in operations]})
+        return json_response(
+            {"results": [run_operation(state, op, actor(request)) for op in operations]}
+        )
 
     async def associates(request: Request) -> Response:
         if not authorised(request):
@@ -107,8 +112,13 @@ def make_app(state: ClientbookState | None = None, faults: FaultState | None = N
         Route("/v1/clients/{client_id}", one_client, methods=["GET", "PATCH", "DELETE"]),
         Route("/v1/associates", associates, methods=["GET"]),
     ]
-    app = build_app(routes, faults=faults, state=state.snapshot, reset=state.reset,
-                    error_body=b'{"error": {"type": "server_error", "message": "injected"}}')
+    app = build_app(
+        routes,
+        faults=faults,
+        state=state.snapshot,
+        reset=state.reset,
+        error_body=b'{"error": {"type": "server_error", "message": "injected"}}',
+    )
     app.state.clientbook = state
     app.state.faults = faults
     return app
@@ -118,9 +128,9 @@ def search(state: ClientbookState, email: str | None, mobile: str | None) -> lis
     """Live clients with this e-mail (case-insensitive) or mobile number."""
     found = []
     for client in state.clients.live():
-        if email is not None and (client.get("email") or "").lower() == email.lower():
-            found.append(dict(client))
-        elif mobile is not None and client.get("mobile") == mobile:
+        by_email = email is not None and (client.get("email") or "").lower() == email.lower()
+        by_mobile = mobile is not None and client.get("mobile") == mobile
+        if by_email or by_mobile:
             found.append(dict(client))
     return found
 
@@ -128,8 +138,10 @@ def search(state: ClientbookState, email: str | None, mobile: str | None) -> lis
 def run_operation(state: ClientbookState, op: Any, actor: str) -> dict[str, Any]:
     """One operation of a batch; it succeeds or fails alone."""
     if not isinstance(op, dict) or op.get("op") not in ("create", "update"):
-        return {"status": 422, "error": {"type": "invalid_request", "message": "bad operation",
-                                         "field": "op"}}
+        return {
+            "status": 422,
+            "error": {"type": "invalid_request", "message": "bad operation", "field": "op"},
+        }
     try:
         if op["op"] == "create":
             key = op.get("idempotency_key")
@@ -139,11 +151,17 @@ def run_operation(state: ClientbookState, op: Any, actor: str) -> dict[str, Any]
             if key:
                 state.idempotency[key] = client
             return {"status": 201, "client": dict(client)}
-        return {"status": 200, "client": dict(state.update_client(str(op.get("id")),
-                                                                   op.get("client"), actor))}
+        return {
+            "status": 200,
+            "client": dict(state.update_client(str(op.get("id")), op.get("client"), actor)),
+        }
     except Invalid as exc:
-        return {"status": 422, "error": {"type": "invalid_request", "message": str(exc),
-                                         "field": exc.field}}
+        return {
+            "status": 422,
+            "error": {"type": "invalid_request", "message": str(exc), "field": exc.field},
+        }
     except KeyError:
-        return {"status": 404, "error": {"type": "not_found",
-                                         "message": f"no client {op.get('id')}", "field": "id"}}
+        return {
+            "status": 404,
+            "error": {"type": "not_found", "message": f"no client {op.get('id')}", "field": "id"},
+        }

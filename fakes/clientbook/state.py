@@ -1,4 +1,7 @@
-"""The Clientbook fake's data: clients, associates, idempotency keys (``docs/clientbook-api.md``)."""
+"""The Clientbook fake's data: clients, associates, idempotency keys.
+
+Follows ``docs/clientbook-api.md``.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +13,19 @@ from fakes.toolkit import Clock, FeedStore
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-CLIENT_FIELDS = ("first_name", "last_name", "email", "mobile", "address", "preferences",
-                 "acquisition")
+CLIENT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "mobile",
+    "address",
+    "preferences",
+    "acquisition",
+)
 ADDRESS_FIELDS = ("street1", "street2", "city", "state", "postal_code", "country")
 
 
-class Invalid(Exception):  # noqa: N818 - answered as a 422
+class Invalid(Exception):
     """A client the API refuses; ``field`` names the bad field."""
 
     def __init__(self, message: str, field: str | None = None):
@@ -45,7 +55,7 @@ class ClientbookState:
         """Add an associate (done by hand in the real app)."""
         self.associates.append({"id": associate_id, "name": name, "pos_id": pos_id})
 
-    def create_client(self, body: dict[str, Any], actor: str = "api") -> dict[str, Any]:
+    def create_client(self, body: Any, actor: str = "api") -> dict[str, Any]:
         """Validate and store a new client."""
         fields = validate(body, creating=True)
         fields.setdefault("preferences", [])
@@ -53,7 +63,7 @@ class ClientbookState:
             fields.setdefault(name, None if name != "preferences" else [])
         return self.clients.create(fields, actor)
 
-    def update_client(self, client_id: str, body: dict[str, Any], actor: str = "api") -> dict[str, Any]:
+    def update_client(self, client_id: str, body: Any, actor: str = "api") -> dict[str, Any]:
         """Validate and apply a partial update (preferences set by name)."""
         fields = validate(body, creating=False)
         if "preferences" in fields:
@@ -99,11 +109,15 @@ def validate(body: Any, *, creating: bool) -> dict[str, Any]:
             raise Invalid("address has unknown fields", "address")
         fields["address"] = {k: address.get(k) for k in ADDRESS_FIELDS}
     prefs = fields.get("preferences")
-    if prefs is not None:
-        if not isinstance(prefs, list) or not all(
-            isinstance(p, dict) and isinstance(p.get("name"), str) and len(p["name"]) <= 64
+    if prefs is not None and (
+        not isinstance(prefs, list)
+        or not all(
+            isinstance(p, dict)
+            and isinstance(p.get("name"), str)
+            and len(p["name"]) <= 64
             and (p.get("value") is None or isinstance(p.get("value"), str))
             for p in prefs
-        ):
-            raise Invalid("preferences must be a list of {name, value}", "preferences")
+        )
+    ):
+        raise Invalid("preferences must be a list of {name, value}", "preferences")
     return fields

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,9 @@ PREFIX = {"Emails": "Email", "Phones": "Phone", "Addresses": "Address"}
 class EdgeFake:
     """One store's Edge, exchanging files in ``<root>/<store_license_id>/``."""
 
-    def __init__(self, root: Path, store_license_id: str = "1001", store_id: int = 1,
-                 split: int = 5000):
+    def __init__(
+        self, root: Path, store_license_id: str = "1001", store_id: int = 1, split: int = 5000
+    ):
         self.folder = Path(root) / store_license_id
         self.inbox = self.folder / "Inbox"
         self.outbox = self.folder / "Outbox"
@@ -49,9 +51,16 @@ class EdgeFake:
 
     # -- the POS user's side ----------------------------------------------------------------
 
-    def add_customer(self, first: str, last: str, *, emails: list[tuple[str, str]] = (),  # type: ignore[assignment]
-                     phones: list[tuple[str, str]] = (), xfer: bool = True,  # type: ignore[assignment]
-                     **fields: Any) -> str:
+    def add_customer(
+        self,
+        first: str,
+        last: str,
+        *,
+        emails: Sequence[tuple[str, str]] = (),
+        phones: Sequence[tuple[str, str]] = (),
+        xfer: bool = True,
+        **fields: Any,
+    ) -> str:
         """Add a customer as a store associate would; returns its CustomerKey.
 
         ``emails`` and ``phones`` are ``(type, value)`` pairs, the first one preferred.
@@ -59,17 +68,28 @@ class EdgeFake:
         """
         key = self._new_key()
         value: dict[str, Any] = {
-            "CustomerStoreId": self.store_id, "Customerid": int(key.split("-")[1]),
-            "CustomerKey": key, "CustomerAccountKey": key, "CustomerFirstName": first,
-            "CustomerLastName": last, "CustomerInactive": False, "CustomerXfer": xfer,
-            "Addresses": [], "Emails": [], "Phones": [],
+            "CustomerStoreId": self.store_id,
+            "Customerid": int(key.split("-")[1]),
+            "CustomerKey": key,
+            "CustomerAccountKey": key,
+            "CustomerFirstName": first,
+            "CustomerLastName": last,
+            "CustomerInactive": False,
+            "CustomerXfer": xfer,
+            "Addresses": [],
+            "Emails": [],
+            "Phones": [],
             "CustomerTransfer": {"WebTransferWebID": "", "WebTransferEdgeID": key},
         }
         for kind, value_ in emails:
             self._add_method(value, "Emails", kind, {"EmailEmail": value_, "EmailSendPromo": True})
         for kind, value_ in phones:
-            self._add_method(value, "Phones", kind, {"PhonePhone": value_, "PhonePhoneExt": "",
-                                                     "PhoneDoNotContact": False})
+            self._add_method(
+                value,
+                "Phones",
+                kind,
+                {"PhonePhone": value_, "PhonePhoneExt": "", "PhoneDoNotContact": False},
+            )
         value.update(fields)
         self._pointers(value)
         self.customers[key] = value
@@ -108,7 +128,10 @@ class EdgeFake:
         for name in self.downloaded:
             self._import(name)
         self.downloaded = sorted(
-            p.name for p in self.outbox.iterdir() if p.is_file() and not p.name.startswith(".")
+            p.name
+            for p in self.outbox.iterdir()
+            if p.is_file()
+            and not p.name.startswith(".")
             and p.name.lower().endswith("customerlist.json")
         )
         return self._export(full=self.cycles == 1 if full is None else full)
@@ -118,10 +141,12 @@ class EdgeFake:
         self.changed.clear()
         if not keys:
             return []
-        parts = [keys[i:i + self.split] for i in range(0, len(keys), self.split)]
+        parts = [keys[i : i + self.split] for i in range(0, len(keys), self.split)]
         written = []
         for number, part in enumerate(parts, start=1):
-            name = export_name(self._clock, "CustomerList", full, number if len(parts) > 1 else None)
+            name = export_name(
+                self._clock, "CustomerList", full, number if len(parts) > 1 else None
+            )
             records = [{"Key": k, "PairValue": self.customers[k]} for k in part]
             body = {"Customers": records, "MaxAddresses": 5, "MaxEmails": 5, "MaxPhones": 5}
             path = self.inbox / name
@@ -164,10 +189,17 @@ class EdgeFake:
             target = self.customers[key]
         else:
             key = self._new_key()
-            target = {"CustomerStoreId": self.store_id, "Customerid": int(key.split("-")[1]),
-                      "CustomerKey": key, "CustomerAccountKey": key, "CustomerInactive": False,
-                      "Addresses": [], "Emails": [], "Phones": [],
-                      "CustomerTransfer": {"WebTransferWebID": "", "WebTransferEdgeID": key}}
+            target = {
+                "CustomerStoreId": self.store_id,
+                "Customerid": int(key.split("-")[1]),
+                "CustomerKey": key,
+                "CustomerAccountKey": key,
+                "CustomerInactive": False,
+                "Addresses": [],
+                "Emails": [],
+                "Phones": [],
+                "CustomerTransfer": {"WebTransferWebID": "", "WebTransferEdgeID": key},
+            }
             self.customers[key] = target
         for field in ("CustomerKey", "Customerid", "CustomerStoreId", "CustomerAccountKey"):
             value.pop(field, None)
@@ -202,8 +234,11 @@ class EdgeFake:
 
     @staticmethod
     def _pointers(value: dict[str, Any]) -> None:
-        for array, pointer in (("Emails", "CustomerPrefEMail"), ("Phones", "CustomerPrefPhone"),
-                               ("Addresses", "CustomerPrefMail")):
+        for array, pointer in (
+            ("Emails", "CustomerPrefEMail"),
+            ("Phones", "CustomerPrefPhone"),
+            ("Addresses", "CustomerPrefMail"),
+        ):
             keys = [m["Key"] for m in value[array]]
             if value.get(pointer) not in keys:
                 value[pointer] = keys[0] if keys else ""

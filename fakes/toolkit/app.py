@@ -27,8 +27,9 @@ from fakes.toolkit.faults import FaultMiddleware, FaultPlan, FaultState
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON response encoded with orjson."""
-    return Response(orjson.dumps(data), status_code=status, media_type="application/json",
-                    headers=headers)
+    return Response(
+        orjson.dumps(data), status_code=status, media_type="application/json", headers=headers
+    )
 
 
 async def read_json(request: Request) -> Any:

@@ -119,6 +119,7 @@ class FaultMiddleware:
         self.error_body = error_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer with a fault, or pass the request on."""
         if scope["type"] != "http" or scope["path"].startswith("/_fake/"):
             await self.app(scope, receive, send)
             return
@@ -141,15 +142,22 @@ class FaultMiddleware:
             await asyncio.sleep(rule.delay)
             await self.app(scope, receive, send)
         elif rule.kind == "drop":
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
             raise DropConnection()
         else:  # malformed: a cut-off JSON body with a success status
             await _answer(send, 200, b'{"data": [{"id": "', {})
 
 
 async def _answer(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:
-    raw = [(b"content-type", b"application/json"), *((k.encode(), v.encode())
-                                                     for k, v in headers.items())]
+    raw = [
+        (b"content-type", b"application/json"),
+        *((k.encode(), v.encode()) for k, v in headers.items()),
+    ]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": body})

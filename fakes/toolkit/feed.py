@@ -88,13 +88,22 @@ class FeedStore:
         """Store a new record and return it."""
         with self.lock:
             now = iso(self.clock.now())
-            record = {"id": self.next_id(), **fields, "created_at": now, "updated_at": now,
-                      "updated_by": actor, "version": 1, "deleted": False}
+            record = {
+                "id": self.next_id(),
+                **fields,
+                "created_at": now,
+                "updated_at": now,
+                "updated_by": actor,
+                "version": 1,
+                "deleted": False,
+            }
             self.records[record["id"]] = record
             bisect.insort(self._order, (now, record["id"]))
             return record
 
-    def update(self, record_id: str, fields: dict[str, Any], actor: str | None = None) -> dict[str, Any]:
+    def update(
+        self, record_id: str, fields: dict[str, Any], actor: str | None = None
+    ) -> dict[str, Any]:
         """Change a record's fields and return it.
 
         Raises:
@@ -145,7 +154,7 @@ class FeedStore:
             start = max(start, (after[0], after[1] + "\x00"))
         with self.lock:
             first = bisect.bisect_left(self._order, start)
-            keys = self._order[first:first + limit + 1]
+            keys = self._order[first : first + limit + 1]
             page = [dict(self.records[record_id]) for _, record_id in keys[:limit]]
         more = len(keys) > limit
         next_token = encode_token(page[-1]["updated_at"], page[-1]["id"]) if more else None

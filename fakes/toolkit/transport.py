@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 
-class DropConnection(Exception):  # noqa: N818 - it is the event, not a failure of ours
+class DropConnection(Exception):
     """Raised by a fake to drop the connection without an answer."""
 
 
@@ -45,8 +45,9 @@ class SyncASGITransport(httpx.BaseTransport):
             raise httpx.RemoteProtocolError(
                 "server disconnected without sending a response", request=request
             ) from None
-        headers = httpx.Headers([(k, v) for k, v in headers.multi_items()
-                                 if k.lower() != "content-encoding"])
+        headers = httpx.Headers(
+            [(k, v) for k, v in headers.multi_items() if k.lower() != "content-encoding"]
+        )
         return httpx.Response(status, headers=headers, content=body, request=request)
 
     def close(self) -> None:

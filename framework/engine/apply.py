@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from framework.engine.context import PairContext, match_keys
+from framework.engine.context import PairContext, label, match_keys
 from framework.engine.flows import Side
 from framework.engine.report import Move
 from framework.engine.retry import call_with_retries
@@ -29,7 +29,7 @@ from framework.models.base import entity_model
 from framework.state.store import Intent, StoredRecord
 
 
-class Unavailable(Exception):  # noqa: N818 - a signal for the runner
+class Unavailable(Exception):
     """A target system stayed unreachable: stop writing to it this run."""
 
 
@@ -56,8 +56,8 @@ class Applier:
             for name, group in by_entity.items():
                 size = self.ctx.support(side, name).batch_size
                 for start in range(0, len(group), size):
-                    self._send(side, group[start:start + size], replay)
-                    done += len(group[start:start + size])
+                    self._send(side, group[start : start + size], replay)
+                    done += len(group[start : start + size])
                     self.ctx.progress("apply", name, done, len(intents))
 
     def _send(self, side: Side, intents: list[Intent], replay: bool) -> None:
@@ -66,10 +66,14 @@ class Applier:
         try:
             if len(requests) == 1:
                 results: Sequence[ApplyResult | ConnectorError] = [
-                    self._retry(lambda: self.ctx.hooks.apply_change(system, requests[0]), system.name)
+                    self._retry(
+                        lambda: self.ctx.hooks.apply_change(system, requests[0]), system.name
+                    )
                 ]
             else:
-                results = self._retry(lambda: self.ctx.hooks.apply_batch(system, requests), system.name)
+                results = self._retry(
+                    lambda: self.ctx.hooks.apply_batch(system, requests), system.name
+                )
         except (RetryBudgetExhausted, FatalError) as exc:
             # The system is unreachable or refuses us as a whole (credentials): stop writing
             # to it this run; the intents stay journaled.
@@ -84,7 +88,9 @@ class Applier:
 
     def _retry(self, fn: Any, system: str) -> Any:
         return call_with_retries(
-            fn, self.ctx.retry, what=f"writing to {system}",
+            fn,
+            self.ctx.retry,
+            what=f"writing to {system}",
             on_retry=lambda exc: self.ctx.report.count("retry", system),
         )
 
@@ -118,8 +124,12 @@ class Applier:
         assert request.record is not None
         side: Side = "pos" if intent.side == "pos" else "platform"
         flow = self.ctx.flow(intent.entity)
-        keys = match_keys(type(request.record), request.record.model_dump(mode="json"),
-                          request.link_key, flow.match_on)
+        keys = match_keys(
+            type(request.record),
+            request.record.model_dump(mode="json"),
+            request.link_key,
+            flow.match_on,
+        )
         found = self.ctx.hooks.match_record(
             self.ctx.systems[side],
             MatchQuery(entity=intent.entity, record=request.record, keys=keys, replay=True),
@@ -146,9 +156,7 @@ class Applier:
         with self.store.transaction():
             if isinstance(result, ApplyResult):
                 self._applied(intent, request, result)
-            elif isinstance(result, RecordRejected):
-                self._rejected(intent, request, result)
-            elif isinstance(result, FatalError):
+            elif isinstance(result, (RecordRejected, FatalError)):
                 self._rejected(intent, request, result)
             else:  # still failing after its retries: stays journaled for the next run
                 self.store.intent_attempted(intent.seq)
@@ -158,10 +166,20 @@ class Applier:
         side: Side = "pos" if intent.side == "pos" else "platform"
         rule = exc.rule if isinstance(exc, RecordRejected) else "G-5"
         label = request.target_id or (intent.source or {}).get("label", "?")
-        payload = {"intent": {**intent.request}, "expected": intent.expected,
-                   "source": intent.source, "link_id": intent.link_id}
-        self.ctx.quarantine(intent.entity, side, str(label), rule,
-                            f"{self.ctx.systems[side].name} refused the write: {exc}", payload)
+        payload = {
+            "intent": {**intent.request},
+            "expected": intent.expected,
+            "source": intent.source,
+            "link_id": intent.link_id,
+        }
+        self.ctx.quarantine(
+            intent.entity,
+            side,
+            str(label),
+            rule,
+            f"{self.ctx.systems[side].name} refused the write: {exc}",
+            payload,
+        )
         self.store.intent_done(intent.seq)
 
     def _applied(self, intent: Intent, request: WriteRequest, result: ApplyResult) -> None:
@@ -174,10 +192,10 @@ class Applier:
             link = self.store.link(link.id)
             target_id = result.id
         rules = tuple((intent.source or {}).get("rules", []))
-        label = f"{link.pos_id}={link.platform_id}" if link else str(target_id)
+        name_of = label(link.pos_id, link.platform_id) if link else str(target_id)
         self.store.intent_done(intent.seq)
         if request.op is WriteOp.DELETE:
-            self.ctx.moved(Move(name, label, side, "delete", (), rules))
+            self.ctx.moved(Move(name, name_of, side, "delete", (), rules))
             return
         shadow = (
             result.record.model_dump(mode="json") if result.record is not None else intent.expected
@@ -191,8 +209,10 @@ class Applier:
             rec.link_key = request.link_key or rec.link_key
             self.store.put_record(self.ctx.name, name, rec)
             if shadow is not None:
-                keys = match_keys(entity_model(name), shadow, rec.link_key,
-                                  self.ctx.flow(name).match_on)
+                keys = match_keys(
+                    entity_model(name), shadow, rec.link_key, self.ctx.flow(name).match_on
+                )
                 self.store.index_keys(self.ctx.name, name, side, target_id, keys)
             self.store.resolve_problems(self.ctx.name, name, side, target_id)
-        self.ctx.moved(Move(name, label, side, request.op.value, tuple(request.fields), rules))
+        fields = ("all",) if request.op is WriteOp.CREATE else tuple(request.fields)
+        self.ctx.moved(Move(name, name_of, side, request.op.value, fields, rules))

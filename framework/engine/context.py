@@ -77,6 +77,11 @@ class PairContext:
         self.store.add_moves(self.report.run_id, [move.as_row()])
 
 
+def label(pos_id: str, platform_id: str) -> str:
+    """How a linked record is named to people: ``001-00042=cl_000042``, new ids as ``(new)``."""
+    return "=".join("(new)" if i.startswith("~") else i for i in (pos_id, platform_id))
+
+
 def idempotency_key(pair: str, entity: str) -> str:
     """A fresh key for one write, stable across its replays (it is journaled with it)."""
     return f"sw-{pair}-{entity}-{uuid.uuid4().hex}"

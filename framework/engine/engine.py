@@ -15,6 +15,7 @@ from framework.engine.runner import PairRunner
 from framework.facade import Hooks
 from framework.http import CallMeter, build_client
 from framework.models import HttpSettings, SystemContext
+from framework.secrets import register_secret
 from framework.state.sqlite import SQLiteStore
 from framework.state.store import StateStore
 
@@ -50,6 +51,8 @@ class Engine:
         for name, settings in config.systems.items():
             http = None
             if isinstance(settings, HttpSettings):
+                if settings.api_key is not None:
+                    register_secret(settings.api_key.get_secret_value())
                 http = build_client(name, settings, self.meter, transports.get(name))
             self.systems[name] = SystemContext(
                 name=name, connector=settings.connector, settings=settings, http=http
@@ -79,11 +82,15 @@ class Engine:
             raise
         finally:
             after = self.meter.snapshot()
-            report.calls = {k: after.get(k, 0) - before.get(k, 0) for k in after
-                            if after.get(k, 0) != before.get(k, 0)}
+            report.calls = {
+                k: after.get(k, 0) - before.get(k, 0)
+                for k in after
+                if after.get(k, 0) != before.get(k, 0)
+            }
             status = "failed" if error else report.status
-            self.store.finish_run(run_id, status, dict(report.counts), report.calls,
-                                  "; ".join(report.errors) or None)
+            self.store.finish_run(
+                run_id, status, dict(report.counts), report.calls, "; ".join(report.errors) or None
+            )
         return report
 
     def run_once(self, progress: Progress = no_progress) -> list[RunReport]:

@@ -111,7 +111,9 @@ class FlowSpec(_Strict):
         if self.direction.allows(side):
             return True
         # A one-way flow still reads the target side when a field flows against it.
-        return any(r.direction is not None and r.direction.allows(side) for r in self.fields.values())
+        return any(
+            r.direction is not None and r.direction.allows(side) for r in self.fields.values()
+        )
 
     def field_direction(self, name: str) -> Direction:
         """The effective direction of a field, with the update switches applied (IS-1)."""
@@ -154,8 +156,10 @@ class PairSpec(_Strict):
     @model_validator(mode="after")
     def _associate_needed(self) -> PairSpec:
         writes_pos = any(
-            f.direction.allows("platform") or any(
-                r.direction is not None and r.direction.allows("platform") for r in f.fields.values()
+            f.direction.allows("platform")
+            or any(
+                r.direction is not None and r.direction.allows("platform")
+                for r in f.fields.values()
             )
             for f in self.flows.values()
             if f.direction is not Direction.OFF

@@ -167,8 +167,14 @@ def _changed(
     other_now: Any,
 ) -> bool:
     if first_sync:
-        return not equal(now, other_now, identity)
+        # Just matched: a value the other side lacks counts as a change of this side; an
+        # empty value is missing data, never a change that would blank the other side.
+        return not _empty(now) and not equal(now, other_now, identity)
     return not equal(now, old, identity, strict=True)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
 
 
 def equal(a: Any, b: Any, identity: Callable[[Any], Hashable], strict: bool = False) -> bool:

@@ -151,9 +151,7 @@ class RecordWins:
 
     name = "record_wins"
 
-    def resolve_record(
-        self, states: list[FieldState], winner: Side
-    ) -> dict[str, Outcome] | None:
+    def resolve_record(self, states: list[FieldState], winner: Side) -> dict[str, Outcome] | None:
         """Resolve a whole record, or ``None`` when it is not a conflict."""
         pos_changed = any(s.pos_changed for s in states)
         platform_changed = any(s.platform_changed for s in states)

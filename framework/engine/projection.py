@@ -19,7 +19,7 @@ from framework.models.base import CanonicalRecord
 RefResolver = Callable[[str, Side, str], str | None]
 
 
-class Deferred(Exception):  # noqa: N818 - a signal, not a failure
+class Deferred(Exception):
     """The record cannot be written yet (its parent is not on the target side yet)."""
 
 
@@ -74,6 +74,19 @@ class Projection:
                     raise Deferred(f"{self.refs[name]} {value} is not on the platform yet")
                 value = translated
             out[name] = value
+        return out
+
+    def side_fields(self, side: Side, fields: list[str]) -> list[str]:
+        """Changed-field names (``custom.CustomerKey1``) in ``side``'s naming."""
+        if side == "pos":
+            return list(fields)
+        out = []
+        for name in fields:
+            base, dot, key = name.partition(".")
+            rule = self.flow.fields.get(base)
+            if dot and rule is not None and rule.map is not None and key in rule.map:
+                name = f"{base}.{rule.map[key]}"
+            out.append(name)
         return out
 
     def create_values(self, source: Side, record: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from framework.engine.context import PairContext, idempotency_key, match_keys
+from framework.engine.context import PairContext, idempotency_key, label, match_keys
 from framework.engine.flows import Side, other
 from framework.engine.merge import MergeResult, merge
 from framework.engine.projection import Deferred, Projection, apply_values
@@ -20,6 +20,8 @@ from framework.models.base import entity_model
 from framework.state.store import InboxEntry, Link, StoredRecord
 
 Changes = dict[Side, dict[str, Any]]
+SIDES: tuple[Side, Side] = ("pos", "platform")
+Write = tuple[Side, dict[str, Any], list[str], dict[str, Any], list[str]]
 
 
 class Reconciler:
@@ -49,6 +51,9 @@ class Reconciler:
         if change.get("problem"):
             self.ctx.quarantine(self.entity, side, entry.id, "G-5", change["problem"], change)
             return consumed
+        # A readable change supersedes the problems this record had; if it still has one
+        # (an ambiguous match), handling it below reports it again.
+        self.store.resolve_problems(self.ctx.name, self.entity, side, entry.id)
         link = self._find_link(side, change)
         if link is None:
             self._unlinked(side, change, consumed)
@@ -66,7 +71,9 @@ class Reconciler:
         link = self.store.link_by_key(self.ctx.name, self.entity, key)
         if link is not None and link.pending_on(side):
             # The system assigned the id of a record we created earlier (Edge import, 202).
-            self.store.rename_record(self.ctx.name, self.entity, side, link.id_on(side), change["id"])
+            self.store.rename_record(
+                self.ctx.name, self.entity, side, link.id_on(side), change["id"]
+            )
             return self.store.link(link.id)
         return None
 
@@ -104,7 +111,7 @@ class Reconciler:
         if link.status != "ok":
             self.ctx.report.count(self.entity, f"skipped_{link.status}")
             return
-        for side in ("pos", "platform"):
+        for side in SIDES:
             if side not in changes and not link.pending_on(side):
                 staged = self.store.inbox_for(self.ctx.name, self.entity, side, link.id_on(side))
                 if staged:
@@ -113,32 +120,43 @@ class Reconciler:
         if self._broken(link, changes):
             return
         if link.link_key is None:
-            link.link_key = next((c["link_key"] for c in changes.values() if c.get("link_key")), None)
+            link.link_key = next(
+                (c["link_key"] for c in changes.values() if c.get("link_key")), None
+            )
             if link.link_key:
                 self.store.save_link(link)
-        recs = {s: self.store.record(self.ctx.name, self.entity, s, link.id_on(s))
-                for s in ("pos", "platform")}
+        recs: dict[Side, StoredRecord | None] = {
+            s: self.store.record(self.ctx.name, self.entity, s, link.id_on(s)) for s in SIDES
+        }
         for side, change in changes.items():
             if change.get("op") == "delete":
                 self._deleted(link, side, change)
                 return
-        now = {s: (changes[s]["record"] if s in changes else (recs[s].now if recs[s] else None))
-               for s in ("pos", "platform")}
-        shadow = {s: (recs[s].data if recs[s] else None) for s in ("pos", "platform")}
+        now: dict[Side, dict[str, Any] | None] = {}
+        shadow: dict[Side, dict[str, Any] | None] = {}
+        for s in SIDES:
+            rec = recs[s]
+            now[s] = changes[s]["record"] if s in changes else (rec.now if rec else None)
+            shadow[s] = rec.data if rec else None
         if not all(self.flow.in_scope(s, now[s] or {}) for s in ("pos", "platform")):
             self._hold(link, changes, recs)
             self.ctx.report.count(self.entity, "out_of_scope")
             return
         result = merge(
-            self.flow, self.model,
+            self.flow,
+            self.model,
             (self._view("pos", now["pos"]), self.proj.merge_view("pos", shadow["pos"])),
-            (self._view("platform", now["platform"]), self.proj.merge_view("platform", shadow["platform"])),
+            (
+                self._view("platform", now["platform"]),
+                self.proj.merge_view("platform", shadow["platform"]),
+            ),
             platform_view=self._reduce_platform,
         )
         writes = self._plan_writes(link, result, now)  # may raise Deferred: nothing stored yet
         for side, change in changes.items():
-            self._keep(side, change["id"], change["record"], change.get("link_key"), link.id, recs[side])
-            self.store.resolve_problems(self.ctx.name, self.entity, side, change["id"])
+            self._keep(
+                side, change["id"], change["record"], change.get("link_key"), link.id, recs[side]
+            )
         actor = changes.get("platform", {}).get("actor")
         for target, full, fields, expected, rules in writes:
             self._journal(link, target, WriteOp.UPDATE, full, fields, expected, rules, actor)
@@ -159,20 +177,33 @@ class Reconciler:
         return value
 
     def _expected(self, side: Side, record: dict[str, Any]) -> dict[str, Any]:
-        return {k: self._reduce_platform(k, v) for k, v in record.items()} if side == "platform" else record
+        return (
+            {k: self._reduce_platform(k, v) for k, v in record.items()}
+            if side == "platform"
+            else record
+        )
 
     def _plan_writes(
         self, link: Link, result: MergeResult, now: dict[Side, dict[str, Any] | None]
-    ) -> list[tuple[Side, dict[str, Any], list[str], dict[str, Any], list[str]]]:
-        writes = []
-        for target in ("platform", "pos"):
+    ) -> list[Write]:
+        writes: list[Write] = []
+        targets: tuple[Side, Side] = ("platform", "pos")
+        for target in targets:
             if not result.writes(target):
                 continue
             values = result.to_platform if target == "platform" else result.to_pos
             full = apply_values(now[target] or {}, self.proj.side_view(target, values))
             fields = result.platform_fields if target == "platform" else result.pos_fields
             rules = sorted({d.rule for d in result.decisions if d.toward == target and d.rule})
-            writes.append((target, full, list(fields), self._expected(target, full), rules))
+            writes.append(
+                (
+                    target,
+                    full,
+                    self.proj.side_fields(target, fields),
+                    self._expected(target, full),
+                    rules,
+                )
+            )
         return writes
 
     def _hold(self, link: Link, changes: Changes, recs: dict[Side, StoredRecord | None]) -> None:
@@ -205,7 +236,9 @@ class Reconciler:
         """G-7: a delete propagates only where the flow says; otherwise it unlinks, reported."""
         target = other(side)
         if self.flow.deletes == "propagate" and self.flow.direction.allows(side):
-            self._journal(link, target, WriteOp.DELETE, None, [], None, ["G-7"], change.get("actor"))
+            self._journal(
+                link, target, WriteOp.DELETE, None, [], None, ["G-7"], change.get("actor")
+            )
             return
         link.status = f"deleted_on_{side}"
         self.store.save_link(link)
@@ -228,8 +261,10 @@ class Reconciler:
         if len(ids) > 1:
             self._keep(side, record_id, record, change.get("link_key"), None)
             names = ", ".join(ids[:5])
-            reason = (f"ambiguous match: {self.entity} {record_id} matches {len(ids)} records on "
-                      f"{self.ctx.systems[target].name} ({names}); not linked, not created")
+            reason = (
+                f"ambiguous match: {self.entity} {record_id} matches {len(ids)} records on "
+                f"{self.ctx.systems[target].name} ({names}); not linked, not created"
+            )
             self.ctx.quarantine(self.entity, side, record_id, rule, reason, change)
             self.ctx.report.count(self.entity, "ambiguous")
             return
@@ -294,12 +329,15 @@ class Reconciler:
         target = other(side)
         existing = self.store.link_by_id(self.ctx.name, self.entity, target, other_id)
         if existing is not None:  # adopt: our side's id was a placeholder
-            self.store.rename_record(self.ctx.name, self.entity, side, existing.id_on(side), change["id"])
+            self.store.rename_record(
+                self.ctx.name, self.entity, side, existing.id_on(side), change["id"]
+            )
             self._linked(self.store.link(existing.id), {side: change}, consumed)
             return
         ids = {side: change["id"], target: other_id}
-        link = self.store.add_link(self.ctx.name, self.entity, ids["pos"], ids["platform"],
-                                   change.get("link_key"))
+        link = self.store.add_link(
+            self.ctx.name, self.entity, ids["pos"], ids["platform"], change.get("link_key")
+        )
         theirs = self.store.record(self.ctx.name, self.entity, target, other_id)
         if theirs is None:
             theirs = StoredRecord(target, other_id, None, latest=found)
@@ -309,8 +347,9 @@ class Reconciler:
         self.store.put_record(self.ctx.name, self.entity, theirs)
         mine = StoredRecord(side, change["id"], None, change.get("link_key"), link.id)
         self.store.put_record(self.ctx.name, self.entity, mine)
-        self.ctx.moved(Move(self.entity, f"{ids['pos']}={ids['platform']}", "both", "link", (),
-                            (rule,)))
+        self.ctx.moved(
+            Move(self.entity, f"{ids['pos']}={ids['platform']}", "both", "link", (), (rule,))
+        )
         if theirs.latest is None:  # found remotely without content: link only, merge on change
             self._keep(side, change["id"], change["record"], change.get("link_key"), link.id)
             return
@@ -324,16 +363,18 @@ class Reconciler:
         self.model.model_validate(values)  # a record the target cannot hold fails here, not later
         placeholder = "~" + idempotency_key(self.ctx.name, self.entity)
         ids = {side: change["id"], target: placeholder}
-        link = self.store.add_link(self.ctx.name, self.entity, ids["pos"], ids["platform"],
-                                   change.get("link_key"))
+        link = self.store.add_link(
+            self.ctx.name, self.entity, ids["pos"], ids["platform"], change.get("link_key")
+        )
         self._keep(side, change["id"], change["record"], change.get("link_key"), link.id)
         expected = self._expected(target, values)
         self.store.put_record(
             self.ctx.name, self.entity, StoredRecord(target, placeholder, expected, None, link.id)
         )
         rules = [self.flow.create_rules.get(target) or self.flow.rule or "G-1"]
-        self._journal(link, target, WriteOp.CREATE, values, list(values), expected, rules,
-                      change.get("actor"))
+        self._journal(
+            link, target, WriteOp.CREATE, values, list(values), expected, rules, change.get("actor")
+        )
 
     # -- journal ----------------------------------------------------------------------------
 
@@ -360,10 +401,15 @@ class Reconciler:
             associate=associate,
             idempotency_key=idempotency_key(self.ctx.name, self.entity),
         )
-        source = {"rules": rules, "label": f"{link.pos_id}={link.platform_id}"}
+        source = {"rules": rules, "label": label(link.pos_id, link.platform_id)}
         self.store.add_intent(
-            self.ctx.name, self.entity, target, link.id, request.model_dump(mode="json"),
-            expected, source,
+            self.ctx.name,
+            self.entity,
+            target,
+            link.id,
+            request.model_dump(mode="json"),
+            expected,
+            source,
         )
 
     # -- references -------------------------------------------------------------------------

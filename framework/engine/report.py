@@ -21,8 +21,14 @@ class Move:
 
     def as_row(self) -> tuple[str, str, str, str, str, str]:
         """The move as a row of the move log."""
-        return (self.entity, self.record, self.toward, self.action, ",".join(self.fields),
-                ",".join(self.rules))
+        return (
+            self.entity,
+            self.record,
+            self.toward,
+            self.action,
+            ",".join(self.fields),
+            ",".join(self.rules),
+        )
 
 
 class Progress(Protocol):
@@ -46,6 +52,7 @@ class RunReport:
     counts: Counter[str] = field(default_factory=Counter)
     calls: dict[str, int] = field(default_factory=dict)
     moves_sample: list[Move] = field(default_factory=list)
+    by_rule: dict[tuple[str, str, str, str], list[object]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     seconds: float = 0.0
@@ -66,6 +73,9 @@ class RunReport:
         self.count(move.entity, f"{move.action}.{move.toward}")
         if len(self.moves_sample) < self.SAMPLE:
             self.moves_sample.append(move)
+        key = (move.entity, move.action, move.toward, ", ".join(move.rules))
+        group = self.by_rule.setdefault(key, [0, move.record])
+        group[0] = int(str(group[0])) + 1
 
     def by_entity(self) -> dict[str, dict[str, int]]:
         """Counts grouped by entity: ``{"customer": {"create.platform": 3, ...}}``."""

@@ -39,7 +39,7 @@ class _WaitRetryAfter:
     def __init__(self, policy: RetryPolicy):
         self.policy = policy
         self.backoff = wait_exponential_jitter(
-            initial=policy.initial_wait, max=policy.max_wait, jitter=policy.initial_wait
+            multiplier=policy.initial_wait, max=policy.max_wait, jitter=policy.initial_wait
         )
 
     def __call__(self, state: RetryCallState) -> float:
@@ -74,8 +74,9 @@ def call_with_retries(
         wait=_WaitRetryAfter(policy),
         before_sleep=before_sleep,
         reraise=True,
-        **({"sleep": sleep} if sleep is not None else {}),
     )
+    if sleep is not None:
+        retrying.sleep = sleep
     try:
         return retrying(fn)
     except RetryableError as exc:

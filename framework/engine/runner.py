@@ -23,7 +23,7 @@ from framework.engine.projection import Deferred
 from framework.engine.reconcile import Reconciler
 from framework.engine.report import RunReport
 from framework.engine.retry import call_with_retries
-from framework.errors import ConnectorError, FatalError, RetryBudgetExhausted
+from framework.errors import ConnectorError, FatalError, RetryBudgetExhausted, describe
 from framework.models import Change, ChangePage
 from framework.models.base import entity_model
 from framework.state.store import InboxEntry
@@ -76,8 +76,9 @@ class PairRunner:
         leftovers = self.store.intents(self.ctx.name)
         if not leftovers:
             return
-        log.info("%s: replaying %d journaled writes of an interrupted run", self.ctx.name,
-                 len(leftovers))
+        log.info(
+            "%s: replaying %d journaled writes of an interrupted run", self.ctx.name, len(leftovers)
+        )
         self.ctx.report.count("journal", "replayed", len(leftovers))
         try:
             self.applier.apply(replay=True)
@@ -96,10 +97,16 @@ class PairRunner:
                 self._fetch_side(entity, side)
             except (RetryBudgetExhausted, FatalError) as exc:
                 ok = False
-                self.ctx.report.errors.append(f"reading {entity} from "
-                                              f"{self.ctx.systems[side].name}: {exc}")
-                log.error("%s: reading %s from %s failed: %s", self.ctx.name, entity,
-                          self.ctx.systems[side].name, exc)
+                self.ctx.report.errors.append(
+                    f"reading {entity} from {self.ctx.systems[side].name}: {exc}"
+                )
+                log.error(
+                    "%s: reading %s from %s failed: %s",
+                    self.ctx.name,
+                    entity,
+                    self.ctx.systems[side].name,
+                    exc,
+                )
         return ok
 
     def _fetch_side(self, entity: str, side: Side) -> None:
@@ -110,8 +117,12 @@ class PairRunner:
         seen = 0
         while True:
             page: ChangePage = call_with_retries(
-                lambda c=cursor: self.ctx.hooks.fetch_changes(system, entity, c,  # type: ignore[misc]
-                                                              self.ctx.pair.page_size),
+                lambda c=cursor: self.ctx.hooks.fetch_changes(
+                    system,
+                    entity,
+                    c,  # type: ignore[misc]
+                    self.ctx.pair.page_size,
+                ),
                 self.ctx.retry,
                 what=f"reading {entity} from {system.name}",
                 on_retry=lambda exc: self.ctx.report.count("retry", system.name),
@@ -124,8 +135,10 @@ class PairRunner:
             if not page.more:
                 return
             if page.cursor == cursor:
-                raise FatalError(f"{system.name} returned the same cursor twice for {entity}; "
-                                 "stopping to avoid an endless read")
+                raise FatalError(
+                    f"{system.name} returned the same cursor twice for {entity}; "
+                    "stopping to avoid an endless read"
+                )
             cursor = page.cursor
 
     @staticmethod
@@ -177,7 +190,14 @@ class PairRunner:
             return set()
         except (ValueError, ConnectorError, KeyError, TypeError) as exc:
             side: Side = "pos" if entry.side == "pos" else "platform"
-            self.ctx.quarantine(entry.entity, side, entry.id, "G-5",
-                                f"could not reconcile: {type(exc).__name__}: {exc}", entry.change)
-            return {e.seq for e in self.store.inbox_for(self.ctx.name, entry.entity, side,
-                                                         entry.id)}
+            self.ctx.quarantine(
+                entry.entity,
+                side,
+                entry.id,
+                "G-5",
+                f"could not reconcile: {describe(exc)}",
+                entry.change,
+            )
+            return {
+                e.seq for e in self.store.inbox_for(self.ctx.name, entry.entity, side, entry.id)
+            }

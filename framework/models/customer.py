@@ -97,7 +97,7 @@ class Customer(CanonicalRecord, entity="customer"):
         if field == "emails":
             return email_key(item["address"])
         if field == "phones":
-            return item["number"]
+            return str(item["number"])
         if field == "addresses":
             return _address_identity(item)
         return super().item_identity(field, item)

@@ -148,7 +148,9 @@ class SQLiteStore:
         """Whether a full read of this side has completed once (G-2)."""
         row = self._one(
             "SELECT full_done FROM cursors WHERE pair=? AND entity=? AND side=?",
-            pair, entity, side,
+            pair,
+            entity,
+            side,
         )
         return bool(row and row[0])
 
@@ -175,6 +177,13 @@ class SQLiteStore:
                 "full_done=MAX(full_done, excluded.full_done)",
                 (pair, entity, side, cursor, int(finished)),
             )
+
+    def restage(self, pair: str, entity: str, side: str, change: dict[str, Any]) -> None:
+        """Stage one change again (a retried problem), leaving the cursor alone."""
+        self._db.execute(
+            "INSERT INTO inbox (pair, entity, side, id, change) VALUES (?,?,?,?,?)",
+            (pair, entity, side, change["id"], orjson.dumps(change)),
+        )
 
     # -- inbox ------------------------------------------------------------------------------
 
@@ -215,7 +224,10 @@ class SQLiteStore:
         r = self._one(
             "SELECT link_key, link_id, deleted, data, latest FROM records "
             "WHERE pair=? AND entity=? AND side=? AND id=?",
-            pair, entity, side, record_id,
+            pair,
+            entity,
+            side,
+            record_id,
         )
         if r is None:
             return None
@@ -225,8 +237,17 @@ class SQLiteStore:
         """Store the last known state of one record."""
         self._db.execute(
             "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?)",
-            (pair, entity, rec.side, rec.id, rec.link_key, rec.link_id, int(rec.deleted),
-             _dump(rec.data), _dump(rec.latest)),
+            (
+                pair,
+                entity,
+                rec.side,
+                rec.id,
+                rec.link_key,
+                rec.link_id,
+                int(rec.deleted),
+                _dump(rec.data),
+                _dump(rec.latest),
+            ),
         )
 
     def rename_record(self, pair: str, entity: str, side: str, old: str, new: str) -> None:
@@ -268,7 +289,9 @@ class SQLiteStore:
         return self._link(
             self._one(
                 f"SELECT {self._LINK_COLUMNS} FROM links WHERE pair=? AND entity=? AND {column}=?",
-                pair, entity, record_id,
+                pair,
+                entity,
+                record_id,
             )
         )
 
@@ -277,7 +300,9 @@ class SQLiteStore:
         return self._link(
             self._one(
                 f"SELECT {self._LINK_COLUMNS} FROM links WHERE pair=? AND entity=? AND link_key=?",
-                pair, entity, link_key,
+                pair,
+                entity,
+                link_key,
             )
         )
 
@@ -355,8 +380,16 @@ class SQLiteStore:
         cur = self._db.execute(
             "INSERT INTO journal (pair, entity, side, link_id, request, expected, source, "
             "created_at) VALUES (?,?,?,?,?,?,?,?)",
-            (pair, entity, side, link_id, orjson.dumps(request), _dump(expected),
-             _dump(source), _now()),
+            (
+                pair,
+                entity,
+                side,
+                link_id,
+                orjson.dumps(request),
+                _dump(expected),
+                _dump(source),
+                _now(),
+            ),
         )
         assert cur.lastrowid is not None
         return cur.lastrowid
@@ -401,7 +434,11 @@ class SQLiteStore:
         same = self._one(
             "SELECT id FROM problems WHERE pair=? AND entity=? AND side=? AND record_id=? "
             "AND reason=? AND resolved_at IS NULL",
-            pair, entity, side, record_id, reason,
+            pair,
+            entity,
+            side,
+            record_id,
+            reason,
         )
         if same:
             self._db.execute(
@@ -424,7 +461,14 @@ class SQLiteStore:
 
     def _problem(self, r: Any) -> Problem:
         return Problem(
-            r[0], r[1], r[2], r[3], r[4], r[5], r[6], _load(r[7]),
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            r[5],
+            r[6],
+            _load(r[7]),
             dt.datetime.fromisoformat(r[8]),
             dt.datetime.fromisoformat(r[9]) if r[9] else None,
             r[10],
@@ -446,6 +490,10 @@ class SQLiteStore:
         r = self._one(f"SELECT {self._PROBLEM_COLUMNS} FROM problems WHERE id=?", problem_id)
         return self._problem(r) if r else None
 
+    def resolve_problem(self, problem_id: int) -> None:
+        """Mark one problem resolved."""
+        self._db.execute("UPDATE problems SET resolved_at=? WHERE id=?", (_now(), problem_id))
+
     def resolve_problems(self, pair: str, entity: str, side: str, record_id: str) -> int:
         """Mark a record's open problems resolved; returns how many."""
         cur = self._db.execute(
@@ -465,7 +513,9 @@ class SQLiteStore:
                 (pair, _now()),
             )
             assert cur.lastrowid is not None
-            self._db.execute("DELETE FROM moves WHERE run_id <= ?", (cur.lastrowid - MOVE_LOG_RUNS,))
+            self._db.execute(
+                "DELETE FROM moves WHERE run_id <= ?", (cur.lastrowid - MOVE_LOG_RUNS,)
+            )
         return cur.lastrowid
 
     def finish_run(
@@ -480,8 +530,14 @@ class SQLiteStore:
         with self.transaction():
             self._db.execute(
                 "UPDATE runs SET finished_at=?, status=?, counts=?, calls=?, error=? WHERE id=?",
-                (_now(), status, orjson.dumps(counts).decode(), orjson.dumps(calls).decode(),
-                 error, run_id),
+                (
+                    _now(),
+                    status,
+                    orjson.dumps(counts).decode(),
+                    orjson.dumps(calls).decode(),
+                    error,
+                    run_id,
+                ),
             )
 
     def runs(self, pair: str | None = None, limit: int = 10) -> list[RunRecord]:
@@ -494,9 +550,14 @@ class SQLiteStore:
         rows = self._db.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
         return [
             RunRecord(
-                r[0], r[1], dt.datetime.fromisoformat(r[2]),
-                dt.datetime.fromisoformat(r[3]) if r[3] else None, r[4],
-                orjson.loads(r[5]) if r[5] else {}, orjson.loads(r[6]) if r[6] else {}, r[7],
+                r[0],
+                r[1],
+                dt.datetime.fromisoformat(r[2]),
+                dt.datetime.fromisoformat(r[3]) if r[3] else None,
+                r[4],
+                orjson.loads(r[5]) if r[5] else {},
+                orjson.loads(r[6]) if r[6] else {},
+                r[7],
             )
             for r in rows
         ]

@@ -157,6 +157,10 @@ class StateStore(Protocol):
         """Stage a page of changes with their match keys and store its cursor, atomically."""
         ...
 
+    def restage(self, pair: str, entity: str, side: str, change: dict[str, Any]) -> None:
+        """Stage one change again (a retried problem), leaving the cursor alone."""
+        ...
+
     # inbox
     def inbox_batch(self, pair: str, entity: str, limit: int, after: int = 0) -> list[InboxEntry]:
         """Staged changes of ``entity`` after sequence number ``after``, oldest first."""
@@ -269,14 +273,16 @@ class StateStore(Protocol):
         """Quarantined changes."""
         ...
 
-    def resolve_problems(
-        self, pair: str, entity: str, side: str, record_id: str
-    ) -> int:
+    def resolve_problems(self, pair: str, entity: str, side: str, record_id: str) -> int:
         """Mark a record's open problems resolved; returns how many."""
         ...
 
     def problem(self, problem_id: int) -> Problem | None:
         """One problem by id."""
+        ...
+
+    def resolve_problem(self, problem_id: int) -> None:
+        """Mark one problem resolved."""
         ...
 
     # runs

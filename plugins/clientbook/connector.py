@@ -1,4 +1,7 @@
-"""The Clientbook connector: customers and associates over the REST model of ``docs/clientbook-api.md``."""
+"""The Clientbook connector: customers and associates over our REST model of Clientbook.
+
+Written from ``docs/clientbook-api.md`` (the fake is written from the same page).
+"""
 
 from __future__ import annotations
 
@@ -30,8 +33,15 @@ from framework.presets import read_preset
 from plugins.clientbook.mapping import to_body, to_change, to_customer
 
 ASSOCIATES_TTL = 3600.0
-CUSTOMER_FIELDS = ["first_name", "last_name", "emails", "phones", "addresses", "custom",
-                   "acquisition"]
+CUSTOMER_FIELDS = [
+    "first_name",
+    "last_name",
+    "emails",
+    "phones",
+    "addresses",
+    "custom",
+    "acquisition",
+]
 
 
 class ClientbookSettings(HttpSettings):
@@ -46,7 +56,7 @@ def _error_text(response: Any) -> str:
         field = f" (field {err['field']})" if err.get("field") else ""
         return f"{err['type']}: {err['message']}{field}"
     except Exception:
-        return response.text[:200]
+        return str(response.text[:200])
 
 
 class ClientbookConnector(Connector):
@@ -87,8 +97,15 @@ class ClientbookConnector(Connector):
         headers = kwargs.pop("headers", {})
         if settings.api_key is not None:
             headers["authorization"] = f"Bearer {settings.api_key.get_secret_value()}"
-        return request_json(system.http, method, url, system=system.name,
-                            error_text=_error_text, headers=headers, **kwargs)
+        return request_json(
+            system.http,
+            method,
+            url,
+            system=system.name,
+            error_text=_error_text,
+            headers=headers,
+            **kwargs,
+        )
 
     # -- customers --------------------------------------------------------------------------
 
@@ -107,8 +124,11 @@ class ClientbookConnector(Connector):
             if position.fresh(client["id"], change.version or "", change.updated_at):  # type: ignore[arg-type]
                 changes.append(change)
         next_token = body.get("next_page_token")
-        return ChangePage(changes=changes, cursor=position.after_page(next_token).dump(),
-                          more=next_token is not None)
+        return ChangePage(
+            changes=changes,
+            cursor=position.after_page(next_token).dump(),
+            more=next_token is not None,
+        )
 
     def apply_customer(self, system: SystemContext, request: WriteRequest) -> ApplyResult:
         """Create, update or delete one client."""
@@ -118,18 +138,27 @@ class ClientbookConnector(Connector):
                 return ApplyResult(id=request.target_id)
             assert isinstance(request.record, Customer)
             if request.op is WriteOp.CREATE:
-                client = self._call(system, "POST", "/v1/clients",
-                                    json=to_body(request.record, None),
-                                    headers={"idempotency-key": request.idempotency_key})
+                client = self._call(
+                    system,
+                    "POST",
+                    "/v1/clients",
+                    json=to_body(request.record, None),
+                    headers={"idempotency-key": request.idempotency_key},
+                )
             else:
-                client = self._call(system, "PATCH", f"/v1/clients/{request.target_id}",
-                                    json=to_body(request.record, request.fields))
+                client = self._call(
+                    system,
+                    "PATCH",
+                    f"/v1/clients/{request.target_id}",
+                    json=to_body(request.record, request.fields),
+                )
         except FatalError as exc:
             if exc.status == 404:
                 raise RecordRejected(str(exc), system=system.name, status=404) from None
             raise
-        return ApplyResult(id=client["id"], version=str(client["version"]),
-                           record=to_customer(client))
+        return ApplyResult(
+            id=client["id"], version=str(client["version"]), record=to_customer(client)
+        )
 
     def apply_many(
         self, system: SystemContext, requests: list[WriteRequest]
@@ -137,28 +166,41 @@ class ClientbookConnector(Connector):
         """Creates and updates through ``/v1/clients/batch`` (deletes one by one)."""
         if any(r.op is WriteOp.DELETE or r.entity != "customer" for r in requests):
             return None
-        operations = []
+        operations: list[dict[str, Any]] = []
         for r in requests:
             assert isinstance(r.record, Customer)
             if r.op is WriteOp.CREATE:
-                operations.append({"op": "create", "idempotency_key": r.idempotency_key,
-                                   "client": to_body(r.record, None)})
+                operations.append(
+                    {
+                        "op": "create",
+                        "idempotency_key": r.idempotency_key,
+                        "client": to_body(r.record, None),
+                    }
+                )
             else:
-                operations.append({"op": "update", "id": r.target_id,
-                                   "client": to_body(r.record, r.fields)})
+                operations.append(
+                    {"op": "update", "id": r.target_id, "client": to_body(r.record, r.fields)}
+                )
         body = self._call(system, "POST", "/v1/clients/batch", json={"operations": operations})
         results: list[ApplyResult | ConnectorError] = []
         for item in body["results"]:
             if item["status"] in (200, 201):
                 client = item["client"]
-                results.append(ApplyResult(id=client["id"], version=str(client["version"]),
-                                           record=to_customer(client)))
+                results.append(
+                    ApplyResult(
+                        id=client["id"], version=str(client["version"]), record=to_customer(client)
+                    )
+                )
             else:
                 err = item.get("error") or {}
-                results.append(RecordRejected(
-                    f"{system.name}: {err.get('type')}: {err.get('message')}",
-                    system=system.name, status=item["status"], field=err.get("field"),
-                ))
+                results.append(
+                    RecordRejected(
+                        f"{system.name}: {err.get('type')}: {err.get('message')}",
+                        system=system.name,
+                        status=item["status"],
+                        field=err.get("field"),
+                    )
+                )
         return results
 
     def match(self, system: SystemContext, query: MatchQuery) -> MatchResult | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from framework.cursors import parse_utc
+from framework.errors import describe
 from framework.models import Address, Change, Customer, Email, Op, Phone
 
 LABEL = "Clientbook"
@@ -32,7 +33,7 @@ def to_change(client: dict[str, Any]) -> Change:
     try:
         return Change(**base, record=to_customer(client))
     except ValueError as exc:
-        return Change(**base, problem=f"client {client['id']} cannot be read: {exc}")
+        return Change(**base, problem=f"client {client['id']} cannot be read: {describe(exc)}")
 
 
 def to_customer(client: dict[str, Any]) -> Customer:
@@ -42,14 +43,21 @@ def to_customer(client: dict[str, Any]) -> Customer:
         first_name=client.get("first_name"),
         last_name=client.get("last_name"),
         emails=[Email(address=client["email"], label=LABEL, preferred=True)]
-        if client.get("email") else [],
+        if client.get("email")
+        else [],
         phones=[Phone(number=client["mobile"], label=LABEL, preferred=True)]
-        if client.get("mobile") else [],
-        addresses=[Address(label=LABEL, preferred=True,
-                           **{k: address.get(k) for k in ADDRESS_KEYS})]
-        if address and any(address.get(k) for k in ADDRESS_KEYS) else [],
-        custom={p["name"]: p["value"] for p in client.get("preferences") or []
-                if p.get("value") is not None},
+        if client.get("mobile")
+        else [],
+        addresses=[
+            Address(label=LABEL, preferred=True, **{k: address.get(k) for k in ADDRESS_KEYS})
+        ]
+        if address and any(address.get(k) for k in ADDRESS_KEYS)
+        else [],
+        custom={
+            p["name"]: p["value"]
+            for p in client.get("preferences") or []
+            if p.get("value") is not None
+        },
         acquisition=client.get("acquisition"),
     )
 

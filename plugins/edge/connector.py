@@ -1,4 +1,7 @@
-"""The Edge connector: customers over EDT files (``specs/edge-edt.md``, ``docs/edge-exchange.md``)."""
+"""The Edge connector: customers over EDT files.
+
+Written from ``../shared/specs/edge-edt.md`` and ``docs/edge-exchange.md``.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from framework import (
     WriteOp,
     WriteRequest,
 )
+from framework.errors import describe
 from plugins.edge.exchange import (
     Unsettled,
     exports,
@@ -35,8 +39,20 @@ from plugins.edge.exchange import (
 )
 from plugins.edge.mapping import to_customer, to_pair_value
 
-CUSTOMER_FIELDS = ["first_name", "middle_name", "last_name", "company", "gender", "birth_date",
-                   "emails", "phones", "addresses", "custom", "acquisition", "sync_flag"]
+CUSTOMER_FIELDS = [
+    "first_name",
+    "middle_name",
+    "last_name",
+    "company",
+    "gender",
+    "birth_date",
+    "emails",
+    "phones",
+    "addresses",
+    "custom",
+    "acquisition",
+    "sync_flag",
+]
 
 
 class EdgeSettings(SystemSettings):
@@ -73,9 +89,11 @@ class EdgeConnector(Connector):
             summary="The Edge POS over EDT file exchange",
             settings_model=EdgeSettings,
             rules=["G-2", "G-3", "G-4", "G-8", "CB-1", "CB-3"],
-            entities={"customer": EntitySupport(fields=CUSTOMER_FIELDS, match_keys=["email",
-                                                                                 "phone"],
-                                                batch_size=500)},
+            entities={
+                "customer": EntitySupport(
+                    fields=CUSTOMER_FIELDS, match_keys=["email", "phone"], batch_size=500
+                )
+            },
         )
 
     @staticmethod
@@ -88,11 +106,15 @@ class EdgeConnector(Connector):
     def fetch_customer(self, system: SystemContext, cursor: str | None, limit: int) -> ChangePage:
         """Customers from CustomerList exports after the cursor (file name, record index)."""
         settings = self._settings(system)
-        position = orjson.loads(cursor) if cursor else {"file": "", "index": 0}
-        files = [f for f in exports(settings.exchange / "Inbox", "CustomerList")
-                 if (f.stamp, f.part, f.name) >= sort_key(position["file"])]
-        stale_keys, stale_ids = pending_imports(settings.exchange / "Outbox", "CustomerList",
-                                                system.cache.setdefault("imports", {}))
+        position: dict[str, Any] = orjson.loads(cursor) if cursor else {"file": "", "index": 0}
+        files = [
+            f
+            for f in exports(settings.exchange / "Inbox", "CustomerList")
+            if (f.stamp, f.part, f.name) >= sort_key(position["file"])
+        ]
+        stale_keys, stale_ids = pending_imports(
+            settings.exchange / "Outbox", "CustomerList", system.cache.setdefault("imports", {})
+        )
         changes: list[Change] = []
         for f in files:
             if f.name == position["file"] and position["index"] < 0:
@@ -108,8 +130,9 @@ class EdgeConnector(Connector):
                 continue
             for index in range(start, len(records)):
                 if len(changes) >= limit:
-                    return ChangePage(changes=changes, more=True,
-                                      cursor=orjson.dumps(position).decode())
+                    return ChangePage(
+                        changes=changes, more=True, cursor=orjson.dumps(position).decode()
+                    )
                 position = {"file": f.name, "index": index + 1}
                 change = self._change(records[index], settings.region)
                 if change.id in stale_keys or (change.link_key and change.link_key in stale_ids):
@@ -118,8 +141,9 @@ class EdgeConnector(Connector):
             position = {"file": f.name, "index": -1}
         return ChangePage(changes=changes, cursor=orjson.dumps(position).decode())
 
-    def _records(self, system: SystemContext, settings: EdgeSettings,
-                 name: str) -> list[dict[str, Any]]:
+    def _records(
+        self, system: SystemContext, settings: EdgeSettings, name: str
+    ) -> list[dict[str, Any]]:
         cache = system.cache.setdefault("exports", {})
         if name not in cache:
             body = read_export(settings.exchange / "Inbox" / name, settings.settle_seconds)
@@ -141,7 +165,7 @@ class EdgeConnector(Connector):
         try:
             return Change(**base, record=to_customer(value, region))
         except ValueError as exc:
-            return Change(**base, problem=f"Edge customer {key}: {_first_line(exc)}")
+            return Change(**base, problem=f"Edge customer {key}: {describe(exc)}")
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -162,11 +186,19 @@ class EdgeConnector(Connector):
         records, results = [], []
         for request in requests:
             records.append(_import_record(request, settings.region))
-            results.append(ApplyResult(id=request.target_id, pending=request.target_id is None,
-                                       record=_as_stored(request, settings.region)))
-        write_import(settings.exchange / "Outbox", "CustomerList",
-                     {"Customers": records, "MaxAddresses": 9, "MaxEmails": 9, "MaxPhones": 9},
-                     [r.idempotency_key for r in requests])
+            results.append(
+                ApplyResult(
+                    id=request.target_id,
+                    pending=request.target_id is None,
+                    record=_as_stored(request, settings.region),
+                )
+            )
+        write_import(
+            settings.exchange / "Outbox",
+            "CustomerList",
+            {"Customers": records, "MaxAddresses": 9, "MaxEmails": 9, "MaxPhones": 9},
+            [r.idempotency_key for r in requests],
+        )
         return list(results)
 
     def match(self, system: SystemContext, query: MatchQuery) -> MatchResult | None:
@@ -177,15 +209,23 @@ class EdgeConnector(Connector):
 def _import_record(request: WriteRequest, region: str) -> dict[str, Any]:
     key = request.target_id or ""
     if request.op is WriteOp.DELETE:
-        return {"Key": key, "PairValue": {"CustomerKey": key, "CustomerInactive": True,
-                                          "CustomerUpdateUser": request.associate}}
+        return {
+            "Key": key,
+            "PairValue": {
+                "CustomerKey": key,
+                "CustomerInactive": True,
+                "CustomerUpdateUser": request.associate,
+            },
+        }
     assert isinstance(request.record, Customer)
     fields = None if request.op is WriteOp.CREATE else request.fields
     value = to_pair_value(request.record, fields, key, region)
     value["CustomerKey"] = key
     value["CustomerUpdateUser"] = request.associate
     if not key:
-        value["CustomerTransfer"] = {"WebTransferWebID": request.link_key or request.idempotency_key}
+        value["CustomerTransfer"] = {
+            "WebTransferWebID": request.link_key or request.idempotency_key
+        }
     return {"Key": key, "PairValue": value}
 
 
@@ -201,7 +241,3 @@ def _as_stored(request: WriteRequest, region: str) -> Customer | None:
     key = request.target_id or ""
     value = to_pair_value(request.record, None, key, region)
     return to_customer(value, region)
-
-
-def _first_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())[:300]

@@ -32,14 +32,21 @@ class ExportFile:
 
 def exports(inbox: Path, kind: str) -> list[ExportFile]:
     """The export files of one kind (``CustomerList``…), oldest first."""
-    found = []
+    found: list[ExportFile] = []
     if not inbox.is_dir():
         return found
     for path in inbox.iterdir():
         match = _EXPORT.match(path.name)
         if match and match["kind"].lower() == kind.lower() and path.is_file():
-            found.append(ExportFile(match["stamp"], int(match["part"] or 0), path.name,
-                                    match["kind"], bool(match["full"])))
+            found.append(
+                ExportFile(
+                    match["stamp"],
+                    int(match["part"] or 0),
+                    path.name,
+                    match["kind"],
+                    bool(match["full"]),
+                )
+            )
     return sorted(found)
 
 
@@ -51,7 +58,7 @@ def sort_key(name: str) -> tuple[str, int, str]:
     return (match["stamp"], int(match["part"] or 0), name)
 
 
-class Unsettled(Exception):  # noqa: N818 - a state, not a failure
+class Unsettled(Exception):
     """The file does not parse yet and is recent: EDT may still be writing it."""
 
 
@@ -91,8 +98,10 @@ def pending_imports(outbox: Path, kind: str, cache: dict[str, Any]) -> tuple[set
     if not outbox.is_dir():
         return keys, web_ids
     for path in outbox.iterdir():
-        if not path.is_file() or path.name.startswith(".") or not path.name.lower().endswith(
-            f"{kind.lower()}.json"
+        if (
+            not path.is_file()
+            or path.name.startswith(".")
+            or not path.name.lower().endswith(f"{kind.lower()}.json")
         ):
             continue
         if path.name not in cache:
@@ -100,7 +109,7 @@ def pending_imports(outbox: Path, kind: str, cache: dict[str, Any]) -> tuple[set
                 body = orjson.loads(path.read_bytes())
             except (orjson.JSONDecodeError, OSError):
                 continue
-            named = set(), set()
+            named: tuple[set[str], set[str]] = (set(), set())
             for record in body.get("Customers", []):
                 value = record.get("PairValue") or {}
                 if key := record.get("Key") or value.get("CustomerKey"):

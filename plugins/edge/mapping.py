@@ -11,9 +11,15 @@ from framework.models import Address, Customer, Email, Phone
 from framework.normalize import phone_e164
 
 CUSTOM_KEYS = tuple(f"CustomerKey{i}" for i in range(1, 9))
-ADDRESS = {"street1": "AddressStreet", "street2": "AddressStreet2", "city": "AddressCity",
-           "state": "AddressState", "postal_code": "AddressZip", "country": "AddressCountry",
-           "company": "AddressCompany"}
+ADDRESS = {
+    "street1": "AddressStreet",
+    "street2": "AddressStreet2",
+    "city": "AddressCity",
+    "state": "AddressState",
+    "postal_code": "AddressZip",
+    "country": "AddressCountry",
+    "company": "AddressCompany",
+}
 
 
 def _text(value: Any) -> str | None:
@@ -38,22 +44,32 @@ def to_customer(value: dict[str, Any], region: str) -> Customer:
     """
     pref_email = value.get("CustomerPrefEMail") or value.get("CustomerPrefHome")
     emails = [
-        Email(address=m["PairValue"]["EmailEmail"], label=_text(m["PairValue"].get("EmailType")),
-              preferred=m["Key"] == pref_email, promo=m["PairValue"].get("EmailSendPromo"))
-        for m in value.get("Emails") or [] if _text(m["PairValue"].get("EmailEmail"))
+        Email(
+            address=m["PairValue"]["EmailEmail"],
+            label=_text(m["PairValue"].get("EmailType")),
+            preferred=m["Key"] == pref_email,
+            promo=m["PairValue"].get("EmailSendPromo"),
+        )
+        for m in value.get("Emails") or []
+        if _text(m["PairValue"].get("EmailEmail"))
     ]
     phones = [
-        Phone(number=phone_e164(str(m["PairValue"]["PhonePhone"]), region),
-              label=_text(m["PairValue"].get("PhoneType")),
-              preferred=m["Key"] == value.get("CustomerPrefPhone"),
-              extension=_text(m["PairValue"].get("PhonePhoneExt")),
-              do_not_contact=m["PairValue"].get("PhoneDoNotContact"))
-        for m in value.get("Phones") or [] if _text(m["PairValue"].get("PhonePhone"))
+        Phone(
+            number=phone_e164(str(m["PairValue"]["PhonePhone"]), region),
+            label=_text(m["PairValue"].get("PhoneType")),
+            preferred=m["Key"] == value.get("CustomerPrefPhone"),
+            extension=_text(m["PairValue"].get("PhonePhoneExt")),
+            do_not_contact=m["PairValue"].get("PhoneDoNotContact"),
+        )
+        for m in value.get("Phones") or []
+        if _text(m["PairValue"].get("PhonePhone"))
     ]
     addresses = [
-        Address(label=_text(m["PairValue"].get("AddressType")),
-                preferred=m["Key"] == value.get("CustomerPrefMail"),
-                **{k: _text(m["PairValue"].get(v)) for k, v in ADDRESS.items()})
+        Address(
+            label=_text(m["PairValue"].get("AddressType")),
+            preferred=m["Key"] == value.get("CustomerPrefMail"),
+            **{k: _text(m["PairValue"].get(v)) for k, v in ADDRESS.items()},
+        )
         for m in value.get("Addresses") or []
     ]
     return Customer(
@@ -80,14 +96,20 @@ def edge_phone(number: str, region: str) -> str:
     return number
 
 
-_SIMPLE = {"first_name": "CustomerFirstName", "middle_name": "CustomerMiddleName",
-           "last_name": "CustomerLastName", "company": "CustomerCompany",
-           "gender": "CustomerGender", "acquisition": "CustomerAcquisition",
-           "sync_flag": "CustomerXfer"}
+_SIMPLE = {
+    "first_name": "CustomerFirstName",
+    "middle_name": "CustomerMiddleName",
+    "last_name": "CustomerLastName",
+    "company": "CustomerCompany",
+    "gender": "CustomerGender",
+    "acquisition": "CustomerAcquisition",
+    "sync_flag": "CustomerXfer",
+}
 
 
-def to_pair_value(customer: Customer, fields: list[str] | None, key: str,
-                  region: str) -> dict[str, Any]:
+def to_pair_value(
+    customer: Customer, fields: list[str] | None, key: str, region: str
+) -> dict[str, Any]:
     """The PairValue fields to import for ``fields`` of ``customer`` (``None``: all)."""
     wanted = None if fields is None else {f.partition(".")[0] for f in fields}
     value: dict[str, Any] = {}
@@ -97,7 +119,9 @@ def to_pair_value(customer: Customer, fields: list[str] | None, key: str,
 
     for name, edt in _SIMPLE.items():
         if want(name) and (fields is not None or getattr(customer, name) is not None):
-            value[edt] = getattr(customer, name) if name != "sync_flag" else bool(customer.sync_flag)
+            value[edt] = (
+                getattr(customer, name) if name != "sync_flag" else bool(customer.sync_flag)
+            )
     if want("birth_date") and customer.birth_date is not None:
         value["CustomerBirthDate"] = customer.birth_date.strftime("%m/%d/%Y 00:00:00")
     if want("custom"):
@@ -106,24 +130,39 @@ def to_pair_value(customer: Customer, fields: list[str] | None, key: str,
                 value[k] = customer.custom.get(k, "")
     if want("emails"):
         value["Emails"], value["CustomerPrefEMail"] = _methods(
-            customer.emails, "Email", key,
-            lambda e: {"EmailEmail": e.address, "EmailSendPromo": bool(e.promo)})
+            customer.emails,
+            "Email",
+            key,
+            lambda e: {"EmailEmail": e.address, "EmailSendPromo": bool(e.promo)},
+        )
     if want("phones"):
         value["Phones"], value["CustomerPrefPhone"] = _methods(
-            customer.phones, "Phone", key,
-            lambda p: {"PhonePhone": edge_phone(p.number, region),
-                       "PhonePhoneExt": p.extension or "",
-                       "PhoneDoNotContact": bool(p.do_not_contact)})
+            customer.phones,
+            "Phone",
+            key,
+            lambda p: {
+                "PhonePhone": edge_phone(p.number, region),
+                "PhonePhoneExt": p.extension or "",
+                "PhoneDoNotContact": bool(p.do_not_contact),
+            },
+        )
     if want("addresses"):
         value["Addresses"], value["CustomerPrefMail"] = _methods(
-            customer.addresses, "Address", key,
-            lambda a: {v: getattr(a, k) or "" for k, v in ADDRESS.items()})
+            customer.addresses,
+            "Address",
+            key,
+            lambda a: {v: getattr(a, k) or "" for k, v in ADDRESS.items()},
+        )
     return value
 
 
-def _methods(items: list[Any], prefix: str, key: str, body: Any) -> tuple[list[dict[str, Any]], str]:
+def _methods(
+    items: list[Any], prefix: str, key: str, body: Any
+) -> tuple[list[dict[str, Any]], str]:
     """Contact objects with unique Keys equal to their type (``Home``, ``Home 2``…)."""
-    out, taken, preferred = [], set(), ""
+    out: list[dict[str, Any]] = []
+    taken: set[str] = set()
+    preferred = ""
     for item in items:
         kind = item.label or "Other"
         record_key, n = kind, 2
@@ -132,6 +171,10 @@ def _methods(items: list[Any], prefix: str, key: str, body: Any) -> tuple[list[d
         taken.add(record_key)
         if item.preferred and not preferred:
             preferred = record_key
-        out.append({"Key": record_key, "PairValue": {f"{prefix}CustKey": key,
-                                                      f"{prefix}Type": kind, **body(item)}})
-    return out, preferred or (out[0]["Key"] if out else "")
+        out.append(
+            {
+                "Key": record_key,
+                "PairValue": {f"{prefix}CustKey": key, f"{prefix}Type": kind, **body(item)},
+            }
+        )
+    return out, preferred or (str(out[0]["Key"]) if out else "")

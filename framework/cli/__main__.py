@@ -1,0 +1,5 @@
+"""``python -m framework.cli`` is the ``syncwright`` command."""
+
+from framework.cli.app import main
+
+main()

@@ -1,0 +1,28 @@
+"""The one way to run things: nox sessions (tests, lint, typecheck; conformance and bench later)."""
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite (pytest, in parallel)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-n", "auto", "--durations=15", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff: lint and format check."""
+    session.install("ruff>=0.5")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy, strict, over the four packages."""
+    session.install("-e", ".[test]", "mypy>=1.10")
+    session.run("mypy")

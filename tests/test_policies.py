@@ -1,0 +1,269 @@
+"""The five precedence policies and the three-way merge, on plain data."""
+
+from __future__ import annotations
+
+import pytest
+
+from framework.engine.flows import Direction, FlowSpec
+from framework.engine.merge import merge
+from framework.engine.policies import (
+    KEEP,
+    AppendAsNew,
+    CreateOnly,
+    FieldState,
+    Ignore,
+    Overwrite,
+    RecordWins,
+    get_policy,
+)
+from framework.models import Customer
+
+
+def state(
+    pos,
+    platform,
+    *,
+    pos_changed=False,
+    platform_changed=False,
+    direction=Direction.BOTH,
+    winner="pos",
+    identity=repr,
+) -> FieldState:
+    return FieldState(
+        "f", pos, platform, pos_changed, platform_changed, direction, winner, identity
+    )
+
+
+# -- overwrite --------------------------------------------------------------------------------
+
+
+@pytest.mark.rule("G-1")
+def test_overwrite_moves_the_changed_side():
+    assert Overwrite().resolve(state("a", "b", pos_changed=True)).to_platform == "a"
+    assert Overwrite().resolve(state("a", "b", platform_changed=True)).to_pos == "b"
+
+
+def test_overwrite_conflict_goes_to_the_winner():
+    both = dict(pos_changed=True, platform_changed=True)
+    assert Overwrite().resolve(state("a", "b", **both)).to_platform == "a"
+    out = Overwrite().resolve(state("a", "b", winner="platform", **both))
+    assert out.to_pos == "b"
+    assert out.to_platform is KEEP
+
+
+@pytest.mark.rule("G-1")
+def test_overwrite_never_flows_against_the_direction():
+    up_only = Direction.POS_TO_PLATFORM
+    assert not Overwrite().resolve(state("a", "b", platform_changed=True, direction=up_only)).writes
+    down_only = Direction.PLATFORM_TO_POS
+    assert not Overwrite().resolve(state("a", "b", pos_changed=True, direction=down_only)).writes
+    conflict = state("a", "b", pos_changed=True, platform_changed=True, direction=down_only)
+    assert Overwrite().resolve(conflict).to_pos == "b", "the only allowed way wins"
+    assert (
+        not Overwrite().resolve(state("a", "b", pos_changed=True, direction=Direction.OFF)).writes
+    )
+
+
+def test_overwrite_equal_values_write_nothing():
+    assert not Overwrite().resolve(state("a", "a", pos_changed=True, platform_changed=True)).writes
+
+
+# -- append_as_new (CB-3) ---------------------------------------------------------------------
+
+
+def email(address: str, preferred: bool = False) -> dict:
+    return {"address": address, "label": "Home", "preferred": preferred, "promo": None}
+
+
+def email_identity(item: dict) -> str:
+    return Customer.item_identity("emails", item)  # type: ignore[return-value]
+
+
+@pytest.mark.rule("CB-3")
+def test_append_as_new_pos_change_overwrites_platform():
+    s = state(
+        [email("a@x.com", True)],
+        [email("old@x.com", True)],
+        pos_changed=True,
+        identity=email_identity,
+    )
+    out = AppendAsNew().resolve(s)
+    assert out.to_platform == [email("a@x.com", True)]
+    assert out.to_pos is KEEP
+
+
+@pytest.mark.rule("CB-3")
+def test_append_as_new_platform_change_is_added_not_replacing():
+    s = state(
+        [email("a@x.com", True)],
+        [email("b@x.com", True)],
+        platform_changed=True,
+        identity=email_identity,
+    )
+    out = AppendAsNew().resolve(s)
+    assert out.to_pos == [email("a@x.com", True), email("b@x.com", False)]
+    assert out.to_platform is KEEP
+
+
+@pytest.mark.rule("CB-3")
+def test_append_as_new_never_erases_or_updates_pos_elements():
+    s = state(
+        [email("a@x.com", True), email("c@x.com")],
+        [],
+        platform_changed=True,
+        identity=email_identity,
+    )
+    assert not AppendAsNew().resolve(s).writes
+    s = state(
+        [email("a@x.com", True)],
+        [email("A@X.COM", True)],
+        platform_changed=True,
+        identity=email_identity,
+    )
+    assert not AppendAsNew().resolve(s).writes, "same address, other case: nothing new"
+
+
+@pytest.mark.rule("CB-3")
+def test_append_as_new_conflict_pos_goes_up_and_platform_is_added():
+    s = state(
+        [email("a@x.com", True)],
+        [email("b@x.com", True)],
+        pos_changed=True,
+        platform_changed=True,
+        identity=email_identity,
+    )
+    out = AppendAsNew().resolve(s)
+    assert out.to_pos == [email("a@x.com", True), email("b@x.com", False)]
+    assert out.to_platform == out.to_pos
+
+
+# -- create_only (CB-5) -----------------------------------------------------------------------
+
+
+@pytest.mark.rule("CB-5")
+def test_create_only_winner_changes_flow_and_loser_changes_never_do():
+    assert CreateOnly().resolve(state("Walk-in", "x", pos_changed=True)).to_platform == "Walk-in"
+    assert not CreateOnly().resolve(state("Walk-in", "Instagram", platform_changed=True)).writes
+    conflict = state("Walk-in", "Instagram", pos_changed=True, platform_changed=True)
+    assert CreateOnly().resolve(conflict).to_platform == "Walk-in"
+
+
+@pytest.mark.rule("CB-5")
+def test_create_only_travels_with_a_new_record():
+    assert CreateOnly().copies_on_create("pos")
+    assert CreateOnly().copies_on_create("platform")
+
+
+# -- record_wins (IS-2) -----------------------------------------------------------------------
+
+
+def kowalski_states(street_changed: bool, email_changed: bool) -> list[FieldState]:
+    """Jan Kowalski: F/K (pos) changed the street, IdoSell (platform) changed the e-mail."""
+    return [
+        FieldState(
+            "street",
+            "Nowa 1" if street_changed else "Stara 5",
+            "Stara 5",
+            street_changed,
+            False,
+            Direction.BOTH,
+        ),
+        FieldState(
+            "email",
+            "jan@fk.pl",
+            "jan@shop.pl" if email_changed else "jan@fk.pl",
+            False,
+            email_changed,
+            Direction.BOTH,
+        ),
+    ]
+
+
+@pytest.mark.rule("IS-2")
+def test_record_wins_conflict_writes_the_whole_winner_record_over_the_loser():
+    out = RecordWins().resolve_record(kowalski_states(True, True), winner="pos")
+    assert out is not None
+    assert out["street"].to_platform == "Nowa 1"
+    assert out["email"].to_platform == "jan@fk.pl", "the field only IdoSell changed goes too"
+    assert all(o.to_pos is KEEP for o in out.values()), "F/K is untouched"
+
+
+@pytest.mark.rule("IS-2")
+def test_record_wins_without_conflict_leaves_fields_to_their_policies():
+    assert RecordWins().resolve_record(kowalski_states(False, True), winner="pos") is None
+    assert RecordWins().resolve_record(kowalski_states(True, False), winner="pos") is None
+
+
+# -- ignore (CB-11) ---------------------------------------------------------------------------
+
+
+@pytest.mark.rule("CB-11")
+def test_ignore_never_moves_even_on_create():
+    conflict = state("a", "b", pos_changed=True, platform_changed=True)
+    assert not Ignore().resolve(conflict).writes
+    assert not Ignore().copies_on_create("platform")
+
+
+def test_unknown_policy_names_the_known_ones():
+    with pytest.raises(KeyError, match="append_as_new"):
+        get_policy("apend")
+
+
+# -- the merge --------------------------------------------------------------------------------
+
+
+def flow(**fields) -> FlowSpec:
+    return FlowSpec.model_validate({"fields": fields})
+
+
+def test_merge_detects_changes_against_each_side_shadow():
+    spec = flow(first_name={"policy": "overwrite"}, last_name={"policy": "overwrite"})
+    shadow = {"first_name": "Ada", "last_name": "King"}
+    result = merge(
+        spec,
+        Customer,
+        ({"first_name": "Ada", "last_name": "Lovelace"}, shadow),
+        ({"first_name": "Augusta", "last_name": "King"}, shadow),
+    )
+    assert result.to_platform == {"last_name": "Lovelace"}
+    assert result.to_pos == {"first_name": "Augusta"}
+
+
+def test_merge_of_dict_fields_is_key_by_key():
+    spec = flow(custom={"policy": "overwrite"})
+    shadow = {"custom": {"Ring": "6", "Metal": "Gold"}}
+    result = merge(
+        spec,
+        Customer,
+        ({"custom": {"Ring": "6", "Metal": "Silver"}}, shadow),
+        ({"custom": {"Ring": "7", "Metal": "Gold"}}, shadow),
+    )
+    assert result.to_platform == {"custom": {"Metal": "Silver"}}
+    assert result.to_pos == {"custom": {"Ring": "7"}}
+    assert result.platform_fields == ["custom.Metal"]
+    assert result.pos_fields == ["custom.Ring"]
+
+
+def test_first_sync_without_shadow_treats_differences_as_conflicts():
+    spec = flow(first_name={"policy": "overwrite"}, acquisition={"policy": "create_only"})
+    result = merge(
+        spec,
+        Customer,
+        ({"first_name": "Ada", "acquisition": None}, None),
+        ({"first_name": "Augusta", "acquisition": "Web"}, None),
+    )
+    assert result.to_platform == {"first_name": "Ada"}, "the winner's value"
+    assert result.to_pos == {}, "create_only never takes the platform value on a link"
+
+
+def test_merge_skips_writes_the_target_would_store_unchanged():
+    spec = flow(emails={"policy": "append_as_new"})
+    both = [email("a@x.com", True), email("b@x.com")]
+    result = merge(
+        spec,
+        Customer,
+        (both, None) and ({"emails": both}, {"emails": both[:1]}),
+        ({"emails": [email("a@x.com", True)]}, {"emails": [email("a@x.com", True)]}),
+        platform_view=lambda field, value: value[:1],
+    )
+    assert result.to_platform == {}, "the platform keeps one e-mail, already the preferred one"
