@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 _SPACES = re.compile(r"\s+")
+# Plain ASCII addresses, a strict subset of what email-validator accepts: checked here in a
+# microsecond; anything else (unicode, quoted parts, odd dots) goes to email-validator.
+_PLAIN_EMAIL = re.compile(
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
 
 
+@lru_cache(maxsize=65536)
 def email_key(raw: str) -> str:
     """Return the matching key of an e-mail address: trimmed and lower-cased.
 
@@ -21,6 +29,9 @@ def email_key(raw: str) -> str:
         ValueError: the text is not an e-mail address; the message says why.
     """
     text = raw.strip()
+    lowered = text.lower()
+    if len(lowered) <= 254 and _PLAIN_EMAIL.match(lowered) and len(lowered.split("@")[0]) <= 64:
+        return lowered
     try:
         checked = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:

@@ -81,10 +81,15 @@ class Applier:
             raise Unavailable(str(exc)) from exc
         except RecordRejected as exc:
             results = [exc] * len(requests)
-        for intent, request, result in zip(intents, requests, results, strict=True):
-            if isinstance(result, RetryableError):
-                result = self._one_more(side, request)
-            self._settle(intent, request, result)
+        settled = [
+            (i, r, self._one_more(side, r) if isinstance(res, RetryableError) else res)
+            for i, r, res in zip(intents, requests, results, strict=True)
+        ]
+        # One transaction for the batch: if the process dies before it commits, the writes
+        # are replayed next run, and replays are idempotent (G-6).
+        with self.store.transaction():
+            for intent, request, result in settled:
+                self._settle(intent, request, result)
 
     def _retry(self, fn: Any, system: str) -> Any:
         return call_with_retries(
@@ -209,8 +214,9 @@ class Applier:
             rec.link_key = request.link_key or rec.link_key
             self.store.put_record(self.ctx.name, name, rec)
             if shadow is not None:
+                known = result.record if result.record is not None else shadow
                 keys = match_keys(
-                    entity_model(name), shadow, rec.link_key, self.ctx.flow(name).match_on
+                    entity_model(name), known, rec.link_key, self.ctx.flow(name).match_on
                 )
                 self.store.index_keys(self.ctx.name, name, side, target_id, keys)
             self.store.resolve_problems(self.ctx.name, name, side, target_id)

@@ -88,12 +88,16 @@ def idempotency_key(pair: str, entity: str) -> str:
 
 
 def match_keys(
-    model: type[CanonicalRecord], record: dict[str, Any], link_key: str | None, names: list[str]
+    model: type[CanonicalRecord],
+    record: dict[str, Any] | CanonicalRecord,
+    link_key: str | None,
+    names: list[str],
 ) -> dict[str, list[str]]:
     """The normalised keys to index a record under: the flow's match keys and the shared code."""
     keys: dict[str, list[str]] = {}
     if names:
-        all_keys = model.model_validate(record).match_keys()
+        instance = record if isinstance(record, CanonicalRecord) else model.model_validate(record)
+        all_keys = instance.match_keys()
         keys = {name: all_keys.get(name, []) for name in names}
     if link_key:
         keys["link_key"] = [link_key]

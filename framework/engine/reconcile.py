@@ -16,7 +16,7 @@ from framework.engine.merge import MergeResult, merge
 from framework.engine.projection import Deferred, Projection, apply_values
 from framework.engine.report import Move
 from framework.models import MatchQuery, WriteOp, WriteRequest
-from framework.models.base import entity_model
+from framework.models.base import CanonicalRecord, entity_model
 from framework.state.store import InboxEntry, Link, StoredRecord
 
 Changes = dict[Side, dict[str, Any]]
@@ -288,7 +288,8 @@ class Reconciler:
             usable = [i for i in ids if self._free(target, i)]
             if usable:
                 return usable, {}, "IS-3"
-        keys = match_keys(self.model, change["record"], None, self.flow.match_on)
+        record = self.model.model_validate(change["record"])
+        keys = match_keys(self.model, record, None, self.flow.match_on)
         if not any(keys.values()):
             keys = {}
         local = self.store.find_by_keys(self.ctx.name, self.entity, target, keys) if keys else []
@@ -298,7 +299,7 @@ class Reconciler:
         candidates = [i for i in local if self._free(target, i)]
         query = MatchQuery(
             entity=self.entity,
-            record=self.model.model_validate(change["record"]),
+            record=record,
             keys=keys,
             candidates=candidates,
         )
@@ -360,7 +361,7 @@ class Reconciler:
         target = other(side)
         values = self.proj.side_view(target, self.proj.create_values(side, change["record"]))
         values.update(self.flow.on_create_pos if target == "pos" else self.flow.on_create_platform)
-        self.model.model_validate(values)  # a record the target cannot hold fails here, not later
+        instance = self.model.model_validate(values)  # a record the target cannot hold fails here
         placeholder = "~" + idempotency_key(self.ctx.name, self.entity)
         ids = {side: change["id"], target: placeholder}
         link = self.store.add_link(
@@ -373,7 +374,14 @@ class Reconciler:
         )
         rules = [self.flow.create_rules.get(target) or self.flow.rule or "G-1"]
         self._journal(
-            link, target, WriteOp.CREATE, values, list(values), expected, rules, change.get("actor")
+            link,
+            target,
+            WriteOp.CREATE,
+            instance,
+            list(values),
+            expected,
+            rules,
+            change.get("actor"),
         )
 
     # -- journal ----------------------------------------------------------------------------
@@ -383,7 +391,7 @@ class Reconciler:
         link: Link,
         target: Side,
         op: WriteOp,
-        record: dict[str, Any] | None,
+        record: dict[str, Any] | CanonicalRecord | None,
         fields: list[str],
         expected: dict[str, Any] | None,
         rules: list[str],
@@ -396,7 +404,7 @@ class Reconciler:
             op=op,
             target_id=target_id,
             link_key=link.link_key,
-            record=self.model.model_validate(record) if record is not None else None,
+            record=record if not isinstance(record, dict) else self.model.model_validate(record),
             fields=fields,
             associate=associate,
             idempotency_key=idempotency_key(self.ctx.name, self.entity),

@@ -148,7 +148,7 @@ class PairRunner:
         data = change.model_dump(mode="json")
         keys: dict[str, list[str]] = {}
         if change.record is not None and change.problem is None:
-            keys = match_keys(model, data["record"], change.link_key, match_on)
+            keys = match_keys(model, change.record, change.link_key, match_on)
         elif change.link_key:
             keys = {"link_key": [change.link_key]}
         return data, keys
