@@ -76,8 +76,8 @@ class Engine:
         error: str | None = None
         try:
             PairRunner(ctx).run()
-        except Exception as exc:
-            error = f"{type(exc).__name__}: {exc}"
+        except BaseException as exc:  # recorded, then re-raised: Ctrl-C and bugs alike
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             report.errors.append(error)
             raise
         finally:
