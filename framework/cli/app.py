@@ -280,8 +280,21 @@ def schema(entity: Annotated[str | None, typer.Argument(help="One entity.")] = N
     console.print_json(orjson.dumps(schemas if entity is None else schemas[entity]).decode())
 
 
+COMMANDS_GROUP = "syncwright.commands"
+
+
+def add_plugin_commands() -> None:
+    """Add the typer apps other packages register under ``syncwright.commands``."""
+    for ep in importlib.metadata.entry_points(group=COMMANDS_GROUP):
+        try:
+            app.add_typer(ep.load(), name=ep.name)
+        except Exception as exc:  # one broken command never takes the CLI down
+            logging.getLogger(__name__).warning("command %r failed to load: %s", ep.name, exc)
+
+
 def main() -> None:
     """Console-script entry point: one clear line for any error we expect."""
+    add_plugin_commands()
     try:
         app()
     except SyncwrightError as exc:

@@ -1,5 +1,15 @@
 """Canonical records and the models that travel through the hooks."""
 
+from framework.models.activity import (
+    Appointment,
+    Message,
+    Note,
+    Product,
+    Purchase,
+    ServiceJob,
+    SmsNotification,
+    WishItem,
+)
 from framework.models.associate import Associate, AssociateMapping
 from framework.models.base import CanonicalRecord, RefTo, entity_model, entity_names
 from framework.models.changes import (
@@ -12,7 +22,7 @@ from framework.models.changes import (
     WriteOp,
     WriteRequest,
 )
-from framework.models.customer import Address, Customer, Email, Phone
+from framework.models.customer import Address, Customer, Email, Phone, TradeCredit
 from framework.models.system import (
     ConnectorInfo,
     EntitySupport,
@@ -24,6 +34,7 @@ from framework.models.system import (
 __all__ = [
     "Address",
     "ApplyResult",
+    "Appointment",
     "Associate",
     "AssociateMapping",
     "CanonicalRecord",
@@ -36,11 +47,19 @@ __all__ = [
     "HttpSettings",
     "MatchQuery",
     "MatchResult",
+    "Message",
+    "Note",
     "Op",
     "Phone",
+    "Product",
+    "Purchase",
     "RefTo",
+    "ServiceJob",
+    "SmsNotification",
     "SystemContext",
     "SystemSettings",
+    "TradeCredit",
+    "WishItem",
     "WriteOp",
     "WriteRequest",
     "entity_model",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Hashable
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -64,6 +65,16 @@ class Address(ContactMethod):
     country: str | None = Field(None, max_length=64)
 
 
+class TradeCredit(BaseModel):
+    """Buying on trade credit (IS-12): allowed or not, the limit, the balance owed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allowed: bool = False
+    limit: Decimal | None = None
+    balance: Decimal | None = None
+
+
 def _address_identity(item: dict[str, Any]) -> Hashable:
     parts = (item.get(k) or "" for k in ("street1", "street2", "city", "postal_code"))
     return tuple(text_key(p) for p in parts)
@@ -90,6 +101,14 @@ class Customer(CanonicalRecord, entity="customer"):
     )
     acquisition: str | None = Field(None, max_length=255, description="The first why-in")
     sync_flag: bool | None = Field(None, description="Selected for sync on the POS (CB-1)")
+    tax_id: str | None = Field(None, max_length=32, description="NIP, VAT number")
+    delivery_addresses: list[Address] = Field(default_factory=list, description="IS-9")
+    discount_group: str | None = Field(None, description="IS-10")
+    shops: list[str] = Field(default_factory=list, description="Shops it may buy in (IS-11)")
+    trade_credit: TradeCredit | None = Field(None, description="IS-12")
+    blocked: bool | None = Field(None, description="Blocked from buying (IS-12)")
+    login: str | None = Field(None, max_length=255, description="Shop account login (IS-7)")
+    groups: list[str] = Field(default_factory=list, description="Groups/segments (SQ-3)")
 
     @classmethod
     def item_identity(cls, field: str, item: Any) -> Hashable:
@@ -98,7 +117,7 @@ class Customer(CanonicalRecord, entity="customer"):
             return email_key(item["address"])
         if field == "phones":
             return str(item["number"])
-        if field == "addresses":
+        if field in ("addresses", "delivery_addresses"):
             return _address_identity(item)
         return super().item_identity(field, item)
 
