@@ -139,16 +139,23 @@ class Applier:
             self.ctx.systems[side],
             MatchQuery(entity=intent.entity, record=request.record, keys=keys, replay=True),
         )
-        if len(found.ids) == 1:
+        # A record linked to another one is never the one the dead run created (two people
+        # may share an e-mail): taking it over would merge two customers.
+        ids = [i for i in found.ids if self._takeable(intent, side, i)]
+        if len(ids) == 1:
             link = self.store.link(intent.link_id) if intent.link_id else None
             if link is not None and link.pending_on(side):
                 with self.store.transaction():
                     self.store.rename_record(
-                        self.ctx.name, intent.entity, side, link.id_on(side), found.ids[0]
+                        self.ctx.name, intent.entity, side, link.id_on(side), ids[0]
                     )
             request.op = WriteOp.UPDATE
-            request.target_id = found.ids[0]
+            request.target_id = ids[0]
         return request
+
+    def _takeable(self, intent: Intent, side: Side, record_id: str) -> bool:
+        link = self.store.link_by_id(self.ctx.name, intent.entity, side, record_id)
+        return link is None or link.id == intent.link_id
 
     def _attempted(self, intents: list[Intent]) -> None:
         with self.store.transaction():
