@@ -212,8 +212,9 @@ def fake_serve(
     fault: Annotated[
         list[str] | None,
         typer.Option(
-            help="KIND[:RATE][@N,N][/EVERY], KIND one of 429 500 502 503 slow drop malformed; "
-            "e.g. 429:0.1  500@3,7  drop/50"
+            help="KIND[:RATE][@N,N][/EVERY][+after], KIND one of 429 500 502 503 504 slow "
+            "drop malformed; +after: the fake does the work, then the answer fails; "
+            "e.g. 429:0.1  500@3,7  drop/50  drop:0.05+after, or a rule as JSON"
         ),
     ] = None,
     rate_limit: Annotated[str | None, typer.Option(help="REQUESTS/SECONDS, e.g. 600/60")] = None,
@@ -236,8 +237,17 @@ def fake_serve(
 
 
 def parse_fault(text: str) -> dict[str, Any]:
-    """``429:0.1`` / ``500@3,7`` / ``drop/50`` -> a fault rule."""
+    """``429:0.1`` / ``500@3,7`` / ``drop/50`` / ``drop:0.1+after`` / JSON -> a fault rule."""
+    if text.lstrip().startswith("{"):
+        try:
+            parsed: dict[str, Any] = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise SyncwrightError(f"--fault {text!r}: not valid JSON: {exc}") from None
+        return parsed
     rule: dict[str, Any] = {}
+    text, plus, when = text.partition("+")
+    if plus:
+        rule["when"] = when
     head, _, every = text.partition("/")
     head, _, nth = head.partition("@")
     kind, _, rate = head.partition(":")
@@ -256,7 +266,10 @@ def parse_rate(text: str | None) -> dict[str, float] | None:
     if not text:
         return None
     requests, _, window = text.partition("/")
-    return {"requests": int(requests), "window": float(window or 60)}
+    try:
+        return {"requests": int(requests), "window": float(window or 60)}
+    except ValueError:
+        raise SyncwrightError(f"--rate-limit {text!r}: expected REQUESTS/SECONDS") from None
 
 
 @app.command()
