@@ -16,7 +16,6 @@ from typing import Any
 from framework.engine.context import PairContext, label, match_keys
 from framework.engine.flows import Side
 from framework.engine.report import Move
-from framework.engine.retry import call_with_retries
 from framework.errors import (
     ConnectorError,
     FatalError,
@@ -62,18 +61,18 @@ class Applier:
 
     def _send(self, side: Side, intents: list[Intent], replay: bool) -> None:
         system = self.ctx.systems[side]
-        requests = [self._request(intent, replay) for intent in intents]
+        try:
+            requests = [self._request(intent, replay) for intent in intents]
+        except (RetryBudgetExhausted, FatalError) as exc:  # re-matching could not search
+            self._attempted(intents)
+            raise Unavailable(str(exc)) from exc
         try:
             if len(requests) == 1:
                 results: Sequence[ApplyResult | ConnectorError] = [
-                    self._retry(
-                        lambda: self.ctx.hooks.apply_change(system, requests[0]), system.name
-                    )
+                    self._retry(side, lambda: self.ctx.hooks.apply_change(system, requests[0]))
                 ]
             else:
-                results = self._retry(
-                    lambda: self.ctx.hooks.apply_batch(system, requests), system.name
-                )
+                results = self._retry(side, lambda: self.ctx.hooks.apply_batch(system, requests))
         except (RetryBudgetExhausted, FatalError) as exc:
             # The system is unreachable or refuses us as a whole (credentials): stop writing
             # to it this run; the intents stay journaled.
@@ -91,20 +90,15 @@ class Applier:
             for intent, request, result in settled:
                 self._settle(intent, request, result)
 
-    def _retry(self, fn: Any, system: str) -> Any:
-        return call_with_retries(
-            fn,
-            self.ctx.retry,
-            what=f"writing to {system}",
-            on_retry=lambda exc: self.ctx.report.count("retry", system),
-        )
+    def _retry(self, side: Side, fn: Any) -> Any:
+        return self.ctx.retrying(side, "writing to", fn)
 
     def _one_more(self, side: Side, request: WriteRequest) -> ApplyResult | ConnectorError:
         """A per-item transient failure inside a batch is retried on its own."""
         system = self.ctx.systems[side]
         try:
             result: ApplyResult = self._retry(
-                lambda: self.ctx.hooks.apply_change(system, request), system.name
+                side, lambda: self.ctx.hooks.apply_change(system, request)
             )
         except ConnectorError as exc:
             return exc
@@ -135,9 +129,10 @@ class Applier:
             request.link_key,
             flow.match_on,
         )
-        found = self.ctx.hooks.match_record(
-            self.ctx.systems[side],
-            MatchQuery(entity=intent.entity, record=request.record, keys=keys, replay=True),
+        query = MatchQuery(entity=intent.entity, record=request.record, keys=keys, replay=True)
+        system = self.ctx.systems[side]
+        found = self.ctx.retrying(
+            side, "re-matching on", lambda: self.ctx.hooks.match_record(system, query)
         )
         # A record linked to another one is never the one the dead run created (two people
         # may share an e-mail): taking it over would merge two customers.

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from framework.engine.flows import FlowSpec, PairSpec, Side
 from framework.engine.report import Move, Progress, RunReport, no_progress
-from framework.engine.retry import RetryPolicy
+from framework.engine.retry import RetryPolicy, call_with_retries
 from framework.facade import Hooks
 from framework.models import EntitySupport, SystemContext
 from framework.models.base import CanonicalRecord, entity_model
 from framework.state.store import StateStore
 
 log = logging.getLogger("syncwright.engine")
+T = TypeVar("T")
 
 
 @dataclass
@@ -45,11 +47,28 @@ class PairContext:
         info = self.hooks.describe(self.systems[side].connector)
         return info.entities.get(entity, EntitySupport(read=False, create=False, update=False))
 
+    def retrying(self, side: Side, what: str, fn: Callable[[], T]) -> T:
+        """Call a hook that talks to ``side``'s system, retrying transient failures (G-5).
+
+        Raises:
+            RetryBudgetExhausted: the system kept failing; the caller leaves the work pending.
+        """
+        system = self.systems[side].name
+        return call_with_retries(
+            fn,
+            self.retry,
+            what=f"{what} {system}",
+            on_retry=lambda exc: self.report.count("retry", system),
+        )
+
     def associate_for(self, actor: str | None) -> str | None:
         """G-8: the POS associate for a platform user's change (mapped, else the default)."""
         if actor not in self._associates:
-            mapping = self.hooks.map_associate(
-                self.systems["platform"], actor, self.pair.default_associate
+            platform = self.systems["platform"]
+            mapping = self.retrying(
+                "platform",
+                "mapping an associate of",
+                lambda: self.hooks.map_associate(platform, actor, self.pair.default_associate),
             )
             if mapping is None:
                 return None

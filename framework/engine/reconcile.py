@@ -303,7 +303,10 @@ class Reconciler:
             keys=keys,
             candidates=candidates,
         )
-        result = self.ctx.hooks.match_record(self.ctx.systems[target], query)
+        system = self.ctx.systems[target]
+        result = self.ctx.retrying(
+            target, "matching on", lambda: self.ctx.hooks.match_record(system, query)
+        )
         found = {k: v.model_dump(mode="json") for k, v in result.records.items()}
         adopt = [i for i in result.ids if self._adoptable(target, i, side)]
         if adopt:
