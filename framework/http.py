@@ -47,19 +47,27 @@ class CallMeter:
 
 
 class MeteredTransport(httpx.BaseTransport):
-    """Wraps a transport: waits for the rate limiter, counts every request and its outcome."""
+    """Wraps a transport: waits for the rate limiter, counts every request and its outcome.
+
+    With ``per_window`` set, at most that many requests start in any ``window`` seconds;
+    a request beyond it waits for its turn (IS-6: the client keeps under the system's cap
+    instead of running into its 429s).
+    """
 
     def __init__(
         self,
         inner: httpx.BaseTransport,
         system: str,
         meter: CallMeter,
-        per_minute: int | None = None,
+        per_window: int | None = None,
+        window: float = 60.0,
     ):
         self.inner = inner
         self.system = system
         self.meter = meter
-        self.limiter = Limiter(Rate(per_minute, Duration.MINUTE)) if per_minute else None
+        self.limiter = (
+            Limiter(Rate(per_window, int(window * Duration.SECOND))) if per_window else None
+        )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send one request."""
