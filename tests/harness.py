@@ -21,8 +21,10 @@ from framework.presets import deep_merge
 API_KEY = "test-clientbook-key"
 
 
-def edge_clientbook_config(tmp: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The configuration of the test world, with ``overrides`` laid over the pair."""
+def edge_clientbook_config(
+    tmp: Path, overrides: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The test world's configuration: ``overrides`` over the pair, ``settings`` over the rest."""
     pair: dict[str, Any] = {
         "preset": "edge-clientbook",
         "pos": "edge",
@@ -36,7 +38,7 @@ def edge_clientbook_config(tmp: Path, overrides: dict[str, Any] | None = None) -
             }
         },
     }
-    return {
+    base = {
         "state": {"path": str(tmp / "state.db")},
         "engine": {"retry_attempts": 3, "retry_initial_wait": 0.01, "retry_max_wait": 0.05},
         "systems": {
@@ -54,12 +56,18 @@ def edge_clientbook_config(tmp: Path, overrides: dict[str, Any] | None = None) -
         },
         "pairs": {"store": deep_merge(pair, overrides or {})},
     }
+    return deep_merge(base, settings or {})
 
 
 class World:
     """Edge, Clientbook and the engine; ``sync()`` is one EDT cycle and one engine run."""
 
-    def __init__(self, tmp: Path, overrides: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        tmp: Path,
+        overrides: dict[str, Any] | None = None,
+        settings: dict[str, Any] | None = None,
+    ):
         self.tmp = tmp
         self.edge = EdgeFake(tmp / "edt")
         self.cb = ClientbookState(api_key=API_KEY)
@@ -68,7 +76,7 @@ class World:
         self.faults = FaultState()
         self.app = make_app(self.cb, self.faults)
         config, hooks = parse_config(
-            edge_clientbook_config(tmp, overrides), source="test.toml", base_dir=tmp
+            edge_clientbook_config(tmp, overrides, settings), source="test.toml", base_dir=tmp
         )
         self.engine = Engine(config, hooks, transports={"clientbook": SyncASGITransport(self.app)})
         self.reports: list[RunReport] = []
