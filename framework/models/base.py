@@ -11,14 +11,35 @@ merges canonical records field by field. A new entity is a new subclass, registe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import orjson
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 _ENTITIES: dict[str, type[CanonicalRecord]] = {}
+# C0 and C1 control characters but tab, line feed and carriage return: never text (G-5).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _check_text(value: Any, where: str) -> None:
+    """Refuse control characters anywhere in a record's text (nested models, lists, dicts)."""
+    if isinstance(value, str):
+        found = _CONTROL.search(value)
+        if found:
+            raise ValueError(f"{where}: contains a control character (U+{ord(found.group()):04X})")
+    elif isinstance(value, BaseModel):
+        for name, item in value.__dict__.items():
+            _check_text(item, f"{where}.{name}")
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            _check_text(item, f"{where}[{n}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, f"{where} key")
+            _check_text(item, f"{where}.{key}")
 
 
 @dataclass(frozen=True)
@@ -44,6 +65,13 @@ class CanonicalRecord(BaseModel):
         if entity:
             cls.entity = entity
             _ENTITIES[entity] = cls
+
+    @model_validator(mode="after")
+    def _no_control_characters(self) -> CanonicalRecord:
+        """Text never holds control characters (NUL, escape…): such a record is malformed."""
+        for name, value in self.__dict__.items():
+            _check_text(value, name)
+        return self
 
     @classmethod
     def item_identity(cls, field: str, item: Any) -> Hashable:
