@@ -121,7 +121,9 @@ class ClientbookConnector(Connector):
         changes = []
         for client in body["data"]:
             change = to_change(client)
-            if position.fresh(client["id"], change.version or "", change.updated_at):  # type: ignore[arg-type]
+            # An unreadable client is reported; the cursor does not move on its time.
+            unreadable = change.updated_at is None
+            if unreadable or position.fresh(change.id, change.version or "", change.updated_at):  # type: ignore[arg-type]
                 changes.append(change)
         next_token = body.get("next_page_token")
         return ChangePage(

@@ -134,7 +134,7 @@ class EdgeConnector(Connector):
                         changes=changes, more=True, cursor=orjson.dumps(position).decode()
                     )
                 position = {"file": f.name, "index": index + 1}
-                change = self._change(records[index], settings.region)
+                change = self._change(records[index], settings.region, f"{f.name}#{index}")
                 if change.id in stale_keys or (change.link_key and change.link_key in stale_ids):
                     continue  # exported before our pending import of it: stale
                 changes.append(change)
@@ -153,19 +153,35 @@ class EdgeConnector(Connector):
         return records
 
     @staticmethod
-    def _change(record: dict[str, Any], region: str) -> Change:
-        value = record.get("PairValue") or {}
+    def _change(record: Any, region: str, where: str) -> Change:
+        """The change one exported record holds; ``where`` (file#index) names a keyless one."""
+        value = record.get("PairValue") if isinstance(record, dict) else None
+        if not isinstance(value, dict):
+            return Change(
+                entity="customer",
+                id=f"record:{where}",
+                problem=f"record {where} is not a Key/PairValue object: {record!r:.80}",
+            )
         key = str(record.get("Key") or value.get("CustomerKey") or "")
-        web_id = (value.get("CustomerTransfer") or {}).get("WebTransferWebID") or None
-        base: dict[str, Any] = {"entity": "customer", "id": key or "?", "link_key": web_id}
+        transfer = value.get("CustomerTransfer")
+        web_id = transfer.get("WebTransferWebID") if isinstance(transfer, dict) else None
+        web_id = str(web_id) if web_id else None
+        base: dict[str, Any] = {"entity": "customer", "id": key or f"record:{where}"}
+        base["link_key"] = web_id
         if not key:
-            return Change(**base, problem="an exported customer has no CustomerKey")
+            return Change(
+                **base, problem=f"record {where}: an exported customer has no CustomerKey"
+            )
         if value.get("CustomerInactive"):
             return Change(**base, op=Op.DELETE)
         try:
             return Change(**base, record=to_customer(value, region))
         except ValueError as exc:
             return Change(**base, problem=f"Edge customer {key}: {describe(exc)}")
+        except (TypeError, KeyError, AttributeError) as exc:  # a shape the mapping missed
+            return Change(
+                **base, problem=f"Edge customer {key}: malformed ({type(exc).__name__}: {exc})"
+            )
 
     # -- writing ----------------------------------------------------------------------------
 
