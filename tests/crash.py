@@ -38,11 +38,16 @@ API_KEY = "crash-test-clientbook-key"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+WRITES = ("POST", "PATCH", "PUT", "DELETE")
+
+
 class KillSwitch:
     """ASGI middleware: on the Nth matching request, do the work, kill the engine, then answer."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
+        self.total = 0
+        self.writes = 0
         self.calls = 0
         self.fire_at: int | None = None
         self.methods: tuple[str, ...] = ()
@@ -60,7 +65,12 @@ class KillSwitch:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on; after the armed one, kill before the answer goes out."""
-        if scope["type"] != "http" or self.fire_at is None or scope["path"].startswith("/_fake"):
+        if scope["type"] != "http" or scope["path"].startswith("/_fake"):
+            await self.app(scope, receive, send)
+            return
+        self.total += 1
+        self.writes += scope["method"] in WRITES
+        if self.fire_at is None:
             await self.app(scope, receive, send)
             return
         if self.methods and scope["method"] not in self.methods:
@@ -269,6 +279,7 @@ class Attempt:
     returncode: int
     seconds: float
     output: str
+    work_seconds: float = 0.0
 
 
 class CrashWorld:
@@ -349,31 +360,48 @@ map = {{ CustomerKey1 = "Ring size", CustomerKey2 = "Metal" }}
         )
         return self.proc
 
-    def _end(self, proc: subprocess.Popen[bytes], killed: bool, started: float) -> Attempt:
+    def _end(
+        self, proc: subprocess.Popen[bytes], killed: bool, started: float, working: float
+    ) -> Attempt:
         proc.wait()
         self._log.close()
         output = (self.tmp / f"run-{len(self.attempts)}.log").read_text(errors="replace")
-        attempt = Attempt(killed, proc.returncode, time.monotonic() - started, output)
+        now = time.monotonic()
+        attempt = Attempt(killed, proc.returncode, now - started, output, now - working)
         self.attempts.append(attempt)
         return attempt
+
+    def _working(self, proc: subprocess.Popen[bytes], before: int) -> float:
+        """Wait until the engine has recorded its run in the state store (or ended)."""
+        while self.runs_started() == before and proc.poll() is None:
+            time.sleep(0.005)
+        return time.monotonic()
 
     def run(self, *extra: str, timeout: float = 300) -> Attempt:
         """Run the engine once to its end."""
         started = time.monotonic()
+        before = self.runs_started()
         proc = self._start(*extra)
+        working = self._working(proc, before)
         proc.wait(timeout=timeout)
-        return self._end(proc, False, started)
+        return self._end(proc, False, started, working)
 
     def run_killed_after(self, delay: float) -> Attempt:
-        """Run the engine and SIGKILL it after ``delay`` seconds (if it is still running)."""
+        """Run the engine; SIGKILL it ``delay`` seconds into its run (if still running).
+
+        The clock starts when the engine has recorded its run in the state store, so the
+        kill lands in the run's work, not in Python starting up.
+        """
         started = time.monotonic()
+        before = self.runs_started()
         proc = self._start()
+        working = self._working(proc, before)
         try:
             proc.wait(timeout=delay)
-            return self._end(proc, False, started)
+            return self._end(proc, False, started, working)
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGKILL)
-            return self._end(proc, True, started)
+            return self._end(proc, True, started, working)
 
     def run_killed_at_call(
         self, nth: int, methods: tuple[str, ...] = (), timeout: float = 300
@@ -391,7 +419,7 @@ map = {{ CustomerKey1 = "Ring size", CustomerKey2 = "Metal" }}
             proc.wait(timeout=timeout)
         finally:
             self.switch.disarm()
-        return self._end(proc, self.switch.fired.is_set(), started)
+        return self._end(proc, self.switch.fired.is_set(), started, started)
 
     def runs_started(self) -> int:
         """How many engine runs the state store has recorded."""
