@@ -325,6 +325,26 @@ class SQLiteStore:
             (link.pos_id, link.platform_id, link.link_key, link.status, link.id),
         )
 
+    def drop_link(self, link_id: int) -> None:
+        """Undo a link whose record was never made on one side (its create was refused)."""
+        link = self.link(link_id)
+        with self.transaction():
+            for side in ("pos", "platform"):
+                record_id = link.id_on(side)
+                if link.pending_on(side):
+                    for table in ("records", "keys"):
+                        self._db.execute(
+                            f"DELETE FROM {table} WHERE pair=? AND entity=? AND side=? AND id=?",
+                            (link.pair, link.entity, side, record_id),
+                        )
+                else:
+                    self._db.execute(
+                        "UPDATE records SET link_id=NULL WHERE pair=? AND entity=? AND side=? "
+                        "AND id=?",
+                        (link.pair, link.entity, side, record_id),
+                    )
+            self._db.execute("DELETE FROM links WHERE id=?", (link_id,))
+
     def links_count(self, pair: str, entity: str | None = None) -> int:
         """How many links exist."""
         if entity is None:
@@ -493,6 +513,15 @@ class SQLiteStore:
     def resolve_problem(self, problem_id: int) -> None:
         """Mark one problem resolved."""
         self._db.execute("UPDATE problems SET resolved_at=? WHERE id=?", (_now(), problem_id))
+
+    def problems_of(self, pair: str, entity: str, side: str, record_id: str) -> list[Problem]:
+        """One record's open problems, oldest first."""
+        rows = self._db.execute(
+            f"SELECT {self._PROBLEM_COLUMNS} FROM problems WHERE pair=? AND entity=? AND side=? "
+            "AND record_id=? AND resolved_at IS NULL ORDER BY id",
+            (pair, entity, side, record_id),
+        )
+        return [self._problem(r) for r in rows]
 
     def resolve_problems(self, pair: str, entity: str, side: str, record_id: str) -> int:
         """Mark a record's open problems resolved; returns how many."""

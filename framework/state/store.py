@@ -213,6 +213,13 @@ class StateStore(Protocol):
         """Store a link's key and status."""
         ...
 
+    def drop_link(self, link_id: int) -> None:
+        """Undo a link whose record was never made on one side (its create was refused).
+
+        The placeholder record and its keys go; the other side's record stays, unlinked.
+        """
+        ...
+
     def links_count(self, pair: str, entity: str | None = None) -> int:
         """How many links exist."""
         ...
@@ -275,6 +282,10 @@ class StateStore(Protocol):
 
     def resolve_problems(self, pair: str, entity: str, side: str, record_id: str) -> int:
         """Mark a record's open problems resolved; returns how many."""
+        ...
+
+    def problems_of(self, pair: str, entity: str, side: str, record_id: str) -> list[Problem]:
+        """One record's open problems, oldest first."""
         ...
 
     def problem(self, problem_id: int) -> Problem | None:
