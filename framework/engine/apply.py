@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from framework.engine.context import PairContext, label, match_keys
-from framework.engine.flows import Side
+from framework.engine.flows import Side, other
 from framework.engine.report import Move
 from framework.errors import (
     ConnectorError,
@@ -25,7 +25,7 @@ from framework.errors import (
 )
 from framework.models import ApplyResult, MatchQuery, WriteOp, WriteRequest
 from framework.models.base import entity_model
-from framework.state.store import Intent, StoredRecord
+from framework.state.store import Intent, Link, StoredRecord
 
 
 class Unavailable(Exception):
@@ -170,24 +170,55 @@ class Applier:
                 self.ctx.report.count(intent.entity, "deferred")
 
     def _rejected(self, intent: Intent, request: WriteRequest, exc: ConnectorError) -> None:
+        """Park a write the target refused; what it carried is never silently lost (G-5).
+
+        A refused create unlinks the record (it was never made there) and parks its source
+        record; a refused update parks the write and takes the refused fields out of the
+        source's shadow, so they count as changed again and go with the record's next
+        merge: its next change on either side, or ``problems retry``.
+        """
         side: Side = "pos" if intent.side == "pos" else "platform"
         rule = exc.rule if isinstance(exc, RecordRejected) else "G-5"
+        reason = f"{self.ctx.systems[side].name} refused the write: {exc}"
+        self.store.intent_done(intent.seq)
+        link = self.store.link(intent.link_id) if intent.link_id is not None else None
+        if request.op is WriteOp.CREATE and link is not None and link.pending_on(side):
+            self._refused_create(intent, link, rule, reason)
+            return
         label = request.target_id or (intent.source or {}).get("label", "?")
-        payload = {
+        payload: dict[str, Any] = {
             "intent": {**intent.request},
             "expected": intent.expected,
             "source": intent.source,
             "link_id": intent.link_id,
         }
-        self.ctx.quarantine(
-            intent.entity,
-            side,
-            str(label),
-            rule,
-            f"{self.ctx.systems[side].name} refused the write: {exc}",
-            payload,
-        )
-        self.store.intent_done(intent.seq)
+        if request.op is WriteOp.UPDATE and link is not None:
+            payload["origin"] = self._unmerge(link, other(side), request.fields)
+        self.ctx.quarantine(intent.entity, side, str(label), rule, reason, payload)
+
+    def _unmerge(self, link: Link, source: Side, fields: list[str]) -> dict[str, str]:
+        """Take refused fields out of the source's shadow: they are changes not yet made."""
+        source_id = link.id_on(source)
+        rec = self.store.record(self.ctx.name, link.entity, source, source_id)
+        if rec is not None and rec.data is not None:
+            refused = {f.partition(".")[0] for f in fields}
+            rec.latest = rec.now  # the record as it is; the shadow lacks what did not go
+            rec.data = {k: v for k, v in rec.data.items() if k not in refused}
+            self.store.put_record(self.ctx.name, link.entity, rec)
+        return {"side": source, "id": source_id}
+
+    def _refused_create(self, intent: Intent, link: Link, rule: str, reason: str) -> None:
+        """The record was never made on the target: unlink it and park its source record.
+
+        Parked under the source record, so its next readable change (a fix at the source)
+        or ``problems retry`` handles it afresh: match, then create with what the record
+        holds then (G-3, G-5).
+        """
+        source = other("pos" if intent.side == "pos" else "platform")
+        source_id = link.id_on(source)
+        self.store.drop_link(link.id)
+        payload = {"origin": {"side": source, "id": source_id}, "refused": intent.request}
+        self.ctx.quarantine(intent.entity, source, source_id, rule, reason, payload)
 
     def _applied(self, intent: Intent, request: WriteRequest, result: ApplyResult) -> None:
         side: Side = "pos" if intent.side == "pos" else "platform"
@@ -221,6 +252,7 @@ class Applier:
                     entity_model(name), known, rec.link_key, self.ctx.flow(name).match_on
                 )
                 self.store.index_keys(self.ctx.name, name, side, target_id, keys)
-            self.store.resolve_problems(self.ctx.name, name, side, target_id)
+            written = None if request.op is WriteOp.CREATE else list(request.fields)
+            self.ctx.covered(name, side, target_id, written)
         fields = ("all",) if request.op is WriteOp.CREATE else tuple(request.fields)
         self.ctx.moved(Move(name, name_of, side, request.op.value, fields, rules))

@@ -90,6 +90,34 @@ class PairContext:
         system = self.systems[side].name
         log.warning("%s %s on %s quarantined [%s]: %s", entity, record_id, system, rule, reason)
 
+    def superseded(self, entity: str, side: Side, record_id: str) -> None:
+        """A readable change of a record arrived: the problems it makes moot are resolved.
+
+        A record that could not be read, or whose creation on the other side was refused,
+        is handled afresh with this change (and parked again if it fails again). A refused
+        *write* to this record is not: this change does not carry what was refused, so
+        that problem stays until it is retried or a later write covers it (G-5).
+        """
+        for problem in self.store.problems_of(self.name, entity, side, record_id):
+            if "intent" not in (problem.payload or {}):
+                self.store.resolve_problem(problem.id)
+
+    def covered(self, entity: str, side: Side, record_id: str, fields: list[str] | None) -> None:
+        """A write to a record succeeded: refused writes of the same fields are moot.
+
+        ``fields`` are the fields written (``None``: the whole record, a create). Fields
+        compare by their top-level name: a refused field is merged again as a whole (see
+        ``Applier._unmerge``), so a write of it carries every part that still differs.
+        """
+        written = None if fields is None else {f.partition(".")[0] for f in fields}
+        for problem in self.store.problems_of(self.name, entity, side, record_id):
+            refused = (problem.payload or {}).get("intent")
+            if refused is None:
+                continue
+            names = {f.partition(".")[0] for f in refused.get("fields") or ()}
+            if written is None or names <= written:
+                self.store.resolve_problem(problem.id)
+
     def moved(self, move: Move) -> None:
         """Log a move in the report and the store's move log."""
         self.report.moved(move)

@@ -53,7 +53,7 @@ class Reconciler:
             return consumed
         # A readable change supersedes the problems this record had; if it still has one
         # (an ambiguous match), handling it below reports it again.
-        self.store.resolve_problems(self.ctx.name, self.entity, side, entry.id)
+        self.ctx.superseded(self.entity, side, entry.id)
         link = self._find_link(side, change)
         if link is None:
             self._unlinked(side, change, consumed)
