@@ -75,11 +75,23 @@ class World:
         self.cb.add_associate("as_77", "Sam Carter", None)
         self.faults = FaultState()
         self.app = make_app(self.cb, self.faults)
-        config, hooks = parse_config(
-            edge_clientbook_config(tmp, overrides, settings), source="test.toml", base_dir=tmp
-        )
-        self.engine = Engine(config, hooks, transports={"clientbook": SyncASGITransport(self.app)})
+        self.engine = self._engine(overrides, settings)
         self.reports: list[RunReport] = []
+
+    def _engine(self, overrides: dict[str, Any] | None, settings: dict[str, Any] | None) -> Engine:
+        config, hooks = parse_config(
+            edge_clientbook_config(self.tmp, overrides, settings),
+            source="test.toml",
+            base_dir=self.tmp,
+        )
+        return Engine(config, hooks, transports={"clientbook": SyncASGITransport(self.app)})
+
+    def restart(
+        self, overrides: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
+    ) -> None:
+        """A new engine on the same state and fakes, with a changed configuration."""
+        self.engine.close()
+        self.engine = self._engine(overrides, settings)
 
     # -- running ----------------------------------------------------------------------------
 
