@@ -19,6 +19,7 @@ from pyrate_limiter import Duration, Limiter, Rate
 
 from framework.errors import FatalError, RecordRejected, RetryableError
 from framework.models import HttpSettings
+from framework.secrets import mask_credentials
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,8 @@ def request_json(
                 system=system,
                 status=status,
             ) from None
-    detail = error_text(response)
+    # An answer may echo the request's credentials (some gateways do): never pass them on.
+    detail = mask_credentials(error_text(response), response.request.headers.multi_items())
     message = f"{system}: {method} {url} answered {status}: {detail}"
     if status in RETRYABLE_STATUS:
         raise RetryableError(

@@ -14,6 +14,7 @@ from framework.engine.retry import RetryPolicy, call_with_retries
 from framework.facade import Hooks
 from framework.models import EntitySupport, SystemContext
 from framework.models.base import CanonicalRecord, entity_model
+from framework.secrets import redact
 from framework.state.store import StateStore
 
 log = logging.getLogger("syncwright.engine")
@@ -85,6 +86,7 @@ class PairContext:
         payload: dict[str, Any] | None,
     ) -> None:
         """Park a change with its reason and rule (G-5); the run goes on."""
+        reason = redact(reason)  # reasons quote what systems answered: never a secret
         self.store.add_problem(self.name, entity, side, record_id, rule, reason, payload)
         self.report.count(entity, "quarantined")
         system = self.systems[side].name
