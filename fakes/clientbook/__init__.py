@@ -13,7 +13,10 @@ from fakes.toolkit import FaultState, plan_from_options, serve_forever
 def serve(options: dict[str, Any]) -> None:
     """``syncwright fake serve clientbook``: uvicorn on 127.0.0.1, until stopped."""
     plan = plan_from_options(options)  # before seeding: a bad --fault fails at once
-    state = ClientbookState(api_key=options.get("api_key") or "test-clientbook-key")
+    state = ClientbookState(
+        api_key=options.get("api_key") or "test-clientbook-key",
+        queue_delay=options.get("queue_delay"),
+    )
     state.add_associate("as_12", "Maria Lopez", "12")
     state.add_associate("as_77", "Sam Carter", None)
     for body in clientbook_clients(int(options.get("seed") or 0)):
