@@ -158,6 +158,8 @@ class ClientbookConnector(Connector):
             if exc.status == 404:
                 raise RecordRejected(str(exc), system=system.name, status=404) from None
             raise
+        if client.get("status") == "queued":  # 202: created later, no id yet
+            return ApplyResult(pending=True)
         return ApplyResult(
             id=client["id"], version=str(client["version"]), record=to_customer(client)
         )
@@ -186,7 +188,9 @@ class ClientbookConnector(Connector):
         body = self._call(system, "POST", "/v1/clients/batch", json={"operations": operations})
         results: list[ApplyResult | ConnectorError] = []
         for item in body["results"]:
-            if item["status"] in (200, 201):
+            if item["status"] == 202:  # a queued create: no id until it shows up
+                results.append(ApplyResult(pending=True))
+            elif item["status"] in (200, 201):
                 client = item["client"]
                 results.append(
                     ApplyResult(
