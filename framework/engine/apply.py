@@ -251,6 +251,9 @@ class Applier:
                 keys = match_keys(
                     entity_model(name), known, rec.link_key, self.ctx.flow(name).match_on
                 )
+                created = (intent.source or {}).get("created")
+                if link is not None and link.pending_on(side) and created:
+                    keys["created"] = [created]  # to know it by when it shows up
                 self.store.index_keys(self.ctx.name, name, side, target_id, keys)
             written = None if request.op is WriteOp.CREATE else list(request.fields)
             self.ctx.covered(name, side, target_id, written)

@@ -153,6 +153,14 @@ class Reconciler:
             platform_view=self._reduce_platform,
         )
         writes = self._plan_writes(link, result, now)  # may raise Deferred: nothing stored yet
+        for target, *_ in writes:
+            if link.pending_on(target) and not link.link_key:
+                # Created there but not seen yet (queued): nothing can address it until it
+                # shows up and is adopted; the change waits, staged.
+                raise Deferred(
+                    f"{self.entity} {label(link.pos_id, link.platform_id)} is not on "
+                    f"{self.ctx.systems[target].name} yet"
+                )
         for side, change in changes.items():
             self._keep(
                 side, change["id"], change["record"], change.get("link_key"), link.id, recs[side]
@@ -288,6 +296,9 @@ class Reconciler:
             usable = [i for i in ids if self._free(target, i)]
             if usable:
                 return usable, {}, "IS-3"
+        mine = self._created_here(side, change["record"])
+        if mine is not None:
+            return [mine], {}, self.flow.match_rule
         record = self.model.model_validate(change["record"])
         keys = match_keys(self.model, record, None, self.flow.match_on)
         if not any(keys.values()):
@@ -312,6 +323,20 @@ class Reconciler:
         if adopt:
             return adopt, found, self.flow.match_rule
         return [i for i in result.ids if self._free(target, i)], found, self.flow.match_rule
+
+    def _created_here(self, side: Side, record: dict[str, Any]) -> str | None:
+        """The record on the other side whose create this is, if the engine made it here.
+
+        A create a system queued (202, no id) is linked to a placeholder until the record
+        shows up; it is recognised by the fingerprint of what was sent, which needs no
+        match key (G-2, G-6: no duplicate of a record still on its way).
+        """
+        fingerprint = {"created": [self.proj.fingerprint(side, record)]}
+        for placeholder in self.store.find_by_keys(self.ctx.name, self.entity, side, fingerprint):
+            link = self.store.link_by_id(self.ctx.name, self.entity, side, placeholder)
+            if link is not None and link.status == "ok" and link.pending_on(side):
+                return link.id_on(other(side))
+        return None
 
     def _free(self, side: Side, record_id: str) -> bool:
         return self.store.link_by_id(self.ctx.name, self.entity, side, record_id) is None
@@ -385,6 +410,7 @@ class Reconciler:
             expected,
             rules,
             change.get("actor"),
+            created=self.proj.fingerprint(target, expected),
         )
 
     # -- journal ----------------------------------------------------------------------------
@@ -399,6 +425,7 @@ class Reconciler:
         expected: dict[str, Any] | None,
         rules: list[str],
         actor: str | None,
+        created: str | None = None,
     ) -> None:
         associate = self.ctx.associate_for(actor) if target == "pos" else None
         target_id = None if op is WriteOp.CREATE or link.pending_on(target) else link.id_on(target)
@@ -412,7 +439,9 @@ class Reconciler:
             associate=associate,
             idempotency_key=idempotency_key(self.ctx.name, self.entity),
         )
-        source = {"rules": rules, "label": label(link.pos_id, link.platform_id)}
+        source: dict[str, Any] = {"rules": rules, "label": label(link.pos_id, link.platform_id)}
+        if created is not None:
+            source["created"] = created  # the fingerprint the new record will be known by
         self.store.add_intent(
             self.ctx.name,
             self.entity,
