@@ -219,6 +219,10 @@ def fake_serve(
     ] = None,
     rate_limit: Annotated[str | None, typer.Option(help="REQUESTS/SECONDS, e.g. 600/60")] = None,
     api_key: Annotated[str | None, typer.Option(help="API key the fake accepts.")] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(help="A fake's own setting, KEY=VALUE (JSON value), e.g. queue_delay=5"),
+    ] = None,
 ) -> None:
     """Serve a fake system (HTTP fakes with uvicorn on 127.0.0.1)."""
     fakes = {ep.name: ep for ep in importlib.metadata.entry_points(group="syncwright.fakes")}
@@ -232,6 +236,7 @@ def fake_serve(
         "rate_limit": parse_rate(rate_limit),
         "api_key": api_key,
     }
+    options.update(parse_option(text) for text in option or [])
     console.print(f"fake {name}: serving (Ctrl-C to stop)")
     fakes[name].load()(options)
 
@@ -259,6 +264,17 @@ def parse_fault(text: str) -> dict[str, Any]:
     if every:
         rule["every"] = int(every)
     return rule
+
+
+def parse_option(text: str) -> tuple[str, Any]:
+    """``queue_delay=5`` -> (``queue_delay``, 5): the value as JSON, else as text."""
+    key, eq, value = text.partition("=")
+    if not eq or not key:
+        raise SyncwrightError(f"--option {text!r}: expected KEY=VALUE")
+    try:
+        return key, orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return key, value
 
 
 def parse_rate(text: str | None) -> dict[str, float] | None:
