@@ -106,10 +106,12 @@ class Applier:
 
     def _request(self, intent: Intent, replay: bool) -> WriteRequest:
         data = dict(intent.request)
-        record = data.pop("record", None)
+        record, base = data.pop("record", None), data.pop("base", None)
         model = entity_model(intent.entity)
         request = WriteRequest(
-            **data, record=model.model_validate(record) if record is not None else None
+            **data,
+            record=model.model_validate(record) if record is not None else None,
+            base=model.model_validate(base) if base is not None else None,
         )
         if not replay:
             return request

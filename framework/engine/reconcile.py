@@ -167,7 +167,9 @@ class Reconciler:
             )
         actor = changes.get("platform", {}).get("actor")
         for target, full, fields, expected, rules in writes:
-            self._journal(link, target, WriteOp.UPDATE, full, fields, expected, rules, actor)
+            self._journal(
+                link, target, WriteOp.UPDATE, full, fields, expected, rules, actor, base=now[target]
+            )
         if not writes:
             unchanged = all(
                 changes[s]["record"] == shadow[s] for s in changes if shadow[s] is not None
@@ -426,6 +428,7 @@ class Reconciler:
         rules: list[str],
         actor: str | None,
         created: str | None = None,
+        base: dict[str, Any] | None = None,
     ) -> None:
         associate = self.ctx.associate_for(actor) if target == "pos" else None
         target_id = None if op is WriteOp.CREATE or link.pending_on(target) else link.id_on(target)
@@ -438,6 +441,7 @@ class Reconciler:
             fields=fields,
             associate=associate,
             idempotency_key=idempotency_key(self.ctx.name, self.entity),
+            base=self.model.model_validate(base) if base is not None else None,
         )
         source: dict[str, Any] = {"rules": rules, "label": label(link.pos_id, link.platform_id)}
         if created is not None:

@@ -83,6 +83,11 @@ class WriteRequest(_Model):
     idempotency_key: str
     replay: bool = Field(False, description="True when resuming a write of an earlier run")
     base_version: str | None = None
+    base: SerializeAsAny[CanonicalRecord] | None = Field(
+        None,
+        description="An update's target record as the engine last saw it: a connector whose "
+        "system merges what it is sent can send only what differs from it",
+    )
 
 
 class ApplyResult(_Model):
