@@ -236,6 +236,8 @@ def _import_record(request: WriteRequest, region: str) -> dict[str, Any]:
     assert isinstance(request.record, Customer)
     fields = None if request.op is WriteOp.CREATE else request.fields
     value = to_pair_value(request.record, fields, key, region)
+    if request.op is WriteOp.UPDATE:
+        _only_new_methods(value, request.record, request.base)
     value["CustomerKey"] = key
     value["CustomerUpdateUser"] = request.associate
     if not key:
@@ -243,6 +245,36 @@ def _import_record(request: WriteRequest, region: str) -> dict[str, Any]:
             "WebTransferWebID": request.link_key or request.idempotency_key
         }
     return {"Key": key, "PairValue": value}
+
+
+def _only_new_methods(value: dict[str, Any], record: Customer, base: Any) -> None:
+    """Keep in an update import only the contact methods Edge does not hold yet.
+
+    Edge merges contact objects by Key and never deletes one (docs/edge-exchange.md, 5);
+    the platform side only ever adds methods (CB-3). Sending the ones Edge holds would
+    write back, over an associate's edit made meanwhile, what the engine last saw; the
+    preferred pointers are Edge's own and are not sent either.
+    """
+    for array, field, pointer in (
+        ("Emails", "emails", "CustomerPrefEMail"),
+        ("Phones", "phones", "CustomerPrefPhone"),
+        ("Addresses", "addresses", "CustomerPrefMail"),
+    ):
+        if array not in value:
+            continue
+        value.pop(pointer, None)
+        held = {
+            Customer.item_identity(field, m.model_dump())
+            for m in (getattr(base, field) if isinstance(base, Customer) else [])
+        }
+        items = getattr(record, field)  # value[array] holds them in the same order
+        value[array] = [
+            method
+            for method, item in zip(value[array], items, strict=True)
+            if Customer.item_identity(field, item.model_dump()) not in held
+        ]
+        if not value[array]:
+            del value[array]
 
 
 def _as_stored(request: WriteRequest, region: str) -> Customer | None:
