@@ -65,3 +65,26 @@ def test_a_broken_export_is_quarantined_by_name_and_reading_goes_on(world: World
     world.settle()
     assert sorted(c["first_name"] for c in world.clients()) == ["After", "Before", "Lost"]
     assert len(world.edge.customers) == 3, "nothing duplicated"
+
+
+@pytest.mark.rule("CB-3", "G-5")
+def test_an_associates_edit_while_an_import_is_pending_is_never_erased(world: World):
+    key = add(world, "Race")
+    world.edge.add_contact(key, "Emails", "Work", EmailEmail="old.work@example.com")
+    world.settle()
+    client = world.client_of(key)
+    world.cb.update_client(client["id"], {"email": "from.cb@example.com"}, "as_12")
+    world.sync()  # the engine drops an import adding the Clientbook e-mail (CB-3)
+    # Before EDT imports it, an associate adds a phone, edits one e-mail, removes another.
+    world.edge.add_contact(key, "Emails", "Home", EmailEmail="new.home@example.com")
+    emails = world.edge.customers[key]["Emails"]
+    emails[0]["PairValue"]["EmailEmail"] = "edited@example.com"
+    del emails[1]  # old.work@example.com
+    world.edge.edit_customer(key)
+    world.settle()
+    assert sorted(world.edge_emails(key)) == [
+        "edited@example.com",
+        "from.cb@example.com",
+        "new.home@example.com",
+    ], "the import added its e-mail and erased or reverted nothing"
+    assert world.client_of(key)["email"] == "edited@example.com", "Edge's preferred went up"
