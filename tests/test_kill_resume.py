@@ -159,6 +159,7 @@ def test_killed_anywhere_under_faults_then_resumed_equals_the_uninterrupted_run(
     world = make_world(tmp_path, faults)
     kills = play(world, reference, random.Random(33), ["time", "write", "call"])
     injected = world.faults.total()
+    print(f"\nkill-and-resume under faults: {world.faults.summary()}")
     world.faults.configure(FaultPlan())
     assert injected > 0
     check(world, reference, kills, least=10)
