@@ -15,6 +15,7 @@ from typing import Any
 
 from framework.engine.context import PairContext, label, match_keys
 from framework.engine.flows import Side, other
+from framework.engine.projection import Projection
 from framework.engine.report import Move
 from framework.errors import (
     ConnectorError,
@@ -38,6 +39,20 @@ class Applier:
     def __init__(self, ctx: PairContext):
         self.ctx = ctx
         self.store = ctx.store
+        self._projections: dict[str, Projection] = {}
+
+    def _projection(self, entity: str) -> Projection:
+        """The merge naming of ``entity``'s flow (to fingerprint a record still on its way)."""
+        if entity not in self._projections:
+
+            def resolve(ref: str, side: Side, record_id: str) -> str | None:
+                link = self.store.link_by_id(self.ctx.name, ref, side, record_id)
+                return link.id_on(other(side)) if link is not None else None
+
+            self._projections[entity] = Projection(
+                self.ctx.flow(entity), entity_model(entity), resolve
+            )
+        return self._projections[entity]
 
     def apply(self, entity: str | None = None, *, replay: bool = False) -> None:
         """Apply every pending intent (of ``entity``), in order, batched per target.
@@ -253,9 +268,8 @@ class Applier:
                 keys = match_keys(
                     entity_model(name), known, rec.link_key, self.ctx.flow(name).match_on
                 )
-                created = (intent.source or {}).get("created")
-                if link is not None and link.pending_on(side) and created:
-                    keys["created"] = [created]  # to know it by when it shows up
+                if link is not None and link.pending_on(side):  # queued: no id yet
+                    keys["created"] = [self._projection(name).fingerprint(side, shadow)]
                 self.store.index_keys(self.ctx.name, name, side, target_id, keys)
             written = None if request.op is WriteOp.CREATE else list(request.fields)
             self.ctx.covered(name, side, target_id, written)

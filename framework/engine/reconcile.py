@@ -35,6 +35,9 @@ class Reconciler:
         self.store = ctx.store
         self.proj = Projection(self.flow, self.model, self._resolve_ref)
         self.single = {s: set(ctx.support(s, entity).single_valued) for s in ("pos", "platform")}
+        # Sides holding creates not yet seen (202): only their new records are fingerprinted.
+        # Creates made in this pass cannot show up in it: its changes were fetched before.
+        self.awaited = {s for s in SIDES if self.store.has_keys(ctx.name, entity, s, "created")}
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -333,6 +336,8 @@ class Reconciler:
         shows up; it is recognised by the fingerprint of what was sent, which needs no
         match key (G-2, G-6: no duplicate of a record still on its way).
         """
+        if side not in self.awaited:
+            return None
         fingerprint = {"created": [self.proj.fingerprint(side, record)]}
         for placeholder in self.store.find_by_keys(self.ctx.name, self.entity, side, fingerprint):
             link = self.store.link_by_id(self.ctx.name, self.entity, side, placeholder)
@@ -412,7 +417,6 @@ class Reconciler:
             expected,
             rules,
             change.get("actor"),
-            created=self.proj.fingerprint(target, expected),
         )
 
     # -- journal ----------------------------------------------------------------------------
@@ -427,7 +431,6 @@ class Reconciler:
         expected: dict[str, Any] | None,
         rules: list[str],
         actor: str | None,
-        created: str | None = None,
         base: dict[str, Any] | None = None,
     ) -> None:
         associate = self.ctx.associate_for(actor) if target == "pos" else None
@@ -443,9 +446,7 @@ class Reconciler:
             idempotency_key=idempotency_key(self.ctx.name, self.entity),
             base=self.model.model_validate(base) if base is not None else None,
         )
-        source: dict[str, Any] = {"rules": rules, "label": label(link.pos_id, link.platform_id)}
-        if created is not None:
-            source["created"] = created  # the fingerprint the new record will be known by
+        source = {"rules": rules, "label": label(link.pos_id, link.platform_id)}
         self.store.add_intent(
             self.ctx.name,
             self.entity,

@@ -17,11 +17,43 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import orjson
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 
 _ENTITIES: dict[str, type[CanonicalRecord]] = {}
 # C0 and C1 control characters but tab, line feed and carriage return: never text (G-5).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _texts(value: Any, out: list[str]) -> None:
+    """Collect every string in ``value`` (models, lists and dicts, keys included)."""
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, BaseModel):
+        for item in value.__dict__.values():
+            if item is not None:
+                _texts(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _texts(item, out)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _texts(key, out)
+            _texts(item, out)
+
+
+def check_text(record: BaseModel) -> None:
+    """Refuse a record whose text holds control characters (NUL, escape…): it is malformed.
+
+    Raises:
+        ValueError: naming the field and the character, e.g. ``last_name: contains a
+            control character (U+0000)``.
+    """
+    texts: list[str] = []
+    _texts(record, texts)
+    if _CONTROL.search("".join(texts)) is None:  # the common case: one search, no paths
+        return
+    for name, value in record.__dict__.items():
+        _check_text(value, name)
 
 
 def _check_text(value: Any, where: str) -> None:
@@ -65,13 +97,6 @@ class CanonicalRecord(BaseModel):
         if entity:
             cls.entity = entity
             _ENTITIES[entity] = cls
-
-    @model_validator(mode="after")
-    def _no_control_characters(self) -> CanonicalRecord:
-        """Text never holds control characters (NUL, escape…): such a record is malformed."""
-        for name, value in self.__dict__.items():
-            _check_text(value, name)
-        return self
 
     @classmethod
     def item_identity(cls, field: str, item: Any) -> Hashable:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, model_validator
 
-from framework.models.base import CanonicalRecord
+from framework.models.base import CanonicalRecord, check_text
 
 
 class Op(StrEnum):
@@ -49,6 +49,13 @@ class Change(_Model):
     updated_at: dt.datetime | None = None
     version: str | None = None
     problem: str | None = Field(None, description="Why the record could not be read")
+
+    @model_validator(mode="after")
+    def _readable_text(self) -> Change:
+        """A record read from a system holds no control characters in its text (G-5)."""
+        if self.record is not None:
+            check_text(self.record)
+        return self
 
 
 class ChangePage(_Model):

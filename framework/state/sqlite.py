@@ -384,6 +384,19 @@ class SQLiteStore:
                     found[record_id] = None
         return list(found)
 
+    def has_keys(self, pair: str, entity: str, side: str, name: str) -> bool:
+        """Whether any record on ``side`` is indexed under a key called ``name``."""
+        return (
+            self._one(
+                "SELECT 1 FROM keys WHERE pair=? AND entity=? AND side=? AND name=? LIMIT 1",
+                pair,
+                entity,
+                side,
+                name,
+            )
+            is not None
+        )
+
     # -- journal ----------------------------------------------------------------------------
 
     def add_intent(

@@ -236,6 +236,10 @@ class StateStore(Protocol):
         """Ids of records on ``side`` sharing any of ``keys``."""
         ...
 
+    def has_keys(self, pair: str, entity: str, side: str, name: str) -> bool:
+        """Whether any record on ``side`` is indexed under a key called ``name``."""
+        ...
+
     # journal
     def add_intent(
         self,
