@@ -53,7 +53,7 @@ class Reconciler:
             return consumed
         # A readable change supersedes the problems this record had; if it still has one
         # (an ambiguous match), handling it below reports it again.
-        self.store.resolve_problems(self.ctx.name, self.entity, side, entry.id)
+        self.store.resolve_problems(self.ctx.name, self.entity, side, entry.id, writes=False)
         link = self._find_link(side, change)
         if link is None:
             link = self._superseding(side, change, entries)

@@ -508,14 +508,25 @@ class SQLiteStore:
         """Mark one problem resolved."""
         self._db.execute("UPDATE problems SET resolved_at=? WHERE id=?", (_now(), problem_id))
 
-    def resolve_problems(self, pair: str, entity: str, side: str, record_id: str) -> int:
-        """Mark a record's open problems resolved; returns how many."""
-        cur = self._db.execute(
-            "UPDATE problems SET resolved_at=? WHERE pair=? AND entity=? AND side=? "
+    def resolve_problems(
+        self, pair: str, entity: str, side: str, record_id: str, *, writes: bool = True
+    ) -> int:
+        """Mark a record's open problems resolved; returns how many.
+
+        ``writes=False`` leaves refused writes open (a newer read of the record does not
+        replace a write that never reached it).
+        """
+        rows = self._db.execute(
+            "SELECT id, payload FROM problems WHERE pair=? AND entity=? AND side=? "
             "AND record_id=? AND resolved_at IS NULL",
-            (_now(), pair, entity, side, record_id),
+            (pair, entity, side, record_id),
+        ).fetchall()
+        ids = [r[0] for r in rows if writes or "intent" not in (_load(r[1]) or {})]
+        now = _now()
+        self._db.executemany(
+            "UPDATE problems SET resolved_at=? WHERE id=?", [(now, i) for i in ids]
         )
-        return cur.rowcount
+        return len(ids)
 
     # -- runs and moves ---------------------------------------------------------------------
 

@@ -314,8 +314,14 @@ class StateStore(Protocol):
         """Quarantined changes."""
         ...
 
-    def resolve_problems(self, pair: str, entity: str, side: str, record_id: str) -> int:
-        """Mark a record's open problems resolved; returns how many."""
+    def resolve_problems(
+        self, pair: str, entity: str, side: str, record_id: str, *, writes: bool = True
+    ) -> int:
+        """Mark a record's open problems resolved; returns how many.
+
+        ``writes=False`` leaves refused writes open (a newer read of the record does not
+        replace a write that never reached it).
+        """
         ...
 
     def problem(self, problem_id: int) -> Problem | None:
