@@ -232,8 +232,9 @@ class SquareState:
             for visible, snapshot in history:
                 if visible <= now:
                     shown = snapshot
-            if shown is not None:
-                found.append(shown)
+            if shown is not None:  # segment membership is live (it bumps no version)
+                segments = [s for s, seg in self.segments.items() if shown["id"] in seg["ids"]]
+                found.append({**shown, "segment_ids": segments})
         return found
 
     def merge_customers(self, customer_ids: list[str]) -> dict[str, Any]:
