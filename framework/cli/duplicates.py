@@ -136,6 +136,9 @@ def history(ctx: typer.Context, pair: PairOption = None) -> None:
                 orjson.dumps(m.details).decode(),
             )
         console.print(table)
+        for m in engine.store.merges(pair):
+            line = f"merge {m.id}: {', '.join(m.merged)} -> {m.survivor}"
+            console.print(line, highlight=False, soft_wrap=True)
     finally:
         engine.close()
 
@@ -151,16 +154,15 @@ def find(
     try:
         name = _pair(engine, pair)
         found = find_records(engine.store, name, entity, text)
-        table = Table(title=f"{entity} records matching {text!r}")
-        for column in ("side", "system", "id", "name", "e-mails", "phones", "by"):
-            table.add_column(column)
         spec = engine.config.pairs[name]
         for f in found:
             system = spec.pos if f.side == "pos" else spec.platform
-            table.add_row(
-                f.side, system, f.id, f.name, ", ".join(f.emails), ", ".join(f.phones), f.by
+            contacts = ", ".join([*f.emails, *f.phones]) or "-"
+            console.print(
+                f"{system} ({f.side}) {f.id}: {f.name} | {contacts} | by {f.by}",
+                highlight=False,
+                soft_wrap=True,
             )
-        console.print(table)
         console.print(f"{len(found)} found")
     finally:
         engine.close()

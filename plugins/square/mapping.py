@@ -137,7 +137,10 @@ def _value(customer: Customer, name: str) -> Any:
         address = customer.preferred("addresses")
         if address is None:
             return None
-        return {v: getattr(address, k) for k, v in ADDRESS.items() if getattr(address, k)}
+        out = {v: getattr(address, k) for k, v in ADDRESS.items() if getattr(address, k)}
+        if len(out.get("country") or "") != 2:  # Square takes ISO 3166 alpha-2 only
+            out.pop("country", None)
+        return out
     if name == "birth_date":
         return customer.birth_date.isoformat() if customer.birth_date else None
     return getattr(customer, name)
