@@ -216,7 +216,7 @@ class Applier:
             if shadow is not None:
                 known = result.record if result.record is not None else shadow
                 keys = match_keys(
-                    entity_model(name), known, rec.link_key, self.ctx.flow(name).match_on
+                    entity_model(name), known, rec.link_key, self.ctx.flow(name).indexed_keys
                 )
                 self.store.index_keys(self.ctx.name, name, side, target_id, keys)
             self.store.resolve_problems(self.ctx.name, name, side, target_id)

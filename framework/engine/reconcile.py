@@ -53,8 +53,10 @@ class Reconciler:
             return consumed
         # A readable change supersedes the problems this record had; if it still has one
         # (an ambiguous match), handling it below reports it again.
-        self.store.resolve_problems(self.ctx.name, self.entity, side, entry.id)
+        self.store.resolve_problems(self.ctx.name, self.entity, side, entry.id, writes=False)
         link = self._find_link(side, change)
+        if link is None:
+            link = self._superseding(side, change, entries)
         if link is None:
             self._unlinked(side, change, consumed)
         else:
@@ -76,6 +78,48 @@ class Reconciler:
             )
             return self.store.link(link.id)
         return None
+
+    def _superseding(
+        self, side: Side, change: dict[str, Any], entries: list[InboxEntry]
+    ) -> Link | None:
+        """A record the system made by merging others takes over their link (no duplicate).
+
+        The first live link among the superseded ids moves to the new id; any other link
+        of theirs is marked ``superseded`` and reported (its counterpart on the other side
+        is a duplicate there now), never silently dropped.
+        """
+        old_ids = list(dict.fromkeys(i for e in entries for i in e.change.get("supersedes") or []))
+        links = [
+            found
+            for i in old_ids
+            if i != change["id"]
+            and (found := self.store.link_by_id(self.ctx.name, self.entity, side, i)) is not None
+        ]
+        if not links:
+            return None
+        keep = next((lnk for lnk in links if lnk.status == "ok"), links[0])
+        self.store.rename_record(self.ctx.name, self.entity, side, keep.id_on(side), change["id"])
+        link = self.store.link(keep.id)
+        if link.status == f"deleted_on_{side}":  # that delete was the merge's: undo the unlink
+            link.status = "ok"
+            self.store.save_link(link)
+        there = other(side)
+        self.ctx.moved(
+            Move(self.entity, label(link.pos_id, link.platform_id), "both", "relink", (), ("G-3",))
+        )
+        for dropped in links:
+            if dropped.id == keep.id:
+                continue
+            dropped.status = "superseded"
+            self.store.save_link(dropped)
+            reason = (
+                f"{self.ctx.systems[side].name} merged {', '.join(old_ids)} into {change['id']}; "
+                f"{self.entity} {dropped.id_on(there)} on {self.ctx.systems[there].name} was "
+                f"linked to {dropped.id_on(side)} and is no longer synced: it duplicates "
+                f"{link.id_on(there)} there (merge them, or link it again)"
+            )
+            self.ctx.quarantine(self.entity, there, dropped.id_on(there), "G-7", reason, None)
+        return link
 
     def _broken(self, link: Link, changes: Changes) -> bool:
         """IS-4: the shared code changed on one side only -> the link is broken, reported."""

@@ -112,7 +112,7 @@ class PairRunner:
     def _fetch_side(self, entity: str, side: Side) -> None:
         system = self.ctx.systems[side]
         model = entity_model(entity)
-        match_on = self.ctx.flow(entity).match_on
+        match_on = self.ctx.flow(entity).indexed_keys
         cursor = self.store.cursor(self.ctx.name, entity, side)
         seen = 0
         while True:

@@ -15,6 +15,7 @@ from framework.state.store import (
     InboxEntry,
     Intent,
     Link,
+    MergeRecord,
     Problem,
     RunRecord,
     StoredRecord,
@@ -58,6 +59,9 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS moves (
     run_id INTEGER, entity TEXT, record TEXT, toward TEXT, action TEXT, fields TEXT, rule TEXT);
 CREATE INDEX IF NOT EXISTS moves_run ON moves (run_id);
+CREATE TABLE IF NOT EXISTS merges (
+    id INTEGER PRIMARY KEY, pair TEXT, entity TEXT, side TEXT, survivor TEXT, merged TEXT,
+    details BLOB, created_at TEXT);
 """
 
 # Keep the move log of this many recent runs; older ones are pruned at run start.
@@ -270,6 +274,16 @@ class SQLiteStore:
                 "DELETE FROM keys WHERE pair=? AND entity=? AND side=? AND id=?",
                 (pair, entity, side, old),
             )
+
+    def all_records(self, pair: str, entity: str) -> Iterator[StoredRecord]:
+        """Every record of ``entity`` known on either side (for look-ups by people, SQ-3)."""
+        rows = self._db.execute(
+            "SELECT side, id, data, link_key, link_id, deleted, latest FROM records "
+            "WHERE pair=? AND entity=? ORDER BY side, id",
+            (pair, entity),
+        ).fetchall()
+        for r in rows:
+            yield StoredRecord(r[0], r[1], _load(r[2]), r[3], r[4], bool(r[5]), _load(r[6]))
 
     def _link(self, row: Any) -> Link | None:
         return Link(*row) if row else None
@@ -494,14 +508,25 @@ class SQLiteStore:
         """Mark one problem resolved."""
         self._db.execute("UPDATE problems SET resolved_at=? WHERE id=?", (_now(), problem_id))
 
-    def resolve_problems(self, pair: str, entity: str, side: str, record_id: str) -> int:
-        """Mark a record's open problems resolved; returns how many."""
-        cur = self._db.execute(
-            "UPDATE problems SET resolved_at=? WHERE pair=? AND entity=? AND side=? "
+    def resolve_problems(
+        self, pair: str, entity: str, side: str, record_id: str, *, writes: bool = True
+    ) -> int:
+        """Mark a record's open problems resolved; returns how many.
+
+        ``writes=False`` leaves refused writes open (a newer read of the record does not
+        replace a write that never reached it).
+        """
+        rows = self._db.execute(
+            "SELECT id, payload FROM problems WHERE pair=? AND entity=? AND side=? "
             "AND record_id=? AND resolved_at IS NULL",
-            (_now(), pair, entity, side, record_id),
+            (pair, entity, side, record_id),
+        ).fetchall()
+        ids = [r[0] for r in rows if writes or "intent" not in (_load(r[1]) or {})]
+        now = _now()
+        self._db.executemany(
+            "UPDATE problems SET resolved_at=? WHERE id=?", [(now, i) for i in ids]
         )
-        return cur.rowcount
+        return len(ids)
 
     # -- runs and moves ---------------------------------------------------------------------
 
@@ -575,3 +600,59 @@ class SQLiteStore:
             "ORDER BY rowid",
             (run_id,),
         )
+
+    # -- duplicates and merges (SQ-2) ---------------------------------------------------------
+
+    def shared_keys(
+        self, pair: str, entity: str, side: str, names: list[str]
+    ) -> list[tuple[str, str, list[str]]]:
+        """Key values (of the key ``names``) that two or more records on ``side`` share."""
+        if not names:
+            return []
+        marks = ",".join("?" * len(names))
+        rows = self._db.execute(
+            "SELECT name, value, group_concat(id, char(31)) FROM keys "
+            f"WHERE pair=? AND entity=? AND side=? AND name IN ({marks}) "
+            "GROUP BY name, value HAVING COUNT(*) > 1 ORDER BY name, value",
+            (pair, entity, side, *names),
+        ).fetchall()
+        return [(r[0], r[1], sorted(r[2].split("\x1f"))) for r in rows]
+
+    def add_merge(
+        self,
+        pair: str,
+        entity: str,
+        side: str,
+        survivor: str,
+        merged: list[str],
+        details: dict[str, Any],
+    ) -> int:
+        """Record a merge a user asked for."""
+        cur = self._db.execute(
+            "INSERT INTO merges (pair, entity, side, survivor, merged, details, created_at) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (pair, entity, side, survivor, orjson.dumps(merged), orjson.dumps(details), _now()),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def merges(self, pair: str | None = None) -> list[MergeRecord]:
+        """Recorded merges, oldest first."""
+        sql = "SELECT id, pair, entity, side, survivor, merged, details, created_at FROM merges"
+        args: tuple[Any, ...] = ()
+        if pair is not None:
+            sql += " WHERE pair=?"
+            args = (pair,)
+        return [
+            MergeRecord(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                orjson.loads(r[5]),
+                orjson.loads(r[6]),
+                dt.datetime.fromisoformat(r[7]),
+            )
+            for r in self._db.execute(sql + " ORDER BY id", args)
+        ]

@@ -121,6 +121,20 @@ class RunRecord:
     error: str | None = None
 
 
+@dataclass
+class MergeRecord:
+    """A merge of duplicates a user asked for (SQ-2): who survived, who went, what was kept."""
+
+    id: int
+    pair: str
+    entity: str
+    side: str
+    survivor: str
+    merged: list[str]
+    details: dict[str, Any]
+    created_at: dt.datetime
+
+
 class StateStore(Protocol):
     """The operations the engine needs from its state store."""
 
@@ -191,6 +205,10 @@ class StateStore(Protocol):
         """Give a record (and its link and keys) its real id once the system assigned it."""
         ...
 
+    def all_records(self, pair: str, entity: str) -> Iterator[StoredRecord]:
+        """Every record of ``entity`` known on either side (for look-ups by people, SQ-3)."""
+        ...
+
     def link(self, link_id: int) -> Link:
         """One link by its id."""
         ...
@@ -227,6 +245,29 @@ class StateStore(Protocol):
         self, pair: str, entity: str, side: str, keys: dict[str, list[str]]
     ) -> list[str]:
         """Ids of records on ``side`` sharing any of ``keys``."""
+        ...
+
+    def shared_keys(
+        self, pair: str, entity: str, side: str, names: list[str]
+    ) -> list[tuple[str, str, list[str]]]:
+        """Key values (of the key ``names``) that two or more records on ``side`` share."""
+        ...
+
+    # merges (SQ-2)
+    def add_merge(
+        self,
+        pair: str,
+        entity: str,
+        side: str,
+        survivor: str,
+        merged: list[str],
+        details: dict[str, Any],
+    ) -> int:
+        """Record a merge a user asked for."""
+        ...
+
+    def merges(self, pair: str | None = None) -> list[MergeRecord]:
+        """Recorded merges, oldest first."""
         ...
 
     # journal
@@ -273,8 +314,14 @@ class StateStore(Protocol):
         """Quarantined changes."""
         ...
 
-    def resolve_problems(self, pair: str, entity: str, side: str, record_id: str) -> int:
-        """Mark a record's open problems resolved; returns how many."""
+    def resolve_problems(
+        self, pair: str, entity: str, side: str, record_id: str, *, writes: bool = True
+    ) -> int:
+        """Mark a record's open problems resolved; returns how many.
+
+        ``writes=False`` leaves refused writes open (a newer read of the record does not
+        replace a write that never reached it).
+        """
         ...
 
     def problem(self, problem_id: int) -> Problem | None:
