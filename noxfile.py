@@ -24,5 +24,5 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy, strict, over the four packages."""
-    session.install("-e", ".[test]", "mypy>=1.10")
+    session.install("-e", ".[test]", "mypy>=1.10", "types-PyYAML>=6.0")
     session.run("mypy")
