@@ -76,4 +76,7 @@ def parameters(cls: type, test_name: str, config: pytest.Config) -> list[Any]:
         for case in plan(cache[key], check):
             marks = [pytest.mark.skip(reason=case.skip)] if case.skip else []
             params.append(pytest.param(case, id=case.id, marks=marks))
+    if not params:
+        reason = f"no case: {check.name} applies to none of the subjects"
+        return [pytest.param(None, id="none", marks=[pytest.mark.skip(reason=reason)])]
     return params
