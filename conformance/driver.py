@@ -87,6 +87,14 @@ class Driver:
         """Make the system unreachable (``True``) or reachable again (``False``)."""
         raise NotImplementedError
 
+    def flaky(self, on: bool) -> None:
+        """Make some calls fail as the system does under load (429, 5xx), or stop it."""
+        raise NotImplementedError
+
+    def add_unreadable(self, entity: str) -> str:
+        """Store a record no canonical record can carry (a malformed e-mail); returns its id."""
+        raise NotImplementedError
+
     def can(self, capability: str) -> bool:
         """Whether this driver offers an optional capability (by method name)."""
         if capability in ("same_instant", "in_zone"):

@@ -20,9 +20,11 @@ from framework import (
     Change,
     ChangePage,
     ConnectorError,
+    FatalError,
     MatchQuery,
     MatchResult,
     Op,
+    RetryableError,
     SystemContext,
     WriteOp,
     WriteRequest,
@@ -41,6 +43,8 @@ SINS: dict[str, str] = {
     "ignores_associate": "it never records the associate a POS write names",
     "lossy_paging": "it drops the first record of every page after the first",
     "guesses_matches": "when two records match, it answers the first",
+    "drops_unreadable": "it leaves out the records it cannot read instead of reporting them",
+    "fatal_on_transient": "it takes a 429 or a 503 for a failure retrying cannot fix",
 }
 
 CONTACTS = ("emails", "phones", "addresses")
@@ -51,11 +55,13 @@ BREAKS: dict[str, set[str]] = {
     "skip_boundary": {"cursor_boundary"},
     "duplicates": {"idempotent_create", "kill_and_resume"},
     "naive_times": {"time_zones"},
-    "false_deletes": {"no_false_deletes"},
+    "false_deletes": {"no_false_deletes", "transient_faults"},
     "invents_associates": {"associate_default"},
     "ignores_associate": {"associate_recorded"},
     "lossy_paging": {"paging", "cursor_intermediate"},
     "guesses_matches": {"match_ambiguous"},
+    "drops_unreadable": {"unreadable_quarantined"},
+    "fatal_on_transient": {"transient_faults"},
 }
 """The checks each sin must make fail (and no others)."""
 
@@ -87,6 +93,8 @@ class HostileConnector(MemoryConnector):
             return ChangePage(changes=gone, cursor=cursor)
         since = FeedCursor.load(cursor).since
         changes = page.changes
+        if "drops_unreadable" in self.sins:
+            changes = [c for c in changes if c.problem is None]
         if "skip_boundary" in self.sins and since is not None:
             changes = [c for c in changes if c.updated_at != since]
         if "lossy_paging" in self.sins and cursor and FeedCursor.load(cursor).token:
@@ -119,6 +127,11 @@ class HostileConnector(MemoryConnector):
 
     def call(self, system: SystemContext, method: str, url: str, **kwargs: Any) -> Any:
         """Requests as the memory connector sends them, bent by the sins."""
+        if "fatal_on_transient" in self.sins:
+            try:
+                return super().call(system, method, url, **kwargs)
+            except RetryableError as exc:
+                raise FatalError(str(exc), system=system.name, status=exc.status) from None
         data = (kwargs.get("json") or {}).get("data")
         if isinstance(data, dict) and method in ("POST", "PATCH"):
             for field in CONTACTS:

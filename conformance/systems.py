@@ -9,7 +9,7 @@ from conformance.subject import Subject
 from framework.facade import Hooks
 from framework.plugin_manager import get_plugin_manager, load_connectors
 
-FAST_RETRIES = {"retry_attempts": 2, "retry_initial_wait": 0.001, "retry_max_wait": 0.01}
+FAST_RETRIES = {"retry_attempts": 4, "retry_initial_wait": 0.001, "retry_max_wait": 0.01}
 
 
 def hooks_for(*subjects: Subject) -> Hooks:

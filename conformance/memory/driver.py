@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
+from conformance import faults
 from conformance.driver import Driver, Users
 from conformance.memory.fake import MemoryState
-from fakes.toolkit import FaultPlan, FaultRule, FaultState
+from fakes.toolkit import FaultState
 from framework.models.base import CanonicalRecord
 
 
@@ -82,5 +83,13 @@ class MemoryDriver(Driver):
 
     def outage(self, down: bool) -> None:
         """Every API call answers 503 while down."""
-        rules = [FaultRule(kind="503", rate=1.0)] if down else []
-        self.faults.configure(FaultPlan(rules=rules))
+        self.faults.configure(faults.outage(down))
+
+    def flaky(self, on: bool) -> None:
+        """Some calls answer 503 or 429."""
+        self.faults.configure(faults.flaky(on))
+
+    def add_unreadable(self, entity: str) -> str:
+        """A record with a malformed e-mail, stored past the API's validation."""
+        data = {"first_name": "Broken", "emails": [{"address": "not an e-mail"}]}
+        return str(self.state.store(entity).create({"data": data}, "u_mapped")["id"])

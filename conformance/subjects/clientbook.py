@@ -12,10 +12,12 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+from conformance import faults
 from conformance.driver import Driver, Users
 from conformance.subject import Claims, FakeSystem, Subject
 from fakes.clientbook import ClientbookState, make_app
-from fakes.toolkit import FaultPlan, FaultRule, FaultState, SyncASGITransport
+from fakes.clientbook.state import CLIENT_FIELDS
+from fakes.toolkit import FaultState, SyncASGITransport
 from framework.models.base import CanonicalRecord
 
 API_KEY = "conformance-clientbook-key"
@@ -117,7 +119,17 @@ class ClientbookDriver(Driver):
 
     def outage(self, down: bool) -> None:
         """Every call answers 503 while down."""
-        self.faults.configure(FaultPlan(rules=[FaultRule(kind="503", rate=1.0)] if down else []))
+        self.faults.configure(faults.outage(down))
+
+    def flaky(self, on: bool) -> None:
+        """Some calls answer 503 or 429."""
+        self.faults.configure(faults.flaky(on))
+
+    def add_unreadable(self, entity: str) -> str:
+        """A client with a malformed e-mail, as an old import let in (past validation)."""
+        fields: dict[str, Any] = {name: None for name in CLIENT_FIELDS}
+        fields |= {"first_name": "Broken", "email": "not an e-mail", "preferences": []}
+        return str(self.state.clients.create(fields, self.users.mapped)["id"])
 
 
 def clientbook_fake(tmp: Path) -> FakeSystem:

@@ -166,6 +166,12 @@ class EdgeDriver(Driver):
         self.edge.run_cycle()
         self.edge.run_cycle()
 
+    def add_unreadable(self, entity: str) -> str:
+        """A customer whose e-mail is not an address (Edge stores what staff type)."""
+        key = self.edge.add_customer("Broken", "Record")
+        self.edge.add_contact(key, "Emails", "Home", EmailEmail="not an e-mail")
+        return key
+
     def outage(self, down: bool) -> None:
         """The exchange folder's Inbox disappears (an FTP mount gone) or comes back."""
         away = self.edge.inbox.with_name("Inbox.offline")

@@ -1,0 +1,19 @@
+"""Fault plans the drivers of HTTP fakes built with ``fakes.toolkit`` share."""
+
+from __future__ import annotations
+
+from fakes.toolkit import FaultPlan, FaultRule
+
+
+def outage(down: bool) -> FaultPlan:
+    """Every call answers 503 while down; nothing fails once back."""
+    return FaultPlan(rules=[FaultRule(kind="503", rate=1.0)] if down else [])
+
+
+def flaky(on: bool) -> FaultPlan:
+    """Every 4th call a 503, every 7th a 429 (``Retry-After: 0``): a system under load."""
+    if not on:
+        return FaultPlan()
+    return FaultPlan(
+        rules=[FaultRule(kind="503", every=4), FaultRule(kind="429", every=7, retry_after=0)]
+    )
