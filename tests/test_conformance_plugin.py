@@ -160,3 +160,18 @@ def test_the_matrix_cells_say_pass_fail_not_claimed_and_na():
     assert lines[0].split() == ["rule", "a", "b"]
     assert [line.split()[0] for line in lines[2:6]] == ["G-1", "G-3", "CB-3", "IS-2"]
     assert "  a: direction[customer]" in lines
+
+
+def test_the_docs_list_every_check_sin_and_scenario():
+    from conformance.hostile import SINS
+    from conformance.scenarios import bundled_scenarios
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    guide = (docs / "conformance.md").read_text(encoding="utf-8")
+    for name in all_checks():
+        assert f"| `{name}` |" in guide, f"docs/conformance.md does not list the check {name}"
+    for sin in SINS:
+        assert f"| `{sin}` |" in guide, f"docs/conformance.md does not list the sin {sin}"
+    listed = (docs / "scenarios.md").read_text(encoding="utf-8")
+    for scenario in bundled_scenarios():
+        assert f"| `{scenario.name}` |" in listed, f"docs/scenarios.md misses {scenario.name}"
