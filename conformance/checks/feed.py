@@ -22,7 +22,7 @@ def _reads(target: Target, variant: Variant) -> str | None:
 def check_full_fetch(ctx: Ctx) -> None:
     """A read from no cursor returns every record, each readable and as the system holds it."""
     probe = ctx.probe()
-    added = {probe.driver.add(ctx.entity, ctx.sample(f"full-{i}")): i for i in range(5)}
+    added = [probe.driver.add(ctx.entity, ctx.sample(f"full-{i}")) for i in range(5)]
     probe.driver.settle()
     read = probe.read(ctx.entity)
     missing = sorted(set(added) - set(read.ids()))
