@@ -1,8 +1,21 @@
-"""Fault plans the drivers of HTTP fakes built with ``fakes.toolkit`` share."""
+"""What drivers of fakes built with ``fakes.toolkit`` share: fault plans, a frozen clock."""
 
 from __future__ import annotations
 
-from fakes.toolkit import FaultPlan, FaultRule
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fakes.toolkit import Clock, FaultPlan, FaultRule
+
+
+@contextmanager
+def frozen(clock: Clock) -> Iterator[None]:
+    """Every change made inside gets the same timestamp (for the boundary check)."""
+    clock.frozen = clock.now()
+    try:
+        yield
+    finally:
+        clock.frozen = None
 
 
 def outage(down: bool) -> FaultPlan:

@@ -55,18 +55,9 @@ class MemoryDriver(Driver):
         associate: str | None = self.state.store(entity).get(record_id).get("associate")
         return associate
 
-    @contextmanager
-    def _frozen(self) -> Iterator[None]:
-        clock = self.state.clock
-        clock.frozen = clock.now()
-        try:
-            yield
-        finally:
-            clock.frozen = None
-
     def same_instant(self) -> AbstractContextManager[None]:
         """Freeze the system's clock."""
-        return self._frozen()
+        return faults.frozen(self.state.clock)
 
     @contextmanager
     def _zoned(self, zone: str) -> Iterator[None]:

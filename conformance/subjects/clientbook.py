@@ -7,8 +7,7 @@ number, one address and named preferences; associates ``as_12`` (Point of Sale I
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -104,18 +103,9 @@ class ClientbookDriver(Driver):
         """Live client ids."""
         return [str(c["id"]) for c in self.state.clients.live()]
 
-    @contextmanager
-    def _frozen(self) -> Iterator[None]:
-        clock = self.state.clock
-        clock.frozen = clock.now()
-        try:
-            yield
-        finally:
-            clock.frozen = None
-
     def same_instant(self) -> AbstractContextManager[None]:
         """Freeze the fake's clock."""
-        return self._frozen()
+        return faults.frozen(self.state.clock)
 
     def outage(self, down: bool) -> None:
         """Every call answers 503 while down."""

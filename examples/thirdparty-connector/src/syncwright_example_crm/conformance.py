@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from conformance import Driver, FakeSystem, Subject, Users
+from conformance.faults import frozen
 from fakes.toolkit import FaultPlan, FaultRule, FaultState, SyncASGITransport
 from framework.models.base import CanonicalRecord
 from syncwright_example_crm.fake import CrmState, make_app
@@ -69,13 +69,8 @@ class CrmDriver(Driver):
     def ids(self, entity: str) -> list[str]:
         return [str(c["id"]) for c in self.state.contacts.live()]
 
-    @contextmanager
-    def same_instant(self) -> Iterator[None]:
-        self.state.clock.frozen = self.state.clock.now()
-        try:
-            yield
-        finally:
-            self.state.clock.frozen = None
+    def same_instant(self) -> AbstractContextManager[None]:
+        return frozen(self.state.clock)
 
     def outage(self, down: bool) -> None:
         self.faults.configure(FaultPlan(rules=[FaultRule(kind="503", rate=1.0)] if down else []))
