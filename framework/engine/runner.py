@@ -91,7 +91,11 @@ class PairRunner:
         flow = self.ctx.flow(entity)
         ok = True
         for side in ("platform", "pos"):
-            if not flow.reads(side) or not self.ctx.support(side, entity).read:
+            if not self.ctx.support(side, entity).read:
+                continue
+            # A one-way flow reads its target too while records created there wait for
+            # their ids (an Edge import): else later writes could not find them (G-6).
+            if not flow.reads(side) and not self.store.pending_count(self.ctx.name, entity, side):
                 continue
             try:
                 self._fetch_side(entity, side)

@@ -347,6 +347,17 @@ class SQLiteStore:
             self._one("SELECT COUNT(*) FROM links WHERE pair=? AND entity=?", pair, entity)[0]
         )
 
+    def pending_count(self, pair: str, entity: str, side: str) -> int:
+        """How many live links still wait for ``side`` to assign the record's id."""
+        column = "pos_id" if side == "pos" else "platform_id"
+        row = self._one(
+            f"SELECT COUNT(*) FROM links WHERE pair=? AND entity=? AND status='ok' "
+            f"AND {column} LIKE '~%'",
+            pair,
+            entity,
+        )
+        return int(row[0])
+
     def index_keys(
         self, pair: str, entity: str, side: str, record_id: str, keys: dict[str, list[str]]
     ) -> None:

@@ -235,6 +235,10 @@ class StateStore(Protocol):
         """How many links exist."""
         ...
 
+    def pending_count(self, pair: str, entity: str, side: str) -> int:
+        """How many live links still wait for ``side`` to assign the record's id."""
+        ...
+
     def index_keys(
         self, pair: str, entity: str, side: str, record_id: str, keys: dict[str, list[str]]
     ) -> None:
