@@ -8,6 +8,7 @@ calls and check them against the vendor's spec.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -87,9 +88,14 @@ class IsWorld:
         self.reports: list[RunReport] = []
 
     def sync(self) -> RunReport:
-        """One engine run."""
+        """One engine run; the shop's clock then moves on a second.
+
+        IdoSell dates changes to the second, and runs are minutes apart: an edit a test
+        makes after a run is dated after what that run read (``docs/idosell-api.md``).
+        """
         report = self.engine.run_pair("store")
         self.reports.append(report)
+        self.shop.clock.offset += dt.timedelta(seconds=1)
         return report
 
     def settle(self, runs: int = 2) -> RunReport:
@@ -107,9 +113,7 @@ class IsWorld:
 
     def client(self, code: str) -> dict[str, Any]:
         """The IdoSell client with this external code, as GET returns it (plus extras)."""
-        found = [
-            c for c in self.shop.snapshot()["clients"] if c["clientCodeExternal"] == code
-        ]
+        found = [c for c in self.shop.snapshot()["clients"] if c["clientCodeExternal"] == code]
         assert len(found) == 1, f"{len(found)} IdoSell clients with external code {code!r}"
         return found[0]
 
