@@ -88,14 +88,10 @@ class IsWorld:
         self.reports: list[RunReport] = []
 
     def sync(self) -> RunReport:
-        """One engine run; the shop's clock then moves on a second.
-
-        IdoSell dates changes to the second, and runs are minutes apart: an edit a test
-        makes after a run is dated after what that run read (``docs/idosell-api.md``).
-        """
+        """One engine run; the shop's clock then moves on a minute (runs are minutes apart)."""
         report = self.engine.run_pair("store")
         self.reports.append(report)
-        self.shop.clock.offset += dt.timedelta(seconds=1)
+        self.shop.clock.offset += dt.timedelta(minutes=1)
         return report
 
     def settle(self, runs: int = 2) -> RunReport:

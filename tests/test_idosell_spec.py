@@ -135,5 +135,5 @@ def test_a_response_off_the_spec_is_caught(tmp_path: Path, openapi: OpenAPI):
     wrong = httpx.Response(
         200, json={"resultsNumberAll": "many", "results": [{"clientId": "abc"}]}, request=request
     )
-    with pytest.raises(Exception, match="(?i)invalid|valid"):
+    with pytest.raises(Exception, match=r"(?i)valid"):
         check(openapi, [(request, wrong)])

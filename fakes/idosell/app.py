@@ -3,19 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from email.utils import format_datetime
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fakes.idosell.state import MAX_ITEMS, Fault, IdoSellState
-from fakes.toolkit import FaultState, build_app, json_response, read_json
+from fakes.toolkit import Clock, FaultState, build_app, json_response, read_json
 
 PREFIX = "/api/admin/v6"
 SINCE = "clientsLastModificationDate[clientsLastModificationDateBegin]"
 EMPTY = {"faultCode": 2, "faultString": "Empty result"}
+
+
+class DateHeader:
+    """Every answer carries the shop's clock in a ``Date`` header, as a real server's does."""
+
+    def __init__(self, app: ASGIApp, clock: Clock):
+        self.app = app
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Add the header to the response start."""
+
+        async def dated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                stamp = format_datetime(self.clock.now(), usegmt=True).encode()
+                message = {**message, "headers": [*message.get("headers", []), (b"date", stamp)]}
+            await send(message)
+
+        await self.app(scope, receive, dated if scope["type"] == "http" else send)
 
 
 def whole(status: int, code: int, text: str) -> Response:
@@ -218,6 +239,7 @@ def make_app(state: IdoSellState | None = None, faults: FaultState | None = None
         reset=state.reset,
         error_body=b'{"errors": {"faultCode": 500, "faultString": "injected fault"}}',
     )
+    app.add_middleware(DateHeader, clock=state.clock)
     app.state.idosell = state
     app.state.faults = faults
     return app

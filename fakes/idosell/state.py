@@ -12,6 +12,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fakes.polish import nip_valid
 from fakes.toolkit import Clock
@@ -38,8 +39,12 @@ class Fault(Exception):
         return {"faultCode": self.code, "faultString": self.text}
 
 
+SHOP_ZONE = ZoneInfo("Europe/Warsaw")
+
+
 def _date(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+    """A modification date: the shop's local time, to the second."""
+    return moment.astimezone(SHOP_ZONE).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @dataclass

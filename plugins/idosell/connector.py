@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from importlib.resources import files
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
@@ -32,11 +33,11 @@ from framework import (
     SystemContext,
     WriteOp,
     WriteRequest,
-    request_json,
 )
+from framework.http import json_body, request_checked
 from framework.models import Address
 from framework.presets import read_preset
-from plugins.idosell.feed import ClientsCursor
+from plugins.idosell.feed import ClientsCursor, shop_time
 from plugins.idosell.login import PLACEHOLDERS, LoginMaker
 from plugins.idosell.mapping import (
     as_stored,
@@ -80,6 +81,19 @@ class IdoSellSettings(HttpSettings):
         "(from the F/K code)",
     )
     send_mail: bool = Field(False, description="Tell customers about their new account")
+    timezone: str = Field("Europe/Warsaw", description="The shop's clock (modification dates)")
+    feed_overlap_seconds: float = Field(
+        5.0, ge=0, description="Each read starts this much before the last read began"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Warsaw)") from None
+        return value
 
     @field_validator("login_pattern")
     @classmethod
@@ -160,13 +174,13 @@ class IdoSellConnector(Connector):
         assert isinstance(system.settings, IdoSellSettings)
         return system.settings
 
-    def _call(self, system: SystemContext, method: str, path: str, **kwargs: Any) -> Any:
+    def _send(self, system: SystemContext, method: str, path: str, **kwargs: Any) -> Any:
         assert system.http is not None, "the framework builds the HTTP client"
         settings = self._settings(system)
         headers = {"accept": "application/json"}
         if settings.api_key is not None:
             headers["x-api-key"] = settings.api_key.get_secret_value()
-        return request_json(
+        return request_checked(
             system.http,
             method,
             path,
@@ -176,9 +190,18 @@ class IdoSellConnector(Connector):
             **kwargs,
         )
 
-    def _get_list(self, system: SystemContext, path: str, params: dict[str, Any]) -> Any:
-        """A GET whose 207 "empty result" means nothing found; other faults are fatal."""
-        body = self._call(system, "GET", path, params=params) or {}
+    def _call(self, system: SystemContext, method: str, path: str, **kwargs: Any) -> Any:
+        return json_body(self._send(system, method, path, **kwargs), system.name)
+
+    def _get_list(
+        self, system: SystemContext, path: str, params: dict[str, Any]
+    ) -> tuple[Any, str | None]:
+        """A GET whose 207 "empty result" means nothing found; other faults are fatal.
+
+        Returns the body and the response's ``Date`` header.
+        """
+        response = self._send(system, "GET", path, params=params)
+        body = json_body(response, system.name) or {}
         errors = body.get("errors")
         if errors and errors.get("faultCode") not in (0, EMPTY_RESULT):
             raise FatalError(
@@ -186,7 +209,7 @@ class IdoSellConnector(Connector):
                 f"{errors.get('faultString')}",
                 system=system.name,
             )
-        return body
+        return body, response.headers.get("date")
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -199,7 +222,9 @@ class IdoSellConnector(Connector):
         }
         if position.since is not None:
             params[SINCE] = position.since
-        body = self._get_list(system, "/clients/clients", params)
+        settings = self._settings(system)
+        body, date = self._get_list(system, "/clients/clients", params)
+        position.started(shop_time(date, settings.timezone, settings.feed_overlap_seconds))
         fresh = [r for r in body.get("results") or [] if position.fresh(r)]
         deliveries = self._deliveries(system, [int(r["clientId"]) for r in fresh])
         more = position.page + 1 < int(body.get("resultsNumberPage") or 0)
@@ -213,7 +238,7 @@ class IdoSellConnector(Connector):
     def _deliveries(self, system: SystemContext, ids: list[int]) -> dict[int, list[Any]]:
         if not ids:
             return {}
-        body = self._get_list(
+        body, _ = self._get_list(
             system, "/clients/deliveryAddress", {"clientIds": ",".join(map(str, ids))}
         )
         return {
@@ -226,7 +251,9 @@ class IdoSellConnector(Connector):
         codes = query.keys.get("link_key") or []
         if not query.replay or not codes:
             return None
-        body = self._get_list(system, "/clients/clients", {"clientCodesExternal": ",".join(codes)})
+        body, _ = self._get_list(
+            system, "/clients/clients", {"clientCodesExternal": ",".join(codes)}
+        )
         found = {str(r["clientId"]): to_customer(r, []) for r in body.get("results") or []}
         return MatchResult(ids=list(found), records=dict(found), source="idosell search")
 
@@ -288,7 +315,7 @@ class IdoSellConnector(Connector):
     def _groups(self, system: SystemContext, refresh: bool = False) -> dict[str, int]:
         cached = system.cache.get("groups")
         if refresh or cached is None or time.monotonic() - cached[0] > GROUPS_TTL:
-            body = self._get_list(system, "/discounts/groups", {"resultsLimit": 100})
+            body, _ = self._get_list(system, "/discounts/groups", {"resultsLimit": 100})
             groups = {str(g["groupName"]): int(g["groupNumber"]) for g in body.get("groups") or []}
             cached = (time.monotonic(), groups)
             system.cache["groups"] = cached
@@ -402,7 +429,7 @@ class IdoSellConnector(Connector):
             elif r.target_id is not None:
                 missing.append(str(r.target_id))
         if missing:
-            body = self._get_list(
+            body, _ = self._get_list(
                 system,
                 "/clients/clients",
                 {"clientsIds": ",".join(missing), "resultsLimit": MAX_ITEMS},
