@@ -296,27 +296,30 @@ def test_record_level_policies_never_replace_add_only_lists():
     spec = FlowSpec.model_validate(
         {
             "record_policy": "winner_record",
+            "record_rule": "IS-2",
             "fields": {
+                "first_name": {"policy": "overwrite"},
                 "last_name": {"policy": "overwrite"},
                 "delivery_addresses": {"policy": "add_only", "rule": "IS-9"},
             },
         }
     )
     a, b, c = address("Długa 1"), address("Krótka 2"), address("Żytnia 3")
-    shadow_pos = {"last_name": "Kowalski", "delivery_addresses": [a]}
-    shadow_platform = {"last_name": "Kowalski", "delivery_addresses": [a]}
+    shadow = {"first_name": "Jan", "last_name": "Kowalski", "delivery_addresses": [a]}
     result = merge(
         spec,
         Customer,
-        ({"last_name": "Nowak", "delivery_addresses": [a, b]}, shadow_pos),
-        ({"last_name": "Kowal", "delivery_addresses": [a, c]}, shadow_platform),
+        ({**shadow, "last_name": "Nowak", "delivery_addresses": [a, b]}, shadow),
+        ({**shadow, "first_name": "Janek", "delivery_addresses": [a, c]}, shadow),
     )
     assert result.to_platform["last_name"] == "Nowak", "the whole F/K record wins (IS-2)"
+    assert result.to_platform["first_name"] == "Jan", "even what only IdoSell changed"
     assert result.to_platform["delivery_addresses"] == [a, c, b], "added, nothing replaced"
     assert result.to_pos == {"delivery_addresses": [a, b, c]}, "IdoSell's new address comes down"
     rules = {d.field: (d.policy, d.rule) for d in result.decisions}
     assert rules["delivery_addresses"] == ("add_only", "IS-9")
-    assert rules["last_name"][0] == "winner_record"
+    assert rules["first_name"] == ("winner_record", "IS-2"), "IS-2 decided it"
+    assert rules["last_name"] == ("overwrite", None), "the field's own policy would have too"
 
 
 # -- ignore (CB-11) ---------------------------------------------------------------------------

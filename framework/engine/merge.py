@@ -76,14 +76,17 @@ def merge(
     for state in states:
         base, _, _ = state.field.partition(".")
         rule = flow.fields[base]
-        if outcomes is not None and get_policy(rule.policy).yields_to_record:
+        own = get_policy(rule.policy)
+        policy_name, rule_id = rule.policy, rule.rule
+        if outcomes is not None and own.yields_to_record:
             outcome = outcomes.get(state.field)
             if outcome is None:
                 continue  # the record-level policy decided and this field does not move
-            policy_name, rule_id = flow.record_policy or rule.policy, flow.record_rule or rule.rule
+            if outcome != own.resolve(state):  # credit the record-level rule where it decided
+                policy_name = flow.record_policy or rule.policy
+                rule_id = flow.record_rule or rule.rule
         else:
-            outcome = get_policy(rule.policy).resolve(state)
-            policy_name, rule_id = rule.policy, rule.rule
+            outcome = own.resolve(state)
         _collect(result, state, outcome, policy_name, rule_id, model, platform_view)
     return result
 
