@@ -43,7 +43,8 @@ def serve(options: dict[str, Any]) -> None:
     seed_clients(state, int(options.get("seed") or 0))
     plan = FaultPlan(rules=options.get("faults") or [], rate_limit=options.get("rate_limit"))
     print(f"base_url = http://127.0.0.1:{options.get('port') or 8802}{PREFIX}", flush=True)
-    serve_forever(make_app(state, FaultState(plan)), int(options.get("port") or 8802))
+    app = make_app(state, FaultState(plan))
+    serve_forever(app, int(options.get("port") or 8802), date_header=False)  # its own clock
 
 
 __all__ = ["PREFIX", "Fault", "IdoSellState", "make_app", "seed_clients", "serve"]
