@@ -21,9 +21,12 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 from fakes.polish import kontrahenci
 from tests.fk_idosell_world import API_KEY, BASE_URL, IsWorld
 
-SPEC = Path(__file__).resolve().parents[2].parent / "shared/specs/idosell-admin-v6-crm-openapi.json"
-if not SPEC.exists():  # the worktree sits in /work/wt/<name>; shared/ is /work/shared
-    SPEC = Path("/work/shared/specs/idosell-admin-v6-crm-openapi.json")
+SPEC_FILE = "shared/specs/idosell-admin-v6-crm-openapi.json"
+# ../shared beside the project (a worktree sits one level deeper): the first one found.
+SPEC = next(
+    (p / SPEC_FILE for p in Path(__file__).resolve().parents if (p / SPEC_FILE).exists()),
+    Path("..") / SPEC_FILE,
+)
 
 
 class SpecRequest:
