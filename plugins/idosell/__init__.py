@@ -1,6 +1,7 @@
 """The bundled IdoSell connector, registered through the ``syncwright.plugins`` entry point."""
 
-from plugins.idosell.connector import IdoSellConnector, IdoSellSettings
+from plugins.idosell.api import IdoSellSettings
+from plugins.idosell.connector import IdoSellConnector
 
 plugin = IdoSellConnector()
 
