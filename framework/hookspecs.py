@@ -58,7 +58,10 @@ def fetch_changes(
     a given cursor, every change made after the change that cursor was taken at, including
     changes made at the very same timestamp (boundary records are not skipped; returning a
     record twice is harmless, the engine recognises unchanged records by content hash).
-    Systems without a change feed diff against content hashes the connector keeps itself.
+    Systems without a change feed may return every record on every read (a full read
+    each run): the engine skips, before staging, each record equal to its shadow by content
+    hash, so only real changes are reconciled. Such a connector never reports a deletion
+    from a record's absence in a read it did not finish.
 
     Args:
         system: the configured system to read.

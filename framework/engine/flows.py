@@ -86,7 +86,8 @@ class FlowSpec(_Strict):
 
     The three switches ``create_on_platform``, ``update_platform`` and ``update_pos`` are
     IS-1's; ``create_on_pos`` is CB-2's automatic download. ``record_policy`` names a
-    record-level policy (``record_wins``, IS-2) applied before the field policies.
+    record-level policy (``record_wins`` or ``winner_record``, IS-2) applied before the
+    field policies.
     """
 
     direction: Direction = Direction.BOTH

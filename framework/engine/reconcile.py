@@ -51,10 +51,13 @@ class Reconciler:
         if change.get("problem"):
             self.ctx.quarantine(self.entity, side, entry.id, "G-5", change["problem"], change)
             return consumed
-        # A readable change supersedes the problems this record had; if it still has one
-        # (an ambiguous match), handling it below reports it again.
-        self.store.resolve_problems(self.ctx.name, self.entity, side, entry.id, writes=False)
         link = self._find_link(side, change)
+        # A readable change supersedes the problems this record had; if it still has one
+        # (an ambiguous match), handling it below reports it again. A re-read of what was
+        # already known is no change (a system without a change feed re-reads everything),
+        # and a broken link's report stands until the codes agree again (IS-4).
+        if self._news(side, change) and (link is None or link.status != "broken"):
+            self.store.resolve_problems(self.ctx.name, self.entity, side, entry.id, writes=False)
         if link is None:
             link = self._superseding(side, change, entries)
         if link is None:
@@ -62,6 +65,11 @@ class Reconciler:
         else:
             self._linked(link, {side: change}, consumed)
         return consumed
+
+    def _news(self, side: Side, change: dict[str, Any]) -> bool:
+        """Whether a change tells anything the store does not know of that record yet."""
+        rec = self.store.record(self.ctx.name, self.entity, side, change["id"])
+        return rec is None or (change["record"], change.get("link_key")) != (rec.now, rec.link_key)
 
     # -- links ------------------------------------------------------------------------------
 
@@ -145,6 +153,27 @@ class Reconciler:
             return True
         return False
 
+    def _mended(self, link: Link, changes: Changes) -> bool:
+        """IS-4: a broken link whose sides share one code again is a link again."""
+        if link.status != "broken":
+            return False
+        keys = set()
+        for side in SIDES:
+            now = changes.get(side) or self._stored(side, link)
+            keys.add(now.get("link_key") if now else None)
+        if len(keys) != 1 or None in keys:
+            return False
+        link.status, link.link_key = "ok", keys.pop()
+        self.store.save_link(link)
+        for side in SIDES:
+            self.store.resolve_problems(
+                self.ctx.name, self.entity, side, link.id_on(side), writes=False
+            )
+        self.ctx.moved(
+            Move(self.entity, label(link.pos_id, link.platform_id), "both", "relink", (), ("IS-4",))
+        )
+        return True
+
     def _stored(self, side: Side, link: Link) -> dict[str, Any] | None:
         rec = self.store.record(self.ctx.name, self.entity, side, link.id_on(side))
         return {"link_key": rec.link_key} if rec else None
@@ -152,15 +181,15 @@ class Reconciler:
     # -- linked records ---------------------------------------------------------------------
 
     def _linked(self, link: Link, changes: Changes, consumed: set[int]) -> None:
-        if link.status != "ok":
-            self.ctx.report.count(self.entity, f"skipped_{link.status}")
-            return
         for side in SIDES:
             if side not in changes and not link.pending_on(side):
                 staged = self.store.inbox_for(self.ctx.name, self.entity, side, link.id_on(side))
                 if staged:
                     changes[side] = staged[-1].change
                     consumed.update(e.seq for e in staged)
+        if link.status != "ok" and not self._mended(link, changes):
+            self.ctx.report.count(self.entity, f"skipped_{link.status}")
+            return
         if self._broken(link, changes):
             return
         if link.link_key is None:

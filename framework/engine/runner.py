@@ -132,9 +132,15 @@ class PairRunner:
                 on_retry=lambda exc: self.ctx.report.count("retry", system.name),
             )
             staged = [self._staged(model, c, match_on) for c in page.changes]
-            self.store.stage(self.ctx.name, entity, side, staged, page.cursor, not page.more)
+            # A record equal to its shadow carries nothing new (an echo, or a system without
+            # a change feed returning everything): it is not staged.
+            same = self.store.unchanged(self.ctx.name, entity, side, [d for d, _ in staged])
+            fresh = [s for s in staged if s[0]["id"] not in same] if same else staged
+            self.store.stage(self.ctx.name, entity, side, fresh, page.cursor, not page.more)
             seen += len(staged)
             self.ctx.report.count(entity, f"read.{side}", len(staged))
+            if same:
+                self.ctx.report.count(entity, "echo", len(staged) - len(fresh))
             self.ctx.progress("fetch", entity, seen, page.total)
             if not page.more:
                 return

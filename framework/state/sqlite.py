@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ CREATE TABLE IF NOT EXISTS cursors (
     PRIMARY KEY (pair, entity, side));
 CREATE TABLE IF NOT EXISTS records (
     pair TEXT, entity TEXT, side TEXT, id TEXT, link_key TEXT, link_id INTEGER,
-    deleted INTEGER DEFAULT 0, data BLOB, latest BLOB,
+    deleted INTEGER DEFAULT 0, data BLOB, latest BLOB, hash BLOB,
     PRIMARY KEY (pair, entity, side, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS links (
     id INTEGER PRIMARY KEY, pair TEXT, entity TEXT, pos_id TEXT, platform_id TEXT,
@@ -80,6 +81,23 @@ def _load(blob: bytes | None) -> Any:
     return None if blob is None else orjson.loads(blob)
 
 
+def content_hash(record: dict[str, Any] | None, link_key: str | None) -> bytes:
+    """A short digest of a record's canonical content and shared code."""
+    body = orjson.dumps([record, link_key], option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(body, digest_size=16).digest()
+
+
+def _settled_hash(rec: StoredRecord) -> bytes | None:
+    """The hash a re-read must match to be skipped: linked, settled records only.
+
+    Unlinked records (not created, out of scope, ambiguous) and held-back ones are always
+    reconciled again, so a changed switch or filter still reaches them.
+    """
+    if rec.link_id is None or rec.latest is not None or rec.deleted or rec.data is None:
+        return None
+    return content_hash(rec.data, rec.link_key)
+
+
 class SQLiteStore:
     """The state store in one SQLite file; ``:memory:`` gives a throwaway store for tests."""
 
@@ -93,6 +111,9 @@ class SQLiteStore:
         self._db.execute("PRAGMA busy_timeout=10000")
         self._depth = 0
         self._db.executescript(_SCHEMA)  # idempotent DDL; executescript commits by itself
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
+        if "hash" not in columns:  # a state file from before content hashes
+            self._db.execute("ALTER TABLE records ADD COLUMN hash BLOB")
         self._db.execute(
             "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
@@ -182,6 +203,34 @@ class SQLiteStore:
                 (pair, entity, side, cursor, int(finished)),
             )
 
+    def unchanged(
+        self, pair: str, entity: str, side: str, changes: list[dict[str, Any]]
+    ) -> set[str]:
+        """Ids of ``changes`` equal to their linked record's shadow, with no open problem.
+
+        Systems without a change feed return every record on every read; what equals its
+        shadow carries nothing new and need not be staged (nor an echo of our own write).
+        """
+        wanted = {
+            c["id"]: content_hash(c["record"], c.get("link_key"))
+            for c in changes
+            if c.get("record") is not None and not c.get("problem") and c.get("op") != "delete"
+        }
+        same: set[str] = set()
+        ids = list(wanted)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT id, hash FROM records WHERE pair=? AND entity=? AND side=? "
+                f"AND id IN ({marks}) AND hash IS NOT NULL AND id NOT IN ("
+                f"SELECT record_id FROM problems WHERE pair=? AND entity=? AND side=? "
+                f"AND resolved_at IS NULL AND record_id IN ({marks}))",
+                (pair, entity, side, *chunk, pair, entity, side, *chunk),
+            )
+            same.update(record_id for record_id, stored in rows if stored == wanted[record_id])
+        return same
+
     def restage(self, pair: str, entity: str, side: str, change: dict[str, Any]) -> None:
         """Stage one change again (a retried problem), leaving the cursor alone."""
         self._db.execute(
@@ -240,7 +289,8 @@ class SQLiteStore:
     def put_record(self, pair: str, entity: str, rec: StoredRecord) -> None:
         """Store the last known state of one record."""
         self._db.execute(
-            "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO records (pair, entity, side, id, link_key, link_id, deleted, "
+            "data, latest, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
                 pair,
                 entity,
@@ -251,6 +301,7 @@ class SQLiteStore:
                 int(rec.deleted),
                 _dump(rec.data),
                 _dump(rec.latest),
+                _settled_hash(rec),
             ),
         )
 

@@ -1,7 +1,8 @@
 """What the engine keeps between runs, as an interface: the SQLite file is one implementation.
 
 - **records**: the last known state of every record on each side. For a linked record it is
-  that side's *shadow*: what the three-way merge compares a fetched change with (G-4).
+  that side's *shadow*: what the three-way merge compares a fetched change with (G-4), with
+  a content hash so that a re-read equal to it is not even staged (``unchanged``).
 - **links**: pairs of ids (POS, platform) that are the same record, and the shared code.
 - **keys**: normalised match keys of records, for match-before-create (G-3).
 - **inbox**: changes fetched and staged, not yet reconciled. A page is staged and its cursor
@@ -169,6 +170,12 @@ class StateStore(Protocol):
         finished: bool,
     ) -> None:
         """Stage a page of changes with their match keys and store its cursor, atomically."""
+        ...
+
+    def unchanged(
+        self, pair: str, entity: str, side: str, changes: list[dict[str, Any]]
+    ) -> set[str]:
+        """Ids of ``changes`` equal to their linked record's shadow, with no open problem."""
         ...
 
     def restage(self, pair: str, entity: str, side: str, change: dict[str, Any]) -> None:
