@@ -130,6 +130,52 @@ class World:
             if c.get("CustomerFirstName") == first and c.get("CustomerLastName") == last
         ]
 
+    def link_of(self, entity: str, side: str, record_id: str) -> Any:
+        """The link of one record (``None`` when unlinked)."""
+        return self.engine.store.link_by_id("store", entity, side, record_id)
+
+    def platform_id(self, entity: str, edge_key: str) -> str:
+        """The Clientbook id of the record linked to an Edge record."""
+        link = self.link_of(entity, "pos", edge_key)
+        assert link is not None, f"{entity} {edge_key} is not linked"
+        return str(link.platform_id)
+
+    def collection_items(self, client_id: str, name: str = "Edge") -> list[dict[str, Any]]:
+        """The live items of a client's collections called ``name``."""
+        return [
+            item
+            for c in self.cb.collections_of(client_id, name)
+            for item in self.cb.items_of(c["id"])
+        ]
+
+    def notes_of(self, client_id: str) -> list[dict[str, Any]]:
+        """A client's live notes in recent activity."""
+        return [
+            a
+            for a in self.cb.activity.live()
+            if a["client_id"] == client_id and a["type"] == "note"
+        ]
+
+    def purchases_of(self, client_id: str) -> list[dict[str, Any]]:
+        """A client's live purchases."""
+        return [p for p in self.cb.purchases.live() if p["client_id"] == client_id]
+
+    def moves(self, entity: str | None = None) -> list[Any]:
+        """Every move of every run so far (of ``entity``), in order."""
+        return [
+            m for r in self.reports for m in r.moves_sample if entity is None or m.entity == entity
+        ]
+
+    def versions(self) -> dict[str, int]:
+        """The version of every record in the fake Clientbook (to prove nothing was written)."""
+        snapshot = self.cb.snapshot()
+        return {
+            f"{kind}:{r['id']}": r["version"]
+            for kind, records in snapshot.items()
+            if kind not in ("associates", "sms")
+            for r in records
+        }
+
     def problems(self) -> list[Any]:
         """Open problems."""
         return self.engine.store.problems()

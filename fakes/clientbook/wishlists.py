@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fakes.clientbook.validate import Checker, Invalid, day, identifier, text, validate
-from fakes.toolkit import FeedStore
+from fakes.toolkit import Clock, FeedStore
 
 COLLECTION: dict[str, Checker] = {"client_id": identifier, "name": text(255)}
 ITEM: dict[str, Checker] = {
@@ -30,6 +30,7 @@ ITEM_DEFAULTS: dict[str, Any] = {
 class Wishlists:
     """Collections and collection items; every item references a live product."""
 
+    clock: Clock
     clients: FeedStore
     products: FeedStore
     collections: FeedStore
@@ -83,6 +84,7 @@ class Wishlists:
             raise Invalid(f"no collection {fields['collection_id']}", "collection_id") from None
         product = self._product(fields["product_id"])
         fields.setdefault("title", None)
+        fields["added_on"] = fields.get("added_on") or self.clock.now().date().isoformat()
         record = {
             **ITEM_DEFAULTS,
             **fields,

@@ -41,6 +41,7 @@ class FileKind:
     delete_value: Callable[[EdgeSettings], dict[str, Any]] | None = None
     on_create: Callable[[str | None], dict[str, Any]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    kept: tuple[str, ...] = ()
 
     def change(self, record: dict[str, Any], settings: EdgeSettings) -> Change | None:
         """The change an exported record stands for (``None``: not this entity's record)."""
@@ -70,12 +71,8 @@ class FileKind:
                 raise RecordRejected(f"Edge cannot delete a {self.entity}", rule="G-7")
             value = self.delete_value(settings)
         else:
-            assert self.write is not None
-            assert request.record is not None
             fields = None if request.op is WriteOp.CREATE else request.fields
-            value = self.write(request.record, fields, key, settings)
-            if request.op is WriteOp.CREATE and self.on_create is not None:
-                value.update(self.on_create(request.associate))
+            value = self._value(request, fields, settings)
         value[self.key_field] = key
         if self.user_field:
             value[self.user_field] = request.associate
@@ -83,15 +80,28 @@ class FileKind:
             value[self.transfer] = {"WebTransferWebID": request.link_key or request.idempotency_key}
         return {"Key": key, "PairValue": value}
 
+    def _value(
+        self, request: WriteRequest, fields: list[str] | None, settings: EdgeSettings
+    ) -> dict[str, Any]:
+        assert self.write is not None
+        assert request.record is not None
+        value = self.write(request.record, fields, request.target_id or "", settings)
+        if request.op is WriteOp.CREATE and self.on_create is not None:
+            value.update(self.on_create(request.associate))
+        if self.user_field:
+            value[self.user_field] = request.associate
+        return value
+
     def stored(self, request: WriteRequest, settings: EdgeSettings) -> CanonicalRecord | None:
         """The record as Edge will export it once imported: our own mapping, both ways.
 
         Edge's import is not read back until EDT has run twice, so the shadow is what a
         round trip through the mapping gives, not what was asked for: the read-back is then
-        an echo (G-4).
+        an echo (G-4). Fields an update never imports (``kept``) stay as the request has them.
         """
         if request.op is WriteOp.DELETE or request.record is None or self.write is None:
             return None
-        return self.read(
-            self.write(request.record, None, request.target_id or "", settings), settings
-        )
+        stored = self.read(self._value(request, None, settings), settings)
+        if stored is not None and request.op is WriteOp.UPDATE and self.kept:
+            stored = stored.model_copy(update={f: getattr(request.record, f) for f in self.kept})
+        return stored

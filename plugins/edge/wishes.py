@@ -94,4 +94,5 @@ WISHES = FileKind(
     deleted=lambda value: bool(value.get("WishlistDateRemoved")),
     delete_value=_removed,
     on_create=_associate_number,
+    kept=("associate",),  # who entered the wish: set by an import that adds it, never changed
 )
