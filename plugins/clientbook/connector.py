@@ -34,7 +34,7 @@ from plugins.clientbook.api import call, fetch_feed, write
 from plugins.clientbook.mapping import to_body, to_change, to_customer
 from plugins.clientbook.notes import apply_note, message_change, note_change
 from plugins.clientbook.sms import apply_sms
-from plugins.clientbook.wishes import apply_wish, item_change
+from plugins.clientbook.wishes import apply_wishes, item_change
 
 ASSOCIATES_TTL = 3600.0
 BATCH = 100
@@ -94,7 +94,7 @@ class ClientbookConnector(Connector):
                     batch_size=BATCH,
                     remote_match=True,
                 ),
-                "wish": EntitySupport(fields=WISH_FIELDS, delete=True),
+                "wish": EntitySupport(fields=WISH_FIELDS, delete=True, batch_size=BATCH),
                 "note": EntitySupport(fields=["customer", "text", "date"], delete=True),
                 "message": EntitySupport(
                     fields=["customer", "channel", "subject", "body", "sent_at"],
@@ -214,7 +214,7 @@ class ClientbookConnector(Connector):
 
     def apply_wish(self, system: SystemContext, request: WriteRequest) -> ApplyResult:
         """One item of the client's wish-list collection (and its product)."""
-        return apply_wish(system, request, self._settings(system).wish_collection)
+        return self._one(self.apply_many(system, [request]))
 
     def fetch_note(self, system: SystemContext, cursor: str | None, limit: int) -> ChangePage:
         """Recent activity; only notes."""
@@ -253,6 +253,8 @@ class ClientbookConnector(Connector):
         entity = requests[0].entity
         if entity == "customer":
             return self._apply_customers(system, requests)
+        if entity == "wish":
+            return apply_wishes(system, requests, self._settings(system).wish_collection)
         if entity == "product":
             return catalog.apply_products(system, requests)
         if entity == "purchase":

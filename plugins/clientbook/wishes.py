@@ -13,6 +13,7 @@ from typing import Any
 from framework import (
     ApplyResult,
     Change,
+    ConnectorError,
     Op,
     RecordRejected,
     SystemContext,
@@ -55,7 +56,27 @@ def item_change(item: dict[str, Any], collection: str) -> Change:
         )
 
 
-def apply_wish(system: SystemContext, request: WriteRequest, collection: str) -> ApplyResult:
+def apply_wishes(
+    system: SystemContext, requests: list[WriteRequest], collection: str
+) -> list[ApplyResult | ConnectorError]:
+    """Several wishes; each client's collection is looked up once per batch.
+
+    The lookup is never kept longer: a collection renamed in the app stops being the wish
+    list at once, and the next wish goes to (a new) collection named ``collection``.
+    """
+    known: dict[str, str] = {}
+    results: list[ApplyResult | ConnectorError] = []
+    for request in requests:
+        try:
+            results.append(apply_wish(system, request, collection, known))
+        except ConnectorError as exc:
+            results.append(exc)
+    return results
+
+
+def apply_wish(
+    system: SystemContext, request: WriteRequest, collection: str, known: dict[str, str]
+) -> ApplyResult:
     """Create, update or delete one item of the client's wish-list collection."""
     if request.op is WriteOp.DELETE:
         delete(system, f"/v1/collection-items/{request.target_id}")
@@ -63,7 +84,7 @@ def apply_wish(system: SystemContext, request: WriteRequest, collection: str) ->
     wish = request.record
     assert isinstance(wish, WishItem)
     if request.op is WriteOp.CREATE:
-        item = _create(system, wish, collection, request)
+        item = _create(system, wish, collection, request, known)
     else:
         body = _item_fields(wish, request.fields)
         if "item_key" in request.fields:
@@ -75,7 +96,11 @@ def apply_wish(system: SystemContext, request: WriteRequest, collection: str) ->
 
 
 def _create(
-    system: SystemContext, wish: WishItem, collection: str, request: WriteRequest
+    system: SystemContext,
+    wish: WishItem,
+    collection: str,
+    request: WriteRequest,
+    known: dict[str, str],
 ) -> dict[str, Any]:
     body = {
         "product_id": _product_for(system, wish, request.idempotency_key),
@@ -83,7 +108,7 @@ def _create(
         **_item_fields(wish, None),
     }
     for attempt in (1, 2):
-        body["collection_id"] = _collection_of(system, wish.customer, collection, request)
+        body["collection_id"] = _collection_of(system, wish.customer, collection, request, known)
         try:
             item: dict[str, Any] = call(
                 system,
@@ -96,8 +121,8 @@ def _create(
         except RecordRejected as exc:
             if attempt == 2 or "collection_id" not in str(exc):
                 raise
-            # The collection we knew was deleted in the app: find (or make) the current one.
-            system.cache.get(f"collections:{collection}", {}).pop(wish.customer, None)
+            # The collection looked up was deleted meanwhile: find (or make) the current one.
+            known.pop(wish.customer, None)
     raise AssertionError("unreachable")
 
 
@@ -134,9 +159,10 @@ def _product_for(system: SystemContext, wish: WishItem, key: str) -> str:
     return str(product["id"])
 
 
-def _collection_of(system: SystemContext, client_id: str, name: str, request: WriteRequest) -> str:
+def _collection_of(
+    system: SystemContext, client_id: str, name: str, request: WriteRequest, known: dict[str, str]
+) -> str:
     """The client's collection called ``name`` (the oldest one), made when it has none."""
-    known: dict[str, str] = system.cache.setdefault(f"collections:{name}", {})
     if client_id not in known:
         found = call(
             system, "GET", "/v1/collections", params={"client_id": client_id, "name": name}
