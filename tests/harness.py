@@ -21,8 +21,11 @@ from framework.presets import deep_merge
 API_KEY = "test-clientbook-key"
 
 
-def edge_clientbook_config(tmp: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The configuration of the test world, with ``overrides`` laid over the pair."""
+def edge_clientbook_config(
+    tmp: Path, overrides: dict[str, Any] | None = None, systems: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The configuration of the test world, ``overrides`` laid over the pair, ``systems``
+    over the systems."""
     pair: dict[str, Any] = {
         "preset": "edge-clientbook",
         "pos": "edge",
@@ -39,27 +42,36 @@ def edge_clientbook_config(tmp: Path, overrides: dict[str, Any] | None = None) -
     return {
         "state": {"path": str(tmp / "state.db")},
         "engine": {"retry_attempts": 3, "retry_initial_wait": 0.01, "retry_max_wait": 0.05},
-        "systems": {
-            "edge": {
-                "connector": "edge",
-                "folder": str(tmp / "edt"),
-                "store_license_id": "1001",
-                "settle_seconds": 0,
-            },
-            "clientbook": {
-                "connector": "clientbook",
-                "base_url": "http://clientbook.test",
-                "api_key": API_KEY,
-            },
-        },
+        "systems": deep_merge(_systems(tmp), systems or {}),
         "pairs": {"store": deep_merge(pair, overrides or {})},
+    }
+
+
+def _systems(tmp: Path) -> dict[str, Any]:
+    return {
+        "edge": {
+            "connector": "edge",
+            "folder": str(tmp / "edt"),
+            "store_license_id": "1001",
+            "settle_seconds": 0,
+        },
+        "clientbook": {
+            "connector": "clientbook",
+            "base_url": "http://clientbook.test",
+            "api_key": API_KEY,
+        },
     }
 
 
 class World:
     """Edge, Clientbook and the engine; ``sync()`` is one EDT cycle and one engine run."""
 
-    def __init__(self, tmp: Path, overrides: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        tmp: Path,
+        overrides: dict[str, Any] | None = None,
+        systems: dict[str, Any] | None = None,
+    ):
         self.tmp = tmp
         self.edge = EdgeFake(tmp / "edt")
         self.cb = ClientbookState(api_key=API_KEY)
@@ -68,7 +80,7 @@ class World:
         self.faults = FaultState()
         self.app = make_app(self.cb, self.faults)
         config, hooks = parse_config(
-            edge_clientbook_config(tmp, overrides), source="test.toml", base_dir=tmp
+            edge_clientbook_config(tmp, overrides, systems), source="test.toml", base_dir=tmp
         )
         self.engine = Engine(config, hooks, transports={"clientbook": SyncASGITransport(self.app)})
         self.reports: list[RunReport] = []

@@ -24,7 +24,9 @@ def edge_collection(world: World, key: str) -> dict:
 def test_stock_and_non_stock_wishes_upload_into_the_collection_named_edge(world: World):
     key = customer(world)
     item = world.edge.add_item("Opal pendant, 18in chain", price=1299.0)
-    world.edge.add_wish(key, "Opal pendant, 18in chain", item_key=item, WishlistEventDesc="Birthday")
+    world.edge.add_wish(
+        key, "Opal pendant, 18in chain", item_key=item, WishlistEventDesc="Birthday"
+    )
     world.edge.add_wish(key, "Something with sapphires", WishlistBuyFor="Ada's sister")
     world.settle()
     client = world.client_of(key)
@@ -85,7 +87,9 @@ def test_clientbook_changes_to_the_edge_collection_come_back_to_edge(world: Worl
         {"collection_id": collection["id"], "product_id": studs["id"], "occasion": "Anniversary"},
         "as_12",
     )
-    [pendant] = [i for i in world.collection_items(collection["client_id"]) if i["id"] != added["id"]]
+    [pendant] = [
+        i for i in world.collection_items(collection["client_id"]) if i["id"] != added["id"]
+    ]
     world.cb.update_item(pendant["id"], {"occasion": "Graduation"}, "as_77")
     world.settle()
     wishes = {w["WishlistItemDesc"]: w for w in world.edge.wishes_of(key)}
