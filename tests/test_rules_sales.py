@@ -115,10 +115,12 @@ def test_a_split_transaction_export_is_read_in_order_part_by_part(make_world):
     parts = sorted(p.name for p in world.edge.inbox.glob("*Transaction.json"))
     assert len(parts) == 3
     assert parts[0].startswith("1-")
-    world.engine.run_pair("store")
+    world.reports.append(world.engine.run_pair("store"))
     world.settle()
     descriptions = sorted(p["description"] for p in world.purchases_of(world.client_of(key)["id"]))
     assert descriptions == sorted(f"Sale {s} line {n}" for s in range(10) for n in (1, 2))
+    created = [m.record.split("=")[0] for m in world.moves("purchase") if m.action == "create"]
+    assert created == sorted(world.edge.tables["Transaction"].records), "part 1, then 2, then 3"
 
 
 @pytest.mark.rule("CB-8", "G-7")
@@ -156,3 +158,14 @@ def test_the_fake_writes_split_transaction_parts_as_edt_documents(tmp_path):
     ]
     body = orjson.loads((edge.inbox / parts[0]).read_bytes())
     assert [r["Key"] for r in body["SaleLines"]] == ["001-000011", "001-000012"]
+
+
+@pytest.mark.rule("CB-8")
+def test_sales_history_alone_uploads_sold_items_as_archived_products(make_world):
+    world = make_world({"flows": {"product": {"direction": "off"}}})
+    key = customer(world)
+    ring = world.edge.add_item("Solitaire ring", price=3200.0)
+    world.edge.add_sale(key, [{"item": ring, "amount": 3200.0}])
+    world.settle()
+    [product] = world.cb.products.live()
+    assert (product["sku"], product["archived"], product["title"]) == (ring, True, "Solitaire ring")
