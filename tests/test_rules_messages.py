@@ -95,6 +95,7 @@ def test_a_text_is_sent_once_even_when_edge_exports_it_again(make_world):
     world.edge.run_cycle(full=True)  # a full export repeats every notification too
     world.settle()
     assert [s["body"] for s in world.cb.sms.values()] == ["Ready"]
+    assert world.problems() == [], "a create-only flow never even tries to change a sent text"
 
 
 @pytest.mark.rule("CB-12")
