@@ -62,7 +62,9 @@ def add_clientbook_side(world: World, busy: Busy, wishes: int = 10, notes: int =
     for i in range(wishes):
         sku = f"001-300-{i:05d}" if i % 2 else None
         product = world.cb.create_product({"title": f"Clientbook wish {busy.key}-{i}", "sku": sku})
-        world.cb.create_item({"collection_id": collection["id"], "product_id": product["id"]}, "as_12")
+        world.cb.create_item(
+            {"collection_id": collection["id"], "product_id": product["id"]}, "as_12"
+        )
         busy.wishes[(f"Clientbook wish {busy.key}-{i}", sku)] += 1
     for i in range(notes):
         world.cb.create_note({"client_id": client_id, "text": f"Clientbook note {i}"}, "as_77")

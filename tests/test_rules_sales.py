@@ -110,7 +110,9 @@ def test_a_split_transaction_export_is_read_in_order_part_by_part(make_world):
     world.edge.split = 7  # EDT splits long exports into numbered parts
     key = customer(world)
     for sale in range(10):
-        world.edge.add_sale(key, [{"desc": f"Sale {sale} line {n}", "amount": 10.0} for n in (1, 2)])
+        world.edge.add_sale(
+            key, [{"desc": f"Sale {sale} line {n}", "amount": 10.0} for n in (1, 2)]
+        )
     world.edge.run_cycle()
     parts = sorted(p.name for p in world.edge.inbox.glob("*Transaction.json"))
     assert len(parts) == 3

@@ -213,3 +213,51 @@ def test_wishes_settle_without_ping_pong(world: World):
     assert [w["WishlistItemDesc"] for w in world.edge.wishes_of(cloud["CustomerKey"])] == [
         "Ruby pendant"
     ]
+
+
+@pytest.mark.rule("CB-6", "G-5")
+def test_an_edge_export_older_than_our_pending_import_never_undoes_a_clientbook_edit(
+    world: World,
+):
+    key = customer(world)
+    wish = world.edge.add_wish(key, "Opal pendant", WishlistEventDesc="Birthday")
+    world.settle()
+    [item] = world.collection_items(world.client_of(key)["id"])
+    world.cb.update_item(item["id"], {"occasion": "Graduation"}, "as_12")
+    world.sync()  # the change goes to Outbox; EDT has not imported it yet
+    world.edge.edit_wish(wish, WishlistBuyFor="Ada")  # Edge exports the wish before importing
+    for _ in range(4):
+        world.sync()
+        assert world.cb.items.get(item["id"])["occasion"] == "Graduation", "never undone"
+    [edge_wish] = world.edge.wishes_of(key)
+    [item] = world.collection_items(world.client_of(key)["id"])
+    assert edge_wish["WishlistEventDesc"] == item["occasion"] == "Graduation"
+    assert edge_wish["WishlistBuyFor"] == item["buy_for"] == "Ada"
+
+
+@pytest.mark.rule("CB-6", "G-6")
+def test_replayed_wish_writes_make_one_wish_and_one_product_each(world: World):
+    from framework.models import WishItem, WriteOp, WriteRequest
+
+    key = customer(world)
+    world.settle()
+    client_id = world.client_of(key)["id"]
+    for system, owner in (("edge", key), ("clientbook", client_id)):
+        for n, item_key in enumerate(("001-100-00042", None)):
+            request = WriteRequest(
+                entity="wish",
+                op=WriteOp.CREATE,
+                link_key=f"ci_00077{n}",
+                record=WishItem(customer=owner, description=f"Twice {n}", item_key=item_key),
+                idempotency_key=f"same-{system}-{n}",
+            )
+            for _ in range(2):  # a replay after a crash
+                world.engine.hooks.apply_change(world.engine.systems[system], request)
+    for _ in range(2):
+        world.edge.run_cycle()
+    assert sorted(w["WishlistItemDesc"] for w in world.edge.wishes_of(key)) == [
+        "Twice 0",
+        "Twice 1",
+    ]
+    assert sorted(i["title"] for i in world.collection_items(client_id)) == ["Twice 0", "Twice 1"]
+    assert len(world.cb.products.records) == 2, "the stock item's product and the wish's own"
