@@ -171,3 +171,33 @@ def test_sales_history_alone_uploads_sold_items_as_archived_products(make_world)
     world.settle()
     [product] = world.cb.products.live()
     assert (product["sku"], product["archived"], product["title"]) == (ring, True, "Solitaire ring")
+
+
+@pytest.mark.rule("CB-8", "G-6", "G-5")
+def test_a_purchase_batch_left_journaled_by_a_dead_run_is_replayed_without_duplicates(
+    world: World,
+):
+    key = customer(world)
+    world.settle()
+    ring = world.edge.add_item("Solitaire ring", price=3200.0)
+    world.edge.add_sale(key, [{"item": ring, "amount": 3200.0}, {"desc": "Box", "amount": 5.0}])
+    world.edge.run_cycle()
+    apply_batch = world.engine.hooks.apply_batch
+
+    def dies_after_sending(system, requests):  # the process dies after Clientbook wrote
+        results = apply_batch(system, requests)
+        if requests[0].entity == "purchase":
+            raise KeyboardInterrupt
+        return results
+
+    world.engine.hooks.apply_batch = dies_after_sending  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        world.engine.run_pair("store")
+    world.engine.hooks.apply_batch = apply_batch  # type: ignore[method-assign]
+    assert len(world.engine.store.intents("store", "purchase")) == 2
+    report = world.engine.run_pair("store")
+    assert report.counts["journal.replayed"] == 2
+    world.settle()
+    assert len(world.purchases_of(world.client_of(key)["id"])) == 2, "no duplicate"
+    assert len([p for p in world.cb.products.live() if p["sku"] == ring]) == 1
+    assert world.engine.store.intents("store") == []
