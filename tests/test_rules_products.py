@@ -85,7 +85,8 @@ def test_sold_items_and_picked_up_special_orders_are_archived_products(world: Wo
     world.settle()
     products = {p["sku"]: p for p in world.cb.products.live()}
     assert set(products) == {sold, picked_up, on_hand}, "a pending special order stays in Edge"
-    assert products[sold]["archived"] and products[picked_up]["archived"]
+    assert products[sold]["archived"]
+    assert products[picked_up]["archived"]
     assert products[picked_up]["special_order"]
     assert not products[on_hand]["archived"]
     world.edge.edit_item(on_hand, ItemStatus="S")

@@ -132,6 +132,7 @@ def test_other_collections_never_move_either_way(world: World):
         [other_item] = world.collection_items(client_id, name)
         assert versions[f"collection_items:{other_item['id']}"] == other_item["version"]
     assert sorted(i["title"] for i in world.collection_items(client_id)) == descriptions
+    assert sum(r.counts["wish.deleted_unlinked"] for r in world.reports) == 0, "not even seen"
 
 
 @pytest.mark.rule("CB-6", "G-7")

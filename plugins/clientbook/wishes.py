@@ -1,9 +1,8 @@
 """Wishes = the items of the client's collection named ``Edge`` (CB-6).
 
-An item of any other collection is not a wish: it is reported as absent (a wish whose
-collection was renamed leaves the list) and never written. Every wish-list item is a
-Clientbook product, so a wish's product is made sure of before its item is written
-(``docs/clientbook-api.md``, "How the Edge integration uses these").
+An item of any other collection is not a wish (see ``item_change``) and is never written.
+Every wish-list item is a Clientbook product, so a wish's product is made sure of before its
+item is written (``docs/clientbook-api.md``, "How the Edge integration uses these").
 """
 
 from __future__ import annotations
@@ -43,10 +42,19 @@ def to_wish(item: dict[str, Any]) -> WishItem:
     )
 
 
-def item_change(item: dict[str, Any], collection: str) -> Change:
-    """The change an item of the feed stands for (outside ``collection``: absent)."""
+def item_change(item: dict[str, Any], collection: str) -> Change | None:
+    """The change an item of the feed stands for.
+
+    An item outside ``collection`` is not a wish. One never changed since it was added
+    (version 1) was never in the wish list (items never move, a rename rewrites them):
+    it is skipped. Any other is reported as absent, so a wish whose collection was renamed
+    leaves the list.
+    """
     base = feed_base("wish", item)
-    if item.get("deleted") or item.get("collection_name") != collection:
+    if item.get("collection_name") != collection:
+        never_a_wish = item.get("version") == 1 and not item.get("deleted")
+        return None if never_a_wish else Change(**base, op=Op.DELETE)
+    if item.get("deleted"):
         return Change(**base, op=Op.DELETE)
     try:
         return Change(**base, record=to_wish(item))
