@@ -60,7 +60,7 @@ def add_clientbook_side(world: World, busy: Busy, wishes: int = 10, notes: int =
     client_id = world.client_of(busy.key)["id"]
     [collection] = world.cb.collections_of(client_id, "Edge")
     for i in range(wishes):
-        sku = f"001-300-{i:05d}" if i % 2 else None
+        sku = f"001-300-{busy.key[-5:]}{i:02d}" if i % 2 else None
         product = world.cb.create_product({"title": f"Clientbook wish {busy.key}-{i}", "sku": sku})
         world.cb.create_item(
             {"collection_id": collection["id"], "product_id": product["id"]}, "as_12"
