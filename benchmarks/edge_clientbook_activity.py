@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.harness import World  # noqa: E402
-from tests.scenarios import add_clientbook_side, busy_customer  # noqa: E402
+from tests.harness import World
+from tests.scenarios import add_clientbook_side, busy_customer
 
 MOVES = ("create", "update", "delete", "link")
 
