@@ -22,8 +22,8 @@ def test_demo_shows_every_entity_moving_under_its_rule():
         ("message", "CB-9"),
         ("sms_notification", "CB-12"),
     ):
-        assert any(
-            entity in line and rule in line for line in result.output.splitlines()
-        ), f"no {entity} move under {rule}"
+        assert any(entity in line and rule in line for line in result.output.splitlines()), (
+            f"no {entity} move under {rule}"
+        )
     assert "open problems: 0" in text
     assert "other collections never move" in text
