@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 FORMAT = "%m/%d/%Y %H:%M:%S"
 CENTS = Decimal("0.01")
@@ -35,7 +34,7 @@ def format_day(day: dt.date | None) -> str | None:
     return None if day is None else day.strftime("%m/%d/%Y 00:00:00")
 
 
-def parse_moment(value: Any, zone: ZoneInfo) -> dt.datetime | None:
+def parse_moment(value: Any, zone: dt.tzinfo) -> dt.datetime | None:
     """An EDT date-time, read in the store's time zone, as UTC."""
     raw = text(value)
     if raw is None:
@@ -47,7 +46,7 @@ def parse_moment(value: Any, zone: ZoneInfo) -> dt.datetime | None:
     return local.replace(tzinfo=zone).astimezone(dt.UTC)
 
 
-def format_moment(moment: dt.datetime | None, zone: ZoneInfo) -> str | None:
+def format_moment(moment: dt.datetime | None, zone: dt.tzinfo) -> str | None:
     """A moment as EDT writes it: store time, to the second."""
     if moment is None:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +30,8 @@ class EdgeSettings(SystemSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
+        if value == "UTC":
+            return value
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
@@ -43,6 +46,6 @@ class EdgeSettings(SystemSettings):
         return self.folder / self.store_license_id
 
     @property
-    def zone(self) -> ZoneInfo:
-        """The store's time zone."""
-        return ZoneInfo(self.timezone)
+    def zone(self) -> dt.tzinfo:
+        """The store's time zone (UTC needs no time-zone database)."""
+        return dt.UTC if self.timezone == "UTC" else ZoneInfo(self.timezone)
