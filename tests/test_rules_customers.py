@@ -31,7 +31,9 @@ def test_initial_upload_moves_every_customer_then_increments_move_only_changes(w
     quiet = world.sync()
     assert quiet.counts["customer.create.platform"] == 0
     assert quiet.counts["customer.update.platform"] == 0
-    assert quiet.calls == {"clientbook.calls": 1}, "a run with nothing changed reads one page"
+    # One page of each Clientbook feed the pair reads: clients, collection items, activity,
+    # messages (products, purchases, jobs and texts only go up: never read, G-1).
+    assert quiet.calls == {"clientbook.calls": 4}, "a run with nothing changed reads one page"
 
     world.edge.edit_customer(keys[3], CustomerKey1="9")
     incremental = world.sync()
@@ -63,7 +65,8 @@ def test_one_way_field_never_flows_against_its_direction(make_world):
 
 @pytest.mark.rule("G-1")
 def test_flow_off_moves_nothing_either_way(make_world):
-    world = make_world({"flows": {"customer": {"direction": "off"}}})
+    flows = ("customer", "product", "wish", "note", "purchase", "service_job", "message")
+    world = make_world({"flows": {name: {"direction": "off"} for name in flows}})
     add(world, "Ada", "Lovelace", "ada@example.com")
     world.cb.create_client({"first_name": "Cloud", "last_name": "Only"}, "as_12")
     report = world.settle()

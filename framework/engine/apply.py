@@ -200,6 +200,11 @@ class Applier:
         name_of = label(link.pos_id, link.platform_id) if link else str(target_id)
         self.store.intent_done(intent.seq)
         if request.op is WriteOp.DELETE:
+            if link is not None:
+                # Gone on both sides now: the other side's tombstone, read back, is an echo
+                # of this delete and must not be propagated back (G-4).
+                link.status = "deleted"
+                self.store.save_link(link)
             self.ctx.moved(Move(name, name_of, side, "delete", (), rules))
             return
         shadow = (

@@ -309,9 +309,8 @@ class Reconciler:
         """G-7: a delete propagates only where the flow says; otherwise it unlinks, reported."""
         target = other(side)
         if self.flow.deletes == "propagate" and self.flow.direction.allows(side):
-            self._journal(
-                link, target, WriteOp.DELETE, None, [], None, ["G-7"], change.get("actor")
-            )
+            rules = ["G-7", self.flow.rule] if self.flow.rule else ["G-7"]
+            self._journal(link, target, WriteOp.DELETE, None, [], None, rules, change.get("actor"))
             return
         link.status = f"deleted_on_{side}"
         self.store.save_link(link)

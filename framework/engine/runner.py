@@ -40,6 +40,8 @@ class PairRunner:
         self.ctx = ctx
         self.store = ctx.store
         self.applier = Applier(ctx)
+        # Sides that stayed unreachable this run: later flows do not wait out retries again.
+        self.unreadable: set[Side] = set()
 
     def run(self) -> RunReport:
         """Run the pair once and record the run."""
@@ -97,10 +99,15 @@ class PairRunner:
             # their ids (an Edge import): else later writes could not find them (G-6).
             if not flow.reads(side) and not self.store.pending_count(self.ctx.name, entity, side):
                 continue
+            if side in self.unreadable:  # given up on earlier in this run: one error, one wait
+                ok = False
+                continue
             try:
                 self._fetch_side(entity, side)
             except (RetryBudgetExhausted, FatalError) as exc:
                 ok = False
+                if isinstance(exc, RetryBudgetExhausted):
+                    self.unreadable.add(side)
                 self.ctx.report.errors.append(
                     f"reading {entity} from {self.ctx.systems[side].name}: {exc}"
                 )
