@@ -429,3 +429,30 @@ def test_matched_existing_edge_customer_does_not_take_platform_acquisition(world
     )
     world.settle()
     assert world.edge.customers[key].get("CustomerAcquisition") in (None, "")
+
+
+@pytest.mark.rule("G-3", "G-1")
+def test_one_way_download_matches_existing_pos_customers_before_creating(make_world):
+    world = make_world({"flows": {"customer": {"direction": "platform_to_pos"}}})
+    key = add(world, "Ruth", "Bader", "ruth@example.com")
+    world.settle()
+    world.cb.create_client(
+        {"first_name": "Ruth", "last_name": "Bader", "email": "RUTH@example.com"}, "as_12"
+    )
+    world.settle()
+    assert len(world.edge.customers) == 1, "matched the Edge customer, not duplicated"
+    assert world.client_of(key)["email"] == "RUTH@example.com"
+    assert len(world.clients()) == 1, "and nothing went up against the direction"
+
+
+@pytest.mark.rule("G-3", "G-1")
+def test_one_way_upload_matches_existing_platform_customers_before_creating(make_world):
+    world = make_world({"flows": {"customer": {"direction": "pos_to_platform"}}})
+    client = world.cb.create_client(
+        {"first_name": "Sol", "last_name": "Reyes", "email": "sol@example.com"}, "as_12"
+    )
+    key = add(world, "Sol", "Reyes", "Sol@Example.com")
+    world.settle()
+    assert len(world.clients()) == 1, "matched the Clientbook client, not duplicated"
+    assert world.client_of(key)["id"] == client["id"]
+    assert len(world.edge.customers) == 1

@@ -192,6 +192,9 @@ class Applier:
         name = intent.entity
         link = self.store.link(intent.link_id) if intent.link_id is not None else None
         target_id = request.target_id or (link.id_on(side) if link else None)
+        if link is not None and link.link_key is None and result.link_key:
+            link.link_key = result.link_key  # how the pending record will show itself
+            self.store.save_link(link)
         if link is not None and link.pending_on(side) and result.id:
             self.store.rename_record(self.ctx.name, name, side, link.id_on(side), result.id)
             link = self.store.link(link.id)

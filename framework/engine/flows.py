@@ -128,6 +128,10 @@ class FlowSpec(_Strict):
             return False
         if self.direction.allows(side):
             return True
+        # Reading is not flowing: the side records are created on is read when the flow
+        # matches before creating, so G-3 can find the records already there.
+        if self.match_on and self.may_create_on(side):
+            return True
         # A one-way flow still reads the target side when a field flows against it.
         return any(
             r.direction is not None and r.direction.allows(side) for r in self.fields.values()

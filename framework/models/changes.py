@@ -108,6 +108,11 @@ class ApplyResult(_Model):
     version: str | None = None
     record: SerializeAsAny[CanonicalRecord] | None = None
     pending: bool = False
+    link_key: str | None = Field(
+        None,
+        description="The code the system now holds for this record (e.g. the partner id an "
+        "Edge import carries), so the record is found by it when its id is assigned later",
+    )
 
 
 class MatchQuery(_Model):

@@ -240,6 +240,7 @@ class EdgeConnector(Connector):
                     id=request.target_id,
                     pending=request.target_id is None,
                     record=kind.stored(request, settings),
+                    link_key=kind.web_id(request),
                 )
             )
         if records:

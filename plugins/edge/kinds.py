@@ -77,8 +77,16 @@ class FileKind:
         if self.user_field:
             value[self.user_field] = request.associate
         if not key and self.transfer:
+            # The platform's code when the record carries one, else the write's idempotency
+            # key: a stable partner id that makes a replayed import update the same record.
             value[self.transfer] = {"WebTransferWebID": request.link_key or request.idempotency_key}
         return {"Key": key, "PairValue": value}
+
+    def web_id(self, request: WriteRequest) -> str | None:
+        """The partner id a new record is imported with, by which it will be found (IS-3 style)."""
+        if request.target_id or not self.transfer or request.op is not WriteOp.CREATE:
+            return None
+        return request.link_key or request.idempotency_key
 
     def _value(
         self, request: WriteRequest, fields: list[str] | None, settings: EdgeSettings
