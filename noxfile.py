@@ -1,8 +1,8 @@
-"""The one way to run things: nox sessions (tests, lint, typecheck; conformance and bench later)."""
+"""The one way to run things: nox sessions (tests, lint, typecheck, conformance; bench later)."""
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "lint", "typecheck", "conformance"]
 nox.options.reuse_existing_virtualenvs = True
 
 
@@ -24,5 +24,22 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy, strict, over the four packages."""
-    session.install("-e", ".[test]", "mypy>=1.10")
+    session.install("-e", ".[test]", "mypy>=1.10", "types-PyYAML>=6.0")
     session.run("mypy")
+
+
+@nox.session
+def conformance(session: nox.Session) -> None:
+    """The conformance suite on every declared connector; ends with the rule x connector matrix.
+
+    The example third-party package is installed like any other distribution, so its
+    connector and its subject are found only through entry points.
+    """
+    session.install("-e", ".[test]")
+    session.install("./examples/thirdparty-connector")
+    session.run(
+        "python",
+        "-c",
+        "from conformance.subject import load_subjects; load_subjects(['example-crm'])",
+    )
+    session.run("pytest", "--syncwright-conformance", "-n", "auto", *session.posargs)

@@ -217,7 +217,7 @@ def _check_pair(
         ):
             raise ConfigError(
                 f"{at}.record_policy: {flow.record_policy!r} is not a record-level "
-                "policy (record_wins)"
+                "policy (record_wins, winner_record)"
             )
         for field, rule in flow.fields.items():
             if field not in model.model_fields:

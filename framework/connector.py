@@ -20,6 +20,8 @@ from framework.models import (
     ConnectorInfo,
     MatchQuery,
     MatchResult,
+    MergeOutcome,
+    MergeRequest,
     SystemContext,
     WriteRequest,
 )
@@ -54,6 +56,10 @@ class Connector:
         self, system: SystemContext, requests: list[WriteRequest]
     ) -> list[ApplyResult | ConnectorError] | None:
         """Write a batch; ``None`` lets the framework call ``apply_<entity>`` one by one."""
+        return None
+
+    def merge(self, system: SystemContext, request: MergeRequest) -> MergeOutcome | None:
+        """Merge duplicates a user chose (SQ-2); ``None`` when this system cannot."""
         return None
 
     # -- dispatch -------------------------------------------------------------------------
@@ -103,6 +109,11 @@ class Connector:
     def match_record(self, system: SystemContext, query: MatchQuery) -> MatchResult | None:
         """Dispatch to ``match``."""
         return self.match(system, query) if self._mine(system) else None
+
+    @hookimpl
+    def merge_records(self, system: SystemContext, request: MergeRequest) -> MergeOutcome | None:
+        """Dispatch to ``merge``."""
+        return self.merge(system, request) if self._mine(system) else None
 
     @hookimpl
     def map_associate(

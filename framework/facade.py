@@ -18,6 +18,8 @@ from framework.models import (
     ConnectorInfo,
     MatchQuery,
     MatchResult,
+    MergeOutcome,
+    MergeRequest,
     SystemContext,
     WriteRequest,
 )
@@ -104,6 +106,16 @@ class Hooks:
             system=system, user_id=user_id, default_associate=default_associate
         )
         return mapping
+
+    def merge_records(self, system: SystemContext, request: MergeRequest) -> MergeOutcome:
+        """A merge asked for by a user (SQ-2); a clear error when the connector cannot."""
+        outcome: MergeOutcome | None = self.pm.hook.merge_records(system=system, request=request)
+        if outcome is None:
+            raise PluginError(
+                f"connector {system.connector!r} of system {system.name!r} cannot merge "
+                f"{request.entity} records"
+            )
+        return outcome
 
     def presets(self) -> list[dict[str, Any]]:
         """Every preset any plugin provides."""

@@ -22,6 +22,8 @@ from framework.models import (
     ConnectorInfo,
     MatchQuery,
     MatchResult,
+    MergeOutcome,
+    MergeRequest,
     SystemContext,
     WriteRequest,
 )
@@ -56,7 +58,10 @@ def fetch_changes(
     a given cursor, every change made after the change that cursor was taken at, including
     changes made at the very same timestamp (boundary records are not skipped; returning a
     record twice is harmless, the engine recognises unchanged records by content hash).
-    Systems without a change feed diff against content hashes the connector keeps itself.
+    Systems without a change feed may return every record on every read (a full read
+    each run): the engine skips, before staging, each record equal to its shadow by content
+    hash, so only real changes are reconciled. Such a connector never reports a deletion
+    from a record's absence in a read it did not finish.
 
     Args:
         system: the configured system to read.
@@ -161,6 +166,35 @@ def map_associate(
     Returns:
         The mapping, or ``None`` when this plugin cannot map the user (the next plugin is
         asked; the fallback uses ``default_associate``). Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def merge_records(system: SystemContext, request: MergeRequest) -> MergeOutcome | None:
+    """Merge duplicate records on ``system`` into one, because a user asked for it (SQ-2).
+
+    Called only by ``syncwright duplicates merge`` (through the engine), never during a
+    run: the engine reports duplicate candidates but never merges on its own. The survivor
+    keeps its id and every contact method of the others (in fields it has, or where the
+    system can keep the rest); records that point at the others (bookings, memberships)
+    are moved to the survivor; then the others are removed. The engine then moves the
+    links of the others and records the merge.
+
+    Args:
+        system: the system holding the duplicates.
+        request: the survivor, the others, their last known content, and the shared code
+            the survivor must answer to afterwards.
+
+    Returns:
+        What the system did, with the survivor as stored. ``None`` when ``system`` is not
+        this connector's, or when it cannot merge records of ``request.entity`` (the engine
+        then refuses the merge with a clear message). Stops at first non-None result.
+
+    Raises:
+        RecordRejected: the system refused (a record changed meanwhile, one is gone).
+        RetryableError: a transient failure; the user may run the merge again (it is
+            idempotent: records already merged are no longer there to merge).
+        FatalError: a failure retrying cannot fix.
     """
 
 

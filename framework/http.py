@@ -128,7 +128,7 @@ def _default_error_text(response: httpx.Response) -> str:
     return text.replace("\n", " ")
 
 
-def request_json(
+def request_checked(
     client: httpx.Client,
     method: str,
     url: str,
@@ -137,11 +137,13 @@ def request_json(
     error_text: ErrorText = _default_error_text,
     ok: tuple[int, ...] = (200, 201, 202, 204, 207),
     **kwargs: Any,
-) -> Any:
-    """Send a request and return its parsed JSON body (``None`` for an empty body).
+) -> httpx.Response:
+    """Send a request and return its response when its status is one of ``ok``.
+
+    For a connector that needs more than the body (a ``Date`` or paging header).
 
     Raises:
-        RetryableError: 408/425/429/5xx, a timeout, a dropped connection, a malformed body.
+        RetryableError: 408/425/429/5xx, a timeout, a dropped connection.
         FatalError: 401/403/404 and other statuses retrying cannot fix.
         RecordRejected: 400/409/422: the system refused this record.
     """
@@ -160,16 +162,7 @@ def request_json(
         ) from None
     status = response.status_code
     if status in ok:
-        if not response.content:
-            return None
-        try:
-            return orjson.loads(response.content)
-        except orjson.JSONDecodeError:
-            raise RetryableError(
-                f"{system}: {method} {url} answered {status} with a malformed body",
-                system=system,
-                status=status,
-            ) from None
+        return response
     # An answer may echo the request's credentials (some gateways do): never pass them on.
     detail = mask_credentials(error_text(response), response.request.headers.multi_items())
     message = f"{system}: {method} {url} answered {status}: {detail}"
@@ -180,3 +173,46 @@ def request_json(
     if status in (400, 409, 422):
         raise RecordRejected(message, system=system, status=status)
     raise FatalError(message, system=system, status=status)
+
+
+def json_body(response: httpx.Response, system: str) -> Any:
+    """The parsed JSON body of a response (``None`` for an empty body).
+
+    Raises:
+        RetryableError: the body is not JSON (a cut-off answer).
+    """
+    if not response.content:
+        return None
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        request = response.request
+        raise RetryableError(
+            f"{system}: {request.method} {request.url.path} answered {response.status_code} "
+            "with a malformed body",
+            system=system,
+            status=response.status_code,
+        ) from None
+
+
+def request_json(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    system: str,
+    error_text: ErrorText = _default_error_text,
+    ok: tuple[int, ...] = (200, 201, 202, 204, 207),
+    **kwargs: Any,
+) -> Any:
+    """Send a request and return its parsed JSON body (``None`` for an empty body).
+
+    Raises:
+        RetryableError: 408/425/429/5xx, a timeout, a dropped connection, a malformed body.
+        FatalError: 401/403/404 and other statuses retrying cannot fix.
+        RecordRejected: 400/409/422: the system refused this record.
+    """
+    response = request_checked(
+        client, method, url, system=system, error_text=error_text, ok=ok, **kwargs
+    )
+    return json_body(response, system)

@@ -19,8 +19,8 @@ def world(tmp_path: Path) -> Iterator[World]:
 def make_world(tmp_path: Path) -> Iterator[object]:
     made: list[World] = []
 
-    def make(overrides: dict | None = None) -> World:
-        w = World(tmp_path / f"w{len(made)}", overrides)
+    def make(overrides: dict | None = None, systems: dict | None = None) -> World:
+        w = World(tmp_path / f"w{len(made)}", overrides, systems)
         made.append(w)
         return w
 

@@ -22,9 +22,13 @@ API_KEY = "test-clientbook-key"
 
 
 def edge_clientbook_config(
-    tmp: Path, overrides: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
+    tmp: Path,
+    overrides: dict[str, Any] | None = None,
+    systems: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The test world's configuration: ``overrides`` over the pair, ``settings`` over the rest."""
+    """The configuration of the test world: ``overrides`` laid over the pair, ``systems``
+    over the systems, ``settings`` over the whole of it."""
     pair: dict[str, Any] = {
         "preset": "edge-clientbook",
         "pos": "edge",
@@ -41,22 +45,26 @@ def edge_clientbook_config(
     base = {
         "state": {"path": str(tmp / "state.db")},
         "engine": {"retry_attempts": 3, "retry_initial_wait": 0.01, "retry_max_wait": 0.05},
-        "systems": {
-            "edge": {
-                "connector": "edge",
-                "folder": str(tmp / "edt"),
-                "store_license_id": "1001",
-                "settle_seconds": 0,
-            },
-            "clientbook": {
-                "connector": "clientbook",
-                "base_url": "http://clientbook.test",
-                "api_key": API_KEY,
-            },
-        },
+        "systems": deep_merge(_systems(tmp), systems or {}),
         "pairs": {"store": deep_merge(pair, overrides or {})},
     }
     return deep_merge(base, settings or {})
+
+
+def _systems(tmp: Path) -> dict[str, Any]:
+    return {
+        "edge": {
+            "connector": "edge",
+            "folder": str(tmp / "edt"),
+            "store_license_id": "1001",
+            "settle_seconds": 0,
+        },
+        "clientbook": {
+            "connector": "clientbook",
+            "base_url": "http://clientbook.test",
+            "api_key": API_KEY,
+        },
+    }
 
 
 class World:
@@ -66,6 +74,7 @@ class World:
         self,
         tmp: Path,
         overrides: dict[str, Any] | None = None,
+        systems: dict[str, Any] | None = None,
         settings: dict[str, Any] | None = None,
     ):
         self.tmp = tmp
@@ -75,23 +84,31 @@ class World:
         self.cb.add_associate("as_77", "Sam Carter", None)
         self.faults = FaultState()
         self.app = make_app(self.cb, self.faults)
-        self.engine = self._engine(overrides, settings)
+        self.engine = self._engine(overrides, systems, settings)
         self.reports: list[RunReport] = []
 
-    def _engine(self, overrides: dict[str, Any] | None, settings: dict[str, Any] | None) -> Engine:
+    def _engine(
+        self,
+        overrides: dict[str, Any] | None,
+        systems: dict[str, Any] | None,
+        settings: dict[str, Any] | None,
+    ) -> Engine:
         config, hooks = parse_config(
-            edge_clientbook_config(self.tmp, overrides, settings),
+            edge_clientbook_config(self.tmp, overrides, systems, settings),
             source="test.toml",
             base_dir=self.tmp,
         )
         return Engine(config, hooks, transports={"clientbook": SyncASGITransport(self.app)})
 
     def restart(
-        self, overrides: dict[str, Any] | None = None, settings: dict[str, Any] | None = None
+        self,
+        overrides: dict[str, Any] | None = None,
+        systems: dict[str, Any] | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> None:
         """A new engine on the same state and fakes, with a changed configuration."""
         self.engine.close()
-        self.engine = self._engine(overrides, settings)
+        self.engine = self._engine(overrides, systems, settings)
 
     # -- running ----------------------------------------------------------------------------
 
@@ -149,6 +166,52 @@ class World:
             for c in self.edge.customers.values()
             if c.get("CustomerFirstName") == first and c.get("CustomerLastName") == last
         ]
+
+    def link_of(self, entity: str, side: str, record_id: str) -> Any:
+        """The link of one record (``None`` when unlinked)."""
+        return self.engine.store.link_by_id("store", entity, side, record_id)
+
+    def platform_id(self, entity: str, edge_key: str) -> str:
+        """The Clientbook id of the record linked to an Edge record."""
+        link = self.link_of(entity, "pos", edge_key)
+        assert link is not None, f"{entity} {edge_key} is not linked"
+        return str(link.platform_id)
+
+    def collection_items(self, client_id: str, name: str = "Edge") -> list[dict[str, Any]]:
+        """The live items of a client's collections called ``name``."""
+        return [
+            item
+            for c in self.cb.collections_of(client_id, name)
+            for item in self.cb.items_of(c["id"])
+        ]
+
+    def notes_of(self, client_id: str) -> list[dict[str, Any]]:
+        """A client's live notes in recent activity."""
+        return [
+            a
+            for a in self.cb.activity.live()
+            if a["client_id"] == client_id and a["type"] == "note"
+        ]
+
+    def purchases_of(self, client_id: str) -> list[dict[str, Any]]:
+        """A client's live purchases."""
+        return [p for p in self.cb.purchases.live() if p["client_id"] == client_id]
+
+    def moves(self, entity: str | None = None) -> list[Any]:
+        """Every move of every run so far (of ``entity``), in order."""
+        return [
+            m for r in self.reports for m in r.moves_sample if entity is None or m.entity == entity
+        ]
+
+    def versions(self) -> dict[str, int]:
+        """The version of every record in the fake Clientbook (to prove nothing was written)."""
+        snapshot = self.cb.snapshot()
+        return {
+            f"{kind}:{r['id']}": r["version"]
+            for kind, records in snapshot.items()
+            if kind not in ("associates", "sms")
+            for r in records
+        }
 
     def problems(self) -> list[Any]:
         """Open problems."""

@@ -8,12 +8,14 @@ from framework.engine.flows import Direction, FlowSpec
 from framework.engine.merge import merge
 from framework.engine.policies import (
     KEEP,
+    AddOnly,
     AppendAsNew,
     CreateOnly,
     FieldState,
     Ignore,
     Overwrite,
     RecordWins,
+    WinnerRecord,
     get_policy,
 )
 from framework.models import Customer
@@ -192,6 +194,132 @@ def test_record_wins_conflict_writes_the_whole_winner_record_over_the_loser():
 def test_record_wins_without_conflict_leaves_fields_to_their_policies():
     assert RecordWins().resolve_record(kowalski_states(False, True), winner="pos") is None
     assert RecordWins().resolve_record(kowalski_states(True, False), winner="pos") is None
+
+
+@pytest.mark.rule("IS-2", "IS-5")
+def test_winner_record_sends_the_whole_winner_record_on_any_winner_change():
+    states = kowalski_states(True, False)
+    states.append(FieldState("first_name", None, "Jan", False, False, Direction.BOTH))
+    out = WinnerRecord().resolve_record(states, winner="pos")
+    assert out is not None
+    assert out["street"].to_platform == "Nowa 1"
+    assert out["first_name"].to_platform is None, "a value the winner lacks is cleared (IS-5)"
+    assert "email" not in out, "equal values do not move"
+
+
+@pytest.mark.rule("IS-2")
+def test_winner_record_leaves_a_loser_only_change_to_the_field_policies():
+    assert WinnerRecord().resolve_record(kowalski_states(False, True), winner="pos") is None
+    assert WinnerRecord().resolve_record(kowalski_states(False, False), winner="pos") is None
+    conflict = WinnerRecord().resolve_record(kowalski_states(True, True), winner="pos")
+    assert conflict is not None
+    assert conflict["email"].to_platform == "jan@fk.pl"
+
+
+@pytest.mark.rule("IS-2")
+def test_record_wins_counts_changes_of_every_field_but_decides_only_those_given():
+    only_street = kowalski_states(True, False)[:1]
+    assert RecordWins().resolve_record(only_street, "pos", changed=(True, False)) is None
+    out = RecordWins().resolve_record(only_street, "pos", changed=(True, True))
+    assert out is not None
+    assert out["street"].to_platform == "Nowa 1"
+
+
+# -- add_only (IS-9) ---------------------------------------------------------------------------
+
+
+def address(street: str, city: str = "Kraków", preferred: bool = False) -> dict:
+    return {"street1": street, "city": city, "postal_code": "30-001", "preferred": preferred}
+
+
+def address_identity(item: dict) -> object:
+    return Customer.item_identity("delivery_addresses", item)
+
+
+def add_state(pos, platform, pos_old, platform_old, direction=Direction.BOTH) -> FieldState:
+    return FieldState(
+        "delivery_addresses",
+        pos,
+        platform,
+        pos != pos_old,
+        platform != platform_old,
+        direction,
+        "pos",
+        address_identity,
+        pos_old,
+        platform_old,
+    )
+
+
+@pytest.mark.rule("IS-9")
+def test_add_only_adds_a_new_element_on_either_side_to_the_other():
+    a, b, c = address("Długa 1"), address("Krótka 2"), address("Żytnia 3")
+    out = AddOnly().resolve(add_state([a, b], [a, c], [a], [a]))
+    assert out.to_platform == [a, c, b], "the POS's new address is added, IdoSell's kept"
+    assert out.to_pos == [a, b, c], "IdoSell's new address is added, the POS's kept"
+
+
+@pytest.mark.rule("IS-9")
+def test_add_only_never_replaces_or_removes():
+    a, b = address("Długa 1"), address("Krótka 2")
+    out = AddOnly().resolve(add_state([b], [a], [a], [a]))
+    assert out.to_pos is KEEP, "the POS removed an address: it is not copied back"
+    assert out.to_platform == [a, b], "the POS's new address is added, nothing replaced"
+    assert not AddOnly().resolve(add_state([a], [], [a], [a])).writes, "a removal is not copied"
+
+
+@pytest.mark.rule("IS-9")
+def test_add_only_matches_elements_by_normalised_identity():
+    a = address("Długa 1")
+    same = {**address("  DŁUGA 1 "), "city": "KRAKÓW"}
+    assert not AddOnly().resolve(add_state([a], [a, same], [a], [a])).writes
+
+
+@pytest.mark.rule("IS-9")
+def test_add_only_unites_both_lists_on_first_sync_and_keeps_preferences():
+    a, b = address("Długa 1", preferred=True), address("Krótka 2", preferred=True)
+    out = AddOnly().resolve(add_state([a], [b], None, None))
+    assert out.to_pos == [a, {**b, "preferred": False}], "added as non-preferred"
+    assert out.to_platform == [b, {**a, "preferred": False}]
+
+
+@pytest.mark.rule("IS-9", "G-1")
+def test_add_only_honours_the_direction():
+    a, b = address("Długa 1"), address("Krótka 2")
+    out = AddOnly().resolve(add_state([a], [b], [], [], Direction.POS_TO_PLATFORM))
+    assert out.to_pos is KEEP
+    assert out.to_platform == [b, a]
+
+
+@pytest.mark.rule("IS-2", "IS-9")
+def test_record_level_policies_never_replace_add_only_lists():
+    spec = FlowSpec.model_validate(
+        {
+            "record_policy": "winner_record",
+            "record_rule": "IS-2",
+            "fields": {
+                "first_name": {"policy": "overwrite"},
+                "last_name": {"policy": "overwrite"},
+                "delivery_addresses": {"policy": "add_only", "rule": "IS-9"},
+            },
+        }
+    )
+    a, b, c = address("Długa 1"), address("Krótka 2"), address("Żytnia 3")
+    shadow = {"first_name": "Jan", "last_name": "Kowalski", "delivery_addresses": [a]}
+    result = merge(
+        spec,
+        Customer,
+        ({**shadow, "last_name": "Nowak", "delivery_addresses": [a, b]}, shadow),
+        ({**shadow, "first_name": "Janek", "delivery_addresses": [a, c]}, shadow),
+    )
+    assert result.to_platform["last_name"] == "Nowak", "the whole F/K record wins (IS-2)"
+    assert result.to_platform["first_name"] == "Jan", "even what only IdoSell changed"
+    assert result.to_platform["delivery_addresses"] == [a, c, b], "added, nothing replaced"
+    assert result.to_pos == {"delivery_addresses": [a, b, c]}, "IdoSell's new address comes down"
+    rules = {d.field: (d.policy, d.rule) for d in result.decisions}
+    assert rules["delivery_addresses"] == ("add_only", "IS-9")
+    assert rules["first_name"] == ("winner_record", "IS-2"), "IS-2 decided it"
+    assert rules["last_name"] == ("overwrite", None), "the field's own policy would have too"
 
 
 # -- ignore (CB-11) ---------------------------------------------------------------------------

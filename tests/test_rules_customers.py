@@ -31,7 +31,9 @@ def test_initial_upload_moves_every_customer_then_increments_move_only_changes(w
     quiet = world.sync()
     assert quiet.counts["customer.create.platform"] == 0
     assert quiet.counts["customer.update.platform"] == 0
-    assert quiet.calls == {"clientbook.calls": 1}, "a run with nothing changed reads one page"
+    # One page of each Clientbook feed the pair reads: clients, collection items, activity,
+    # messages (products, purchases, jobs and texts only go up: never read, G-1).
+    assert quiet.calls == {"clientbook.calls": 4}, "a run with nothing changed reads one page"
 
     world.edge.edit_customer(keys[3], CustomerKey1="9")
     incremental = world.sync()
@@ -63,7 +65,8 @@ def test_one_way_field_never_flows_against_its_direction(make_world):
 
 @pytest.mark.rule("G-1")
 def test_flow_off_moves_nothing_either_way(make_world):
-    world = make_world({"flows": {"customer": {"direction": "off"}}})
+    flows = ("customer", "product", "wish", "note", "purchase", "service_job", "message")
+    world = make_world({"flows": {name: {"direction": "off"} for name in flows}})
     add(world, "Ada", "Lovelace", "ada@example.com")
     world.cb.create_client({"first_name": "Cloud", "last_name": "Only"}, "as_12")
     report = world.settle()
@@ -426,3 +429,30 @@ def test_matched_existing_edge_customer_does_not_take_platform_acquisition(world
     )
     world.settle()
     assert world.edge.customers[key].get("CustomerAcquisition") in (None, "")
+
+
+@pytest.mark.rule("G-3", "G-1")
+def test_one_way_download_matches_existing_pos_customers_before_creating(make_world):
+    world = make_world({"flows": {"customer": {"direction": "platform_to_pos"}}})
+    key = add(world, "Ruth", "Bader", "ruth@example.com")
+    world.settle()
+    world.cb.create_client(
+        {"first_name": "Ruth", "last_name": "Bader", "email": "RUTH@example.com"}, "as_12"
+    )
+    world.settle()
+    assert len(world.edge.customers) == 1, "matched the Edge customer, not duplicated"
+    assert world.client_of(key)["email"] == "RUTH@example.com"
+    assert len(world.clients()) == 1, "and nothing went up against the direction"
+
+
+@pytest.mark.rule("G-3", "G-1")
+def test_one_way_upload_matches_existing_platform_customers_before_creating(make_world):
+    world = make_world({"flows": {"customer": {"direction": "pos_to_platform"}}})
+    client = world.cb.create_client(
+        {"first_name": "Sol", "last_name": "Reyes", "email": "sol@example.com"}, "as_12"
+    )
+    key = add(world, "Sol", "Reyes", "Sol@Example.com")
+    world.settle()
+    assert len(world.clients()) == 1, "matched the Clientbook client, not duplicated"
+    assert world.client_of(key)["id"] == client["id"]
+    assert len(world.edge.customers) == 1

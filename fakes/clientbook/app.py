@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fakes.clientbook.routes import routes as resource_routes
 from fakes.clientbook.state import ClientbookState, Invalid
 from fakes.toolkit import FaultState, build_app, json_response, parse_time, read_json
 
@@ -109,6 +110,7 @@ def make_app(state: ClientbookState | None = None, faults: FaultState | None = N
         Route("/v1/clients/batch", batch, methods=["POST"]),
         Route("/v1/clients/{client_id}", one_client, methods=["GET", "PATCH", "DELETE"]),
         Route("/v1/associates", associates, methods=["GET"]),
+        *resource_routes(state),
     ]
     app = build_app(
         routes,

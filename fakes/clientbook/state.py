@@ -1,6 +1,7 @@
-"""The Clientbook fake's data: clients, associates, idempotency keys.
+"""The Clientbook fake's data: clients, associates, idempotency keys, and more.
 
-Follows ``docs/clientbook-api.md``.
+Products and purchases live in ``catalog``, collections in ``wishlists``, recent activity,
+messages and texts in ``timeline``. Follows ``docs/clientbook-api.md``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakes.clientbook.catalog import Catalog
+from fakes.clientbook.timeline import Timeline
+from fakes.clientbook.validate import Invalid as Invalid
+from fakes.clientbook.wishlists import Wishlists
 from fakes.toolkit import Clock, FeedStore
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -26,16 +31,8 @@ CLIENT_FIELDS = (
 ADDRESS_FIELDS = ("street1", "street2", "city", "state", "postal_code", "country")
 
 
-class Invalid(Exception):
-    """A client the API refuses; ``field`` names the bad field."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
-
 @dataclass
-class ClientbookState:
+class ClientbookState(Catalog, Wishlists, Timeline):
     """Everything the fake Clientbook holds."""
 
     api_key: str = "test-clientbook-key"
@@ -45,13 +42,29 @@ class ClientbookState:
     queue_delay: float | None = None  # seconds; None: creates are not queued
     queue: list[tuple[dt.datetime, dict[str, Any], str, str | None]] = field(default_factory=list)
     clients: FeedStore = field(init=False)
+    products: FeedStore = field(init=False)
+    purchases: FeedStore = field(init=False)
+    collections: FeedStore = field(init=False)
+    items: FeedStore = field(init=False)
+    activity: FeedStore = field(init=False)
+    messages: FeedStore = field(init=False)
+    sku_index: dict[str, str] = field(init=False)
+    sms: dict[str, dict[str, Any]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.clients = FeedStore(self.clock, "cl_")
+        self.reset()
 
     def reset(self) -> None:
         """Forget every record."""
         self.clients = FeedStore(self.clock, "cl_")
+        self.products = FeedStore(self.clock, "pr_")
+        self.purchases = FeedStore(self.clock, "pu_")
+        self.collections = FeedStore(self.clock, "co_")
+        self.items = FeedStore(self.clock, "ci_")
+        self.activity = FeedStore(self.clock, "ac_")
+        self.messages = FeedStore(self.clock, "ms_")
+        self.sku_index = {}
+        self.sms = {}
         self.idempotency.clear()
         self.queue.clear()
 
@@ -116,8 +129,21 @@ class ClientbookState:
         return self.clients.update(client_id, fields, actor)
 
     def snapshot(self) -> dict[str, Any]:
-        """Every client (tombstones too) and associate, for the inspection API."""
-        return {"clients": list(self.clients.records.values()), "associates": self.associates}
+        """Every record (tombstones too), associate and text, for the inspection API."""
+        stores = {
+            "clients": self.clients,
+            "products": self.products,
+            "purchases": self.purchases,
+            "collections": self.collections,
+            "collection_items": self.items,
+            "activity": self.activity,
+            "messages": self.messages,
+        }
+        return {
+            **{name: list(store.records.values()) for name, store in stores.items()},
+            "associates": self.associates,
+            "sms": list(self.sms.values()),
+        }
 
 
 def validate(body: Any, *, creating: bool) -> dict[str, Any]:

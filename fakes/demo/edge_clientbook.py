@@ -1,8 +1,9 @@
 """``syncwright demo edge-clientbook``: a jeweller's Edge and Clientbook, kept in sync.
 
 Starts the fake Edge (EDT files in a temporary folder) and the fake Clientbook (uvicorn on
-127.0.0.1, real HTTP), seeds them, runs the initial upload, then edits both sides between
-incremental runs and prints what moved where and which rule decided it.
+127.0.0.1, real HTTP), seeds them (customers, inventory, wish lists, notes, sales, service
+jobs), runs the initial upload, then edits both sides between incremental runs and prints
+what moved where and which rule decided it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from rich.console import Console
 
 from fakes.clientbook import ClientbookState, make_app
+from fakes.demo import activity
 from fakes.edge import EdgeFake, add_seed
 from fakes.seed import clientbook_clients, customers
 from fakes.toolkit import BackgroundServer
@@ -53,7 +55,9 @@ def config(folder: Path, url: str) -> dict[str, Any]:
                                 "map": {"CustomerKey1": "Ring size", "CustomerKey2": "Metal"}
                             }
                         },
-                    }
+                    },
+                    "product": {"pos_filter": activity.product_filters()},
+                    "sms_notification": {"direction": "pos_to_platform"},  # CB-12 chosen
                 },
             }
         },
@@ -88,6 +92,7 @@ def _run(console: Console, folder: Path, size: int, runs: int) -> None:
                 },
                 "as_12",
             )
+    seeded = activity.seed(edge, cb, keys, rnd)
     server = BackgroundServer(make_app(cb)).start()
     try:
         cfg, hooks = parse_config(config(folder, server.url), source="demo", base_dir=folder)
@@ -100,33 +105,37 @@ def _run(console: Console, folder: Path, size: int, runs: int) -> None:
                 f"selected for sync, CB-1); Clientbook: "
                 f"{sum(1 for _ in cb.clients.live())} clients at {server.url}"
             )
+            console.print(f"Edge also holds {seeded}")
             edge.run_cycle()
             with RunProgress(console) as progress:
                 report = engine.run_pair("store", progress)
             render.print_report(console, report)
-            moved = report.counts["customer.create.platform"] + report.counts["customer.link.both"]
+            moved = sum(
+                n for k, n in report.counts.items() if k.split(".")[1] in ("create", "link")
+            )
             console.print(
-                f"initial upload: {moved} customers in {report.seconds:.2f} s "
+                f"initial upload: {moved} records in {report.seconds:.2f} s "
                 f"({moved / max(report.seconds, 1e-9):.0f} records/s)"
             )
             for n in range(1, runs + 1):
                 console.rule(f"[bold]{n + 1}. edits on both sides, then an incremental run")
-                for line in _edit(edge, cb, keys, rnd):
+                for line in [*_edit(edge, cb, keys, rnd), *activity.edit(edge, cb, keys, rnd)]:
                     console.print(f"  • {line}")
                 edge.run_cycle()  # EDT imports what the last run wrote and exports changes
                 report = engine.run_pair("store")
                 render.print_report(console, report)
             console.rule("[bold]the state after the demo")
-            for _ in range(2):  # EDT imports a file on its second run; let the last ones land
+            for _ in range(3):  # EDT imports a file on its second run; let the last ones land
                 edge.run_cycle()
                 engine.run_pair("store")
-            linked = engine.store.links_count("store")
+            linked = engine.store.links_count("store", "customer")
             console.print(
                 f"{linked} linked customers; Clientbook holds "
                 f"{sum(1 for _ in cb.clients.live())} clients; Edge holds "
                 f"{len(edge.customers)} customers; open problems: "
                 f"{len(engine.store.problems())}"
             )
+            _state(console, engine, edge, cb)
         finally:
             engine.close()
     finally:
@@ -187,3 +196,27 @@ def _edit(edge: EdgeFake, cb: ClientbookState, keys: list[str], rnd: random.Rand
         "acquisition kept as it is new)"
     )
     return said
+
+
+def _state(console: Console, engine: Engine, edge: EdgeFake, cb: ClientbookState) -> None:
+    """Counts of the other entities on both sides after the demo."""
+    items = sum(1 for i in cb.items.live() if i["collection_name"] == "Edge")
+    purchases = sum(1 for _ in cb.purchases.live())
+    notes = sum(1 for a in cb.activity.live() if a["type"] == "note")
+    archived = sum(1 for p in cb.products.live() if p["archived"])
+    wishes = sum(
+        1 for w in edge.tables["WishList"].records.values() if not w["WishlistDateRemoved"]
+    )
+    console.print(
+        f"wishes: Edge {wishes}, Clientbook 'Edge' collection items {items} "
+        f"(other collections never move); notes: Edge "
+        f"{len(edge.tables['NoteList'].records)}, Clientbook {notes}; "
+        f"client purchases {purchases}; products {sum(1 for _ in cb.products.live())} "
+        f"({archived} archived); Edge activity entries "
+        f"{len(edge.tables['ActivityList'].records)}; texts sent via Clientbook {len(cb.sms)}; "
+        f"links by entity: "
+        + ", ".join(
+            f"{e} {engine.store.links_count('store', e)}"
+            for e in ("wish", "note", "purchase", "service_job", "product", "message")
+        )
+    )

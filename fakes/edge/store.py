@@ -1,6 +1,7 @@
 """The fake Edge: an in-memory POS that exports and imports EDT files in a store folder.
 
-Tests drive it by hand: change customers with ``add_customer``/``edit_customer``, then
+Tests drive it by hand: change customers with ``add_customer``/``edit_customer`` (and wishes,
+notes, jobs, items, sales, text notifications with the helpers of ``records.py``), then
 ``run_cycle()`` plays one scheduled EDT run (import what the previous run downloaded,
 download new Outbox files, export what changed). ``syncwright fake serve edge`` runs cycles
 on a timer. Faults: ``partial_next_export`` leaves the next export half written,
@@ -19,12 +20,14 @@ from typing import Any
 import orjson
 
 from fakes.edge.files import export_name, write_atomically
+from fakes.edge.records import PosRecords
+from fakes.edge.tables import IMPORTS, Table, new_tables
 
 CONTACT_ARRAYS = ("Addresses", "Emails", "Phones")
 PREFIX = {"Emails": "Email", "Phones": "Phone", "Addresses": "Address"}
 
 
-class EdgeFake:
+class EdgeFake(PosRecords):
     """One store's Edge, exchanging files in ``<root>/<store_license_id>/``."""
 
     def __init__(
@@ -41,6 +44,8 @@ class EdgeFake:
         self.customers: dict[str, dict[str, Any]] = {}
         self.changed: set[str] = set()
         self.next_id = 1
+        self.tables: dict[str, Table] = new_tables()
+        self.import_errors: list[dict[str, Any]] = []
         self.cycles = 0
         self.downloaded: list[str] = []
         self.imported: list[str] = []
@@ -127,28 +132,40 @@ class EdgeFake:
         self._clock += dt.timedelta(minutes=15)
         for name in self.downloaded:
             self._import(name)
+        importable = ("customerlist.json", *(f"{kind}.json" for kind in IMPORTS))
         self.downloaded = sorted(
             p.name
             for p in self.outbox.iterdir()
-            if p.is_file()
-            and not p.name.startswith(".")
-            and p.name.lower().endswith("customerlist.json")
+            if p.is_file() and not p.name.startswith(".") and p.name.lower().endswith(importable)
         )
-        return self._export(full=self.cycles == 1 if full is None else full)
+        full = self.cycles == 1 if full is None else full
+        written = self._export("CustomerList", "Customers", self.customers, self.changed, full)
+        for table in self.tables.values():
+            if table.exports:
+                written += self._export(
+                    table.kind, table.wrapper, table.records, table.changed, full
+                )
+        return written
 
-    def _export(self, *, full: bool) -> list[str]:
-        keys = sorted(self.customers) if full else sorted(self.changed)
-        self.changed.clear()
+    def _export(
+        self,
+        kind: str,
+        wrapper: str,
+        records: dict[str, dict[str, Any]],
+        changed: set[str],
+        full: bool,
+    ) -> list[str]:
+        keys = sorted(records) if full else sorted(changed)
+        changed.clear()
         if not keys:
             return []
         parts = [keys[i : i + self.split] for i in range(0, len(keys), self.split)]
         written = []
         for number, part in enumerate(parts, start=1):
-            name = export_name(
-                self._clock, "CustomerList", full, number if len(parts) > 1 else None
-            )
-            records = [{"Key": k, "PairValue": self.customers[k]} for k in part]
-            body = {"Customers": records, "MaxAddresses": 5, "MaxEmails": 5, "MaxPhones": 5}
+            name = export_name(self._clock, kind, full, number if len(parts) > 1 else None)
+            body: dict[str, Any] = {wrapper: [{"Key": k, "PairValue": records[k]} for k in part]}
+            if kind == "CustomerList":
+                body.update(MaxAddresses=5, MaxEmails=5, MaxPhones=5)
             path = self.inbox / name
             if self.partial_next_export or self.malformed_next_export:
                 raw = orjson.dumps(body)
@@ -173,10 +190,50 @@ class EdgeFake:
         if not path.exists():
             return
         body = orjson.loads(path.read_bytes())
-        for record in body.get("Customers", []):
-            self._import_customer(record)
+        errors: list[dict[str, Any]] = []
+        if name.lower().endswith("customerlist.json"):
+            for record in body.get("Customers", []):
+                self._import_customer(record)
+        else:
+            kind = next(k for k in IMPORTS if name.lower().endswith(f"{k}.json"))
+            table = self.tables[IMPORTS[kind].table]
+            for record in body.get(table.wrapper, []):
+                if (problem := self._import_record(table, kind, record)) is not None:
+                    errors.append({"record": record, "error": problem})
         shutil.move(str(path), self.processed / name)
+        if errors:
+            write_atomically(self.processed / f"{name}.errors.json", errors)
+            self.import_errors += errors
         self.imported.append(name)
+
+    def _import_record(self, table: Table, kind: str, record: dict[str, Any]) -> str | None:
+        """Import one wish, note or activity entry; returns why it was skipped, if it was."""
+        rule = IMPORTS[kind]
+        value = dict(record.get("PairValue") or {})
+        key = record.get("Key") or value.get(rule.key_field)
+        web_id = (value.get(rule.transfer) or {}).get("WebTransferWebID")
+        if not key and web_id:
+            key = table.by_web_id(rule.transfer, web_id)
+        if key and key not in table.records:
+            return f"no {table.kind} record {key}"
+        owner = value.get(rule.owner_field) or (table.records[key][rule.owner_field] if key else "")
+        if owner not in self.customers:
+            return f"no customer {owner!r}"
+        if not key:
+            key = table.new_key(self.store_id)
+            table.records[key] = {
+                rule.key_field: key,
+                **rule.defaults(owner, self._clock),
+                rule.transfer: {"WebTransferWebID": ""},
+            }
+        value.pop(rule.key_field, None)
+        transfer = value.pop(rule.transfer, None) or {}
+        target = table.records[key]
+        target.update(value)
+        if transfer.get("WebTransferWebID"):
+            target[rule.transfer] = {"WebTransferWebID": transfer["WebTransferWebID"]}
+        table.changed.add(key)
+        return None
 
     def _import_customer(self, record: dict[str, Any]) -> None:
         value = dict(record.get("PairValue") or {})

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from fakes.toolkit.faults import FaultMiddleware, FaultPlan, FaultState
+from fakes.toolkit.faults import ErrorBody, FaultMiddleware, FaultPlan, FaultState
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -49,7 +49,7 @@ def build_app(
     faults: FaultState,
     state: Callable[[], Any],
     reset: Callable[[], None],
-    error_body: bytes = b'{"error": {"type": "server_error", "message": "injected fault"}}',
+    error_body: ErrorBody = b'{"error": {"type": "server_error", "message": "injected fault"}}',
 ) -> Starlette:
     """A fake's app: its routes, the inspection API, and the fault middleware around them."""
 

@@ -18,6 +18,7 @@ import asyncio
 import random
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -149,13 +150,25 @@ class FaultState:
         return sum(self.injected.values()) + self.limited
 
 
-class FaultMiddleware:
-    """ASGI middleware applying a :class:`FaultState` to every request but ``/_fake/``."""
+ErrorBody = bytes | Callable[[int], bytes]
 
-    def __init__(self, app: ASGIApp, state: FaultState, error_body: bytes):
+
+class FaultMiddleware:
+    """ASGI middleware applying a :class:`FaultState` to every request but ``/_fake/``.
+
+    ``error_body`` is the body of an injected error: fixed bytes, or a function of the
+    status for a vendor whose error shape names the status (Square's ``RATE_LIMITED``).
+    """
+
+    def __init__(self, app: ASGIApp, state: FaultState, error_body: ErrorBody):
         self.app = app
         self.state = state
-        self.error_body = error_body
+        self._error_body = error_body
+
+    def error_body(self, status: int) -> bytes:
+        """The body of an injected error with ``status``."""
+        body = self._error_body
+        return body if isinstance(body, bytes) else body(status)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer with a fault, or pass the request on."""
@@ -164,7 +177,7 @@ class FaultMiddleware:
             return
         wait = self.state.over_limit()
         if wait is not None:
-            await _answer(send, 429, self.error_body, {"retry-after": f"{wait:.3f}"})
+            await _answer(send, 429, self.error_body(429), {"retry-after": f"{wait:.3f}"})
             return
         rule = self.state.choose(scope["method"], scope["path"])
         try:
@@ -179,9 +192,9 @@ class FaultMiddleware:
 
     async def _before(self, rule: FaultRule, scope: Scope, receive: Receive, send: Send) -> None:
         if rule.kind == "429":
-            await _answer(send, 429, self.error_body, {"retry-after": f"{rule.retry_after:g}"})
+            await _answer(send, 429, self.error_body(429), {"retry-after": f"{rule.retry_after:g}"})
         elif rule.kind in ("500", "502", "503", "504"):
-            await _answer(send, int(rule.kind), self.error_body, {})
+            await _answer(send, int(rule.kind), self.error_body(int(rule.kind)), {})
         elif rule.kind == "slow":
             await asyncio.sleep(rule.delay)
             await self.app(scope, receive, send)
@@ -201,9 +214,9 @@ class FaultMiddleware:
         status = next((m["status"] for m in held if m["type"] == "http.response.start"), 200)
         body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
         if rule.kind == "429":
-            await _answer(send, 429, self.error_body, {"retry-after": f"{rule.retry_after:g}"})
+            await _answer(send, 429, self.error_body(429), {"retry-after": f"{rule.retry_after:g}"})
         elif rule.kind in ("500", "502", "503", "504"):
-            await _answer(send, int(rule.kind), self.error_body, {})
+            await _answer(send, int(rule.kind), self.error_body(int(rule.kind)), {})
         elif rule.kind == "slow":
             await asyncio.sleep(rule.delay)
             for message in held:

@@ -20,7 +20,7 @@ def free_port() -> int:
 class BackgroundServer:
     """A uvicorn server in a daemon thread; ``url`` once started."""
 
-    def __init__(self, app: Any, port: int | None = None):
+    def __init__(self, app: Any, port: int | None = None, date_header: bool = True):
         self.port = port or free_port()
         config = uvicorn.Config(
             app,
@@ -29,6 +29,7 @@ class BackgroundServer:
             log_level="warning",
             access_log=False,
             lifespan="off",
+            date_header=date_header,  # off for a fake that sends its own clock's Date
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -54,6 +55,13 @@ class BackgroundServer:
         self.thread.join(timeout=5)
 
 
-def serve_forever(app: Any, port: int) -> None:
+def serve_forever(app: Any, port: int, date_header: bool = True) -> None:
     """Serve ``app`` on 127.0.0.1:``port`` until interrupted."""
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="info", lifespan="off")
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="info",
+        lifespan="off",
+        date_header=date_header,
+    )

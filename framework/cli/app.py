@@ -20,6 +20,7 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from framework.cli import render
+from framework.cli.duplicates import duplicates_app, find
 from framework.cli.progress import RunProgress
 from framework.config import load_config
 from framework.engine.engine import Engine
@@ -42,6 +43,8 @@ problems_app = typer.Typer(
 )
 app.add_typer(fake_app, name="fake")
 app.add_typer(problems_app, name="problems")
+app.add_typer(duplicates_app, name="duplicates")
+app.command()(find)
 
 console = Console()
 err_console = Console(stderr=True)

@@ -242,6 +242,9 @@ class Applier:
         name = intent.entity
         link = self.store.link(intent.link_id) if intent.link_id is not None else None
         target_id = request.target_id or (link.id_on(side) if link else None)
+        if link is not None and link.link_key is None and result.link_key:
+            link.link_key = result.link_key  # how the pending record will show itself
+            self.store.save_link(link)
         if link is not None and link.pending_on(side) and result.id:
             self.store.rename_record(self.ctx.name, name, side, link.id_on(side), result.id)
             link = self.store.link(link.id)
@@ -250,6 +253,11 @@ class Applier:
         name_of = label(link.pos_id, link.platform_id) if link else str(target_id)
         self.store.intent_done(intent.seq)
         if request.op is WriteOp.DELETE:
+            if link is not None:
+                # Gone on both sides now: the other side's tombstone, read back, is an echo
+                # of this delete and must not be propagated back (G-4).
+                link.status = "deleted"
+                self.store.save_link(link)
             self.ctx.moved(Move(name, name_of, side, "delete", (), rules))
             return
         shadow = (
@@ -266,7 +274,7 @@ class Applier:
             if shadow is not None:
                 known = result.record if result.record is not None else shadow
                 keys = match_keys(
-                    entity_model(name), known, rec.link_key, self.ctx.flow(name).match_on
+                    entity_model(name), known, rec.link_key, self.ctx.flow(name).indexed_keys
                 )
                 if link is not None and link.pending_on(side):  # queued: no id yet
                     keys["created"] = [self._projection(name).fingerprint(side, shadow)]

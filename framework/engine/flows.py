@@ -48,6 +48,9 @@ class Predicate(_Strict):
     ne: Any = None
     in_: list[Any] | None = Field(None, alias="in")
     not_in: list[Any] | None = None
+    contains_any: list[Any] | None = Field(
+        None, description="A list field holding at least one of these (groups, SQ-3)"
+    )
 
     def test(self, record: dict[str, Any]) -> bool:
         """Whether ``record`` (a canonical dict) passes this predicate."""
@@ -57,6 +60,10 @@ class Predicate(_Strict):
         if self.ne is not None and value == self.ne:
             return False
         if self.in_ is not None and value not in self.in_:
+            return False
+        if self.contains_any is not None and not (
+            isinstance(value, list) and any(v in value for v in self.contains_any)
+        ):
             return False
         return not (self.not_in is not None and value in self.not_in)
 
@@ -79,7 +86,8 @@ class FlowSpec(_Strict):
 
     The three switches ``create_on_platform``, ``update_platform`` and ``update_pos`` are
     IS-1's; ``create_on_pos`` is CB-2's automatic download. ``record_policy`` names a
-    record-level policy (``record_wins``, IS-2) applied before the field policies.
+    record-level policy (``record_wins`` or ``winner_record``, IS-2) applied before the
+    field policies.
     """
 
     direction: Direction = Direction.BOTH
@@ -91,6 +99,11 @@ class FlowSpec(_Strict):
     deletes: Literal["propagate", "unlink"] = "unlink"
     match_on: list[str] = Field(default_factory=list)
     match_rule: str = "G-3"
+    duplicate_keys: list[str] = Field(
+        default_factory=list,
+        description="Keys that make two records of one side duplicate candidates (SQ-2); "
+        "default: match_on",
+    )
     pos_filter: list[Predicate] = Field(default_factory=list)
     platform_filter: list[Predicate] = Field(default_factory=list)
     filter_rule: str | None = None
@@ -104,11 +117,20 @@ class FlowSpec(_Strict):
     winner: Side = "pos"
     fields: dict[str, FieldRule] = Field(default_factory=dict)
 
+    @property
+    def indexed_keys(self) -> list[str]:
+        """The match keys the engine indexes records under: for matching and duplicates."""
+        return list(dict.fromkeys([*self.match_on, *self.duplicate_keys]))
+
     def reads(self, side: Side) -> bool:
         """Whether the engine needs to read this side's changes at all."""
         if self.direction is Direction.OFF:
             return False
         if self.direction.allows(side):
+            return True
+        # Reading is not flowing: the side records are created on is read when the flow
+        # matches before creating, so G-3 can find the records already there.
+        if self.match_on and self.may_create_on(side):
             return True
         # A one-way flow still reads the target side when a field flows against it.
         return any(

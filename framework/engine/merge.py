@@ -74,15 +74,19 @@ def merge(
     outcomes = _record_level(flow, states)
     result = MergeResult()
     for state in states:
-        outcome = outcomes.get(state.field) if outcomes is not None else None
-        if outcome is None and outcomes is not None:
-            continue  # record_wins decided and this field does not move
         base, _, _ = state.field.partition(".")
         rule = flow.fields[base]
-        policy_name = rule.policy if outcomes is None else (flow.record_policy or rule.policy)
-        if outcome is None:
-            outcome = get_policy(rule.policy).resolve(state)
-        rule_id = rule.rule if outcomes is None else (flow.record_rule or rule.rule)
+        own = get_policy(rule.policy)
+        policy_name, rule_id = rule.policy, rule.rule
+        if outcomes is not None and own.yields_to_record:
+            outcome = outcomes.get(state.field)
+            if outcome is None:
+                continue  # the record-level policy decided and this field does not move
+            if outcome != own.resolve(state):  # credit the record-level rule where it decided
+                policy_name = flow.record_policy or rule.policy
+                rule_id = flow.record_rule or rule.rule
+        else:
+            outcome = own.resolve(state)
         _collect(result, state, outcome, policy_name, rule_id, model, platform_view)
     return result
 
@@ -93,7 +97,13 @@ def _record_level(flow: FlowSpec, states: list[FieldState]) -> dict[str, Outcome
     policy = get_policy(flow.record_policy)
     if not isinstance(policy, RecordWins):
         raise ValueError(f"{flow.record_policy!r} is not a record-level policy")
-    return policy.resolve_record(states, flow.winner)
+    yielding = [
+        s
+        for s in states
+        if get_policy(flow.fields[s.field.partition(".")[0]].policy).yields_to_record
+    ]
+    changed = (any(s.pos_changed for s in states), any(s.platform_changed for s in states))
+    return policy.resolve_record(yielding, flow.winner, changed)
 
 
 def _states(
@@ -124,6 +134,8 @@ def _states(
                     direction=direction,
                     winner=flow.winner,
                     identity=identity,
+                    pos_old=None if p_old is _MISSING else p_old,
+                    platform_old=None if q_old is _MISSING else q_old,
                 )
             )
     return states

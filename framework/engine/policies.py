@@ -3,8 +3,10 @@
 Each policy is a small named object. ``resolve`` sees one field of one linked record (its
 value now and in the shadow on each side, which sides changed it, which way it may flow)
 and says what to write to each side. ``copies_on_create`` says whether the field travels
-when a record is created on the other side. ``record_wins`` is record-level: the merge asks
-it first (IS-2). Policies never look at other fields, systems or connectors.
+when a record is created on the other side. ``record_wins`` and ``winner_record`` are
+record-level: the merge asks them first (IS-2), for the fields whose own policy
+``yields_to_record`` (list policies that only ever add, CB-3 and IS-9, keep their rule even
+then). Policies never look at other fields, systems or connectors.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class FieldState:
     direction: Direction
     winner: Side = "pos"
     identity: Callable[[Any], Hashable] = repr
+    pos_old: Any = None
+    platform_old: Any = None
 
     @property
     def up(self) -> bool:
@@ -70,6 +74,7 @@ class Overwrite:
     """The side that changed overwrites the other; on a conflict the pair's winner does."""
 
     name = "overwrite"
+    yields_to_record = True
 
     def resolve(self, s: FieldState) -> Outcome:
         """Resolve one field."""
@@ -95,6 +100,7 @@ class AppendAsNew:
     """
 
     name = "append_as_new"
+    yields_to_record = False
 
     def resolve(self, s: FieldState) -> Outcome:
         """Resolve one list field."""
@@ -125,6 +131,7 @@ class CreateOnly:
     """
 
     name = "create_only"
+    yields_to_record = True
 
     def resolve(self, s: FieldState) -> Outcome:
         """Resolve one field: only the winner's change moves."""
@@ -141,21 +148,65 @@ class CreateOnly:
         return True
 
 
+class AddOnly:
+    """IS-9: an element new on either side is *added* on the other; nothing is replaced.
+
+    For list fields (delivery addresses). An element is new on a side when that side's
+    shadow lacks it (by normalised identity); it is appended to the other side's list when
+    that side lacks it too, as a non-preferred element. Nothing is ever removed or updated
+    on either side, so a deletion on one side is neither copied nor undone. With no shadow
+    yet (a record just linked) every element is new: the lists are united both ways.
+    """
+
+    name = "add_only"
+    yields_to_record = False
+
+    def resolve(self, s: FieldState) -> Outcome:
+        """Resolve one list field."""
+        to_pos = _added(s.pos, s.platform, s.platform_old, s.identity) if s.down else KEEP
+        to_platform = _added(s.platform, s.pos, s.pos_old, s.identity) if s.up else KEEP
+        return Outcome(to_platform=to_platform, to_pos=to_pos)
+
+    def copies_on_create(self, target: Side) -> bool:
+        """A new record takes every element."""
+        return True
+
+
 class RecordWins:
     """IS-2: when both sides changed the record, the winner's whole record is written over.
 
     The loser takes every field of the winner's record, including fields only the loser
     changed; the winner is not written. When only one side changed, the field policies
-    decide as usual (``resolve_record`` returns ``None``).
+    decide as usual (``resolve_record`` returns ``None``). Fields whose own policy does not
+    yield to a record-level one (``add_only``, ``append_as_new``) are never passed here.
     """
 
     name = "record_wins"
+    yields_to_record = True
+    on_winner_change = False
 
-    def resolve_record(self, states: list[FieldState], winner: Side) -> dict[str, Outcome] | None:
-        """Resolve a whole record, or ``None`` when it is not a conflict."""
-        pos_changed = any(s.pos_changed for s in states)
-        platform_changed = any(s.platform_changed for s in states)
-        if not (pos_changed and platform_changed):
+    def resolve_record(
+        self,
+        states: list[FieldState],
+        winner: Side,
+        changed: tuple[bool, bool] | None = None,
+    ) -> dict[str, Outcome] | None:
+        """Resolve a whole record, or ``None`` when the field policies should decide.
+
+        Args:
+            states: the fields this policy may decide.
+            winner: the side whose record wins.
+            changed: whether the POS and the platform changed anything since their shadows
+                (all fields, not only ``states``); computed from ``states`` when omitted.
+        """
+        pos_changed, platform_changed = changed or (
+            any(s.pos_changed for s in states),
+            any(s.platform_changed for s in states),
+        )
+        winner_changed, loser_changed = (
+            (pos_changed, platform_changed) if winner == "pos" else (platform_changed, pos_changed)
+        )
+        if not (winner_changed and (loser_changed or self.on_winner_change)):
             return None
         outcomes: dict[str, Outcome] = {}
         for s in states:
@@ -176,10 +227,24 @@ class RecordWins:
         return True
 
 
+class WinnerRecord(RecordWins):
+    """IS-2 with IS-5: whenever the winner changed the record, the loser takes it whole.
+
+    As ``record_wins`` on a conflict; and when only the winner changed, its update still
+    carries its whole record, so a value the loser holds and the winner lacks is cleared
+    (a generic F/K program's update clears IdoSell's first and last name, IS-5). When only
+    the loser changed, the field policies decide as usual.
+    """
+
+    name = "winner_record"
+    on_winner_change = True
+
+
 class Ignore:
     """The field never moves and its changes are not changes (CB-11's assigned associate)."""
 
     name = "ignore"
+    yields_to_record = False
 
     def resolve(self, s: FieldState) -> Outcome:
         """Nothing, ever."""
@@ -190,10 +255,19 @@ class Ignore:
         return False
 
 
-Policy = Overwrite | AppendAsNew | CreateOnly | RecordWins | Ignore
+Policy = Overwrite | AppendAsNew | CreateOnly | AddOnly | RecordWins | WinnerRecord | Ignore
 
 POLICIES: Final[dict[str, Policy]] = {
-    p.name: p for p in (Overwrite(), AppendAsNew(), CreateOnly(), RecordWins(), Ignore())
+    p.name: p
+    for p in (
+        Overwrite(),
+        AppendAsNew(),
+        CreateOnly(),
+        AddOnly(),
+        RecordWins(),
+        WinnerRecord(),
+        Ignore(),
+    )
 }
 
 
@@ -223,8 +297,21 @@ def _source(s: FieldState) -> Side | None:
     return None
 
 
+def _added(target: Any, source: Any, source_old: Any, identity: Callable[[Any], Hashable]) -> Any:
+    """``target`` plus the elements new on ``source`` since its shadow that it lacks."""
+    have = {identity(item) for item in target or []}
+    before = {identity(item) for item in source_old or []}
+    added = []
+    for item in source or []:
+        key = identity(item)
+        if key not in before and key not in have:
+            added.append(_as_new(item))
+            have.add(key)
+    return [*(target or []), *added] if added else KEEP
+
+
 def _as_new(item: Any) -> Any:
-    """An element copied from the platform joins the POS list as a new, non-preferred one."""
+    """An element copied from the other side joins the list as a new, non-preferred one."""
     if isinstance(item, dict) and item.get("preferred"):
         return {**item, "preferred": False}
     return item

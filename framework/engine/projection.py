@@ -96,13 +96,26 @@ class Projection:
             if rule is not None and rule.map is not None and isinstance(value, dict):
                 if side == "platform":
                     value = {rule.map[k]: v for k, v in value.items() if k in rule.map}
-            elif name in self.refs and value is not None and side == "platform":
-                translated = self.resolve(self.refs[name], "pos", value)
-                if translated is None or translated.startswith("~"):
-                    raise Deferred(f"{self.refs[name]} {value} is not on the platform yet")
-                value = translated
+            elif name in self.refs and value is not None:
+                value = self._ref_on(side, self.refs[name], value)
             out[name] = value
         return out
+
+    def _ref_on(self, side: Side, entity: str, value: str) -> str:
+        """A merge-named reference (a POS id) as ``side`` names it.
+
+        Raises:
+            Deferred: the referenced record has no id on ``side`` yet: it is not linked
+                (``?id`` in the merge view), or its id there is still a placeholder.
+        """
+        if side == "platform":
+            translated = self.resolve(entity, "pos", value)
+            if translated is None or translated.startswith("~"):
+                raise Deferred(f"{entity} {value} is not on the platform yet")
+            return translated
+        if value.startswith(("?", "~")):
+            raise Deferred(f"{entity} {value.lstrip('?')} is not on the POS yet")
+        return value
 
     def side_fields(self, side: Side, fields: list[str]) -> list[str]:
         """Changed-field names (``custom.CustomerKey1``) in ``side``'s naming."""

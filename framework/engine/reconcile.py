@@ -54,15 +54,26 @@ class Reconciler:
         if change.get("problem"):
             self.ctx.quarantine(self.entity, side, entry.id, "G-5", change["problem"], change)
             return consumed
-        # A readable change supersedes the problems this record had; if it still has one
-        # (an ambiguous match), handling it below reports it again.
-        self.ctx.superseded(self.entity, side, entry.id)
         link = self._find_link(side, change)
+        # A readable change supersedes the problems this record had (never a refused write:
+        # only a write of its fields covers that); if it still has one (an ambiguous
+        # match), handling it below reports it again. A re-read of what was already known
+        # is no change (a system without a change feed re-reads everything), and a broken
+        # link's report stands until the codes agree again (IS-4).
+        if self._news(side, change) and (link is None or link.status != "broken"):
+            self.ctx.superseded(self.entity, side, entry.id)
+        if link is None:
+            link = self._superseding(side, change, entries)
         if link is None:
             self._unlinked(side, change, consumed)
         else:
             self._linked(link, {side: change}, consumed)
         return consumed
+
+    def _news(self, side: Side, change: dict[str, Any]) -> bool:
+        """Whether a change tells anything the store does not know of that record yet."""
+        rec = self.store.record(self.ctx.name, self.entity, side, change["id"])
+        return rec is None or (change["record"], change.get("link_key")) != (rec.now, rec.link_key)
 
     # -- links ------------------------------------------------------------------------------
 
@@ -79,6 +90,48 @@ class Reconciler:
             )
             return self.store.link(link.id)
         return None
+
+    def _superseding(
+        self, side: Side, change: dict[str, Any], entries: list[InboxEntry]
+    ) -> Link | None:
+        """A record the system made by merging others takes over their link (no duplicate).
+
+        The first live link among the superseded ids moves to the new id; any other link
+        of theirs is marked ``superseded`` and reported (its counterpart on the other side
+        is a duplicate there now), never silently dropped.
+        """
+        old_ids = list(dict.fromkeys(i for e in entries for i in e.change.get("supersedes") or []))
+        links = [
+            found
+            for i in old_ids
+            if i != change["id"]
+            and (found := self.store.link_by_id(self.ctx.name, self.entity, side, i)) is not None
+        ]
+        if not links:
+            return None
+        keep = next((lnk for lnk in links if lnk.status == "ok"), links[0])
+        self.store.rename_record(self.ctx.name, self.entity, side, keep.id_on(side), change["id"])
+        link = self.store.link(keep.id)
+        if link.status == f"deleted_on_{side}":  # that delete was the merge's: undo the unlink
+            link.status = "ok"
+            self.store.save_link(link)
+        there = other(side)
+        self.ctx.moved(
+            Move(self.entity, label(link.pos_id, link.platform_id), "both", "relink", (), ("G-3",))
+        )
+        for dropped in links:
+            if dropped.id == keep.id:
+                continue
+            dropped.status = "superseded"
+            self.store.save_link(dropped)
+            reason = (
+                f"{self.ctx.systems[side].name} merged {', '.join(old_ids)} into {change['id']}; "
+                f"{self.entity} {dropped.id_on(there)} on {self.ctx.systems[there].name} was "
+                f"linked to {dropped.id_on(side)} and is no longer synced: it duplicates "
+                f"{link.id_on(there)} there (merge them, or link it again)"
+            )
+            self.ctx.quarantine(self.entity, there, dropped.id_on(there), "G-7", reason, None)
+        return link
 
     def _broken(self, link: Link, changes: Changes) -> bool:
         """IS-4: the shared code changed on one side only -> the link is broken, reported."""
@@ -104,6 +157,25 @@ class Reconciler:
             return True
         return False
 
+    def _mended(self, link: Link, changes: Changes) -> bool:
+        """IS-4: a broken link whose sides share one code again is a link again."""
+        if link.status != "broken":
+            return False
+        keys = set()
+        for side in SIDES:
+            now = changes.get(side) or self._stored(side, link)
+            keys.add(now.get("link_key") if now else None)
+        if len(keys) != 1 or None in keys:
+            return False
+        link.status, link.link_key = "ok", keys.pop()
+        self.store.save_link(link)
+        for side in SIDES:
+            self.ctx.superseded(self.entity, side, link.id_on(side))
+        self.ctx.moved(
+            Move(self.entity, label(link.pos_id, link.platform_id), "both", "relink", (), ("IS-4",))
+        )
+        return True
+
     def _stored(self, side: Side, link: Link) -> dict[str, Any] | None:
         rec = self.store.record(self.ctx.name, self.entity, side, link.id_on(side))
         return {"link_key": rec.link_key} if rec else None
@@ -111,15 +183,15 @@ class Reconciler:
     # -- linked records ---------------------------------------------------------------------
 
     def _linked(self, link: Link, changes: Changes, consumed: set[int]) -> None:
-        if link.status != "ok":
-            self.ctx.report.count(self.entity, f"skipped_{link.status}")
-            return
         for side in SIDES:
             if side not in changes and not link.pending_on(side):
                 staged = self.store.inbox_for(self.ctx.name, self.entity, side, link.id_on(side))
                 if staged:
                     changes[side] = staged[-1].change
                     consumed.update(e.seq for e in staged)
+        if link.status != "ok" and not self._mended(link, changes):
+            self.ctx.report.count(self.entity, f"skipped_{link.status}")
+            return
         if self._broken(link, changes):
             return
         if link.link_key is None:
@@ -249,9 +321,8 @@ class Reconciler:
         """G-7: a delete propagates only where the flow says; otherwise it unlinks, reported."""
         target = other(side)
         if self.flow.deletes == "propagate" and self.flow.direction.allows(side):
-            self._journal(
-                link, target, WriteOp.DELETE, None, [], None, ["G-7"], change.get("actor")
-            )
+            rules = ["G-7", self.flow.rule] if self.flow.rule else ["G-7"]
+            self._journal(link, target, WriteOp.DELETE, None, [], None, rules, change.get("actor"))
             return
         link.status = f"deleted_on_{side}"
         self.store.save_link(link)

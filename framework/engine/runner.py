@@ -40,6 +40,8 @@ class PairRunner:
         self.ctx = ctx
         self.store = ctx.store
         self.applier = Applier(ctx)
+        # Sides that stayed unreachable this run: later flows do not wait out retries again.
+        self.unreadable: set[Side] = set()
 
     def run(self) -> RunReport:
         """Run the pair once and record the run."""
@@ -91,12 +93,21 @@ class PairRunner:
         flow = self.ctx.flow(entity)
         ok = True
         for side in ("platform", "pos"):
-            if not flow.reads(side) or not self.ctx.support(side, entity).read:
+            if not self.ctx.support(side, entity).read:
+                continue
+            # A one-way flow reads its target too while records created there wait for
+            # their ids (an Edge import): else later writes could not find them (G-6).
+            if not flow.reads(side) and not self.store.pending_count(self.ctx.name, entity, side):
+                continue
+            if side in self.unreadable:  # given up on earlier in this run: one error, one wait
+                ok = False
                 continue
             try:
                 self._fetch_side(entity, side)
             except (RetryBudgetExhausted, FatalError) as exc:
                 ok = False
+                if isinstance(exc, RetryBudgetExhausted):
+                    self.unreadable.add(side)
                 self.ctx.report.errors.append(
                     f"reading {entity} from {self.ctx.systems[side].name}: {exc}"
                 )
@@ -112,7 +123,7 @@ class PairRunner:
     def _fetch_side(self, entity: str, side: Side) -> None:
         system = self.ctx.systems[side]
         model = entity_model(entity)
-        match_on = self.ctx.flow(entity).match_on
+        match_on = self.ctx.flow(entity).indexed_keys
         cursor = self.store.cursor(self.ctx.name, entity, side)
         seen = 0
         while True:
@@ -128,9 +139,15 @@ class PairRunner:
                 on_retry=lambda exc: self.ctx.report.count("retry", system.name),
             )
             staged = [self._staged(model, c, match_on) for c in page.changes]
-            self.store.stage(self.ctx.name, entity, side, staged, page.cursor, not page.more)
+            # A record equal to its shadow carries nothing new (an echo, or a system without
+            # a change feed returning everything): it is not staged.
+            same = self.store.unchanged(self.ctx.name, entity, side, [d for d, _ in staged])
+            fresh = [s for s in staged if s[0]["id"] not in same] if same else staged
+            self.store.stage(self.ctx.name, entity, side, fresh, page.cursor, not page.more)
             seen += len(staged)
             self.ctx.report.count(entity, f"read.{side}", len(staged))
+            if same:
+                self.ctx.report.count(entity, "echo", len(staged) - len(fresh))
             self.ctx.progress("fetch", entity, seen, page.total)
             if not page.more:
                 return

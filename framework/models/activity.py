@@ -28,7 +28,9 @@ class Product(CanonicalRecord, entity="product"):
     vendor: str | None = None
     inventory_type: str | None = Field(None, description="stock, memo, consignment, trade…")
     price: Decimal | None = None
-    status: Literal["on_hand", "sold"] = "on_hand"
+    status: Literal["on_hand", "sold", "other"] = Field(
+        "on_hand", description="other: neither on hand nor sold (on order, returned, scrapped…)"
+    )
     archived: bool = False
     special_order: bool = False
     images: list[str] = Field(default_factory=list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, model_validator
 
@@ -35,6 +36,11 @@ class Change(_Model):
     A connector that cannot turn a source record into a canonical one (bad e-mail, missing
     field) still reports it, with ``problem`` saying why and ``record`` left ``None``; the
     engine parks it in quarantine (G-5) instead of losing it or stopping the page.
+
+    ``supersedes`` names records of the same system this one replaces, when the system
+    merged them into a new record (Square's merge makes a new customer and deletes the old
+    ones): the engine moves their links to this record instead of matching or creating it,
+    so a merge made in the system never makes a duplicate on the other side.
     """
 
     entity: str
@@ -49,6 +55,10 @@ class Change(_Model):
     updated_at: dt.datetime | None = None
     version: str | None = None
     problem: str | None = Field(None, description="Why the record could not be read")
+    supersedes: list[str] = Field(
+        default_factory=list,
+        description="Ids on the same system this record replaces (a merge made in the system)",
+    )
 
     @model_validator(mode="after")
     def _readable_text(self) -> Change:
@@ -110,6 +120,11 @@ class ApplyResult(_Model):
     version: str | None = None
     record: SerializeAsAny[CanonicalRecord] | None = None
     pending: bool = False
+    link_key: str | None = Field(
+        None,
+        description="The code the system now holds for this record (e.g. the partner id an "
+        "Edge import carries), so the record is found by it when its id is assigned later",
+    )
 
 
 class MatchQuery(_Model):
@@ -140,3 +155,31 @@ class MatchResult(_Model):
     def ambiguous(self) -> bool:
         """Whether more than one record matched."""
         return len(self.ids) > 1
+
+
+class MergeRequest(_Model):
+    """A merge of duplicate records on one system, asked for by a user (SQ-2).
+
+    ``survivor`` keeps its id; ``others`` are merged into it and removed. ``records`` holds
+    the engine's last known content of each of them, by id. ``link_key`` is the shared code
+    the survivor must answer to afterwards (the code of the link the engine moves to it),
+    when there is one.
+    """
+
+    entity: str
+    survivor: str
+    others: list[str]
+    records: dict[str, SerializeAsAny[CanonicalRecord]] = Field(default_factory=dict)
+    link_key: str | None = None
+
+
+class MergeOutcome(_Model):
+    """What a system did for a merge: the surviving record and an account of what it kept."""
+
+    id: str
+    record: SerializeAsAny[CanonicalRecord] | None = None
+    version: str | None = None
+    removed: list[str] = Field(default_factory=list, description="Ids that no longer exist")
+    details: dict[str, Any] = Field(
+        default_factory=dict, description="What was kept and moved, for the merge record"
+    )

@@ -74,6 +74,11 @@ class TradeCredit(BaseModel):
     limit: Decimal | None = None
     balance: Decimal | None = None
 
+    def over_limit(self) -> bool:
+        """Whether the balance owed exceeds what the customer may owe (no credit: nothing)."""
+        owed = self.balance or Decimal(0)
+        return owed > ((self.limit or Decimal(0)) if self.allowed else Decimal(0))
+
 
 def _address_identity(item: dict[str, Any]) -> Hashable:
     parts = (item.get(k) or "" for k in ("street1", "street2", "city", "postal_code"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from framework.state.store import (
     InboxEntry,
     Intent,
     Link,
+    MergeRecord,
     Problem,
     RunRecord,
     StoredRecord,
@@ -29,7 +31,7 @@ CREATE TABLE IF NOT EXISTS cursors (
     PRIMARY KEY (pair, entity, side));
 CREATE TABLE IF NOT EXISTS records (
     pair TEXT, entity TEXT, side TEXT, id TEXT, link_key TEXT, link_id INTEGER,
-    deleted INTEGER DEFAULT 0, data BLOB, latest BLOB,
+    deleted INTEGER DEFAULT 0, data BLOB, latest BLOB, hash BLOB,
     PRIMARY KEY (pair, entity, side, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS links (
     id INTEGER PRIMARY KEY, pair TEXT, entity TEXT, pos_id TEXT, platform_id TEXT,
@@ -58,6 +60,9 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS moves (
     run_id INTEGER, entity TEXT, record TEXT, toward TEXT, action TEXT, fields TEXT, rule TEXT);
 CREATE INDEX IF NOT EXISTS moves_run ON moves (run_id);
+CREATE TABLE IF NOT EXISTS merges (
+    id INTEGER PRIMARY KEY, pair TEXT, entity TEXT, side TEXT, survivor TEXT, merged TEXT,
+    details BLOB, created_at TEXT);
 """
 
 # Keep the move log of this many recent runs; older ones are pruned at run start.
@@ -76,6 +81,23 @@ def _load(blob: bytes | None) -> Any:
     return None if blob is None else orjson.loads(blob)
 
 
+def content_hash(record: dict[str, Any] | None, link_key: str | None) -> bytes:
+    """A short digest of a record's canonical content and shared code."""
+    body = orjson.dumps([record, link_key], option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(body, digest_size=16).digest()
+
+
+def _settled_hash(rec: StoredRecord) -> bytes | None:
+    """The hash a re-read must match to be skipped: linked, settled records only.
+
+    Unlinked records (not created, out of scope, ambiguous) and held-back ones are always
+    reconciled again, so a changed switch or filter still reaches them.
+    """
+    if rec.link_id is None or rec.latest is not None or rec.deleted or rec.data is None:
+        return None
+    return content_hash(rec.data, rec.link_key)
+
+
 class SQLiteStore:
     """The state store in one SQLite file; ``:memory:`` gives a throwaway store for tests."""
 
@@ -89,6 +111,9 @@ class SQLiteStore:
         self._db.execute("PRAGMA busy_timeout=10000")
         self._depth = 0
         self._db.executescript(_SCHEMA)  # idempotent DDL; executescript commits by itself
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
+        if "hash" not in columns:  # a state file from before content hashes
+            self._db.execute("ALTER TABLE records ADD COLUMN hash BLOB")
         self._db.execute(
             "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
         )
@@ -178,6 +203,34 @@ class SQLiteStore:
                 (pair, entity, side, cursor, int(finished)),
             )
 
+    def unchanged(
+        self, pair: str, entity: str, side: str, changes: list[dict[str, Any]]
+    ) -> set[str]:
+        """Ids of ``changes`` equal to their linked record's shadow, with no open problem.
+
+        Systems without a change feed return every record on every read; what equals its
+        shadow carries nothing new and need not be staged (nor an echo of our own write).
+        """
+        wanted = {
+            c["id"]: content_hash(c["record"], c.get("link_key"))
+            for c in changes
+            if c.get("record") is not None and not c.get("problem") and c.get("op") != "delete"
+        }
+        same: set[str] = set()
+        ids = list(wanted)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT id, hash FROM records WHERE pair=? AND entity=? AND side=? "
+                f"AND id IN ({marks}) AND hash IS NOT NULL AND id NOT IN ("
+                f"SELECT record_id FROM problems WHERE pair=? AND entity=? AND side=? "
+                f"AND resolved_at IS NULL AND record_id IN ({marks}))",
+                (pair, entity, side, *chunk, pair, entity, side, *chunk),
+            )
+            same.update(record_id for record_id, stored in rows if stored == wanted[record_id])
+        return same
+
     def restage(self, pair: str, entity: str, side: str, change: dict[str, Any]) -> None:
         """Stage one change again (a retried problem), leaving the cursor alone."""
         self._db.execute(
@@ -236,7 +289,8 @@ class SQLiteStore:
     def put_record(self, pair: str, entity: str, rec: StoredRecord) -> None:
         """Store the last known state of one record."""
         self._db.execute(
-            "INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO records (pair, entity, side, id, link_key, link_id, deleted, "
+            "data, latest, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
                 pair,
                 entity,
@@ -247,6 +301,7 @@ class SQLiteStore:
                 int(rec.deleted),
                 _dump(rec.data),
                 _dump(rec.latest),
+                _settled_hash(rec),
             ),
         )
 
@@ -270,6 +325,16 @@ class SQLiteStore:
                 "DELETE FROM keys WHERE pair=? AND entity=? AND side=? AND id=?",
                 (pair, entity, side, old),
             )
+
+    def all_records(self, pair: str, entity: str) -> Iterator[StoredRecord]:
+        """Every record of ``entity`` known on either side (for look-ups by people, SQ-3)."""
+        rows = self._db.execute(
+            "SELECT side, id, data, link_key, link_id, deleted, latest FROM records "
+            "WHERE pair=? AND entity=? ORDER BY side, id",
+            (pair, entity),
+        ).fetchall()
+        for r in rows:
+            yield StoredRecord(r[0], r[1], _load(r[2]), r[3], r[4], bool(r[5]), _load(r[6]))
 
     def _link(self, row: Any) -> Link | None:
         return Link(*row) if row else None
@@ -352,6 +417,17 @@ class SQLiteStore:
         return int(
             self._one("SELECT COUNT(*) FROM links WHERE pair=? AND entity=?", pair, entity)[0]
         )
+
+    def pending_count(self, pair: str, entity: str, side: str) -> int:
+        """How many live links still wait for ``side`` to assign the record's id."""
+        column = "pos_id" if side == "pos" else "platform_id"
+        row = self._one(
+            f"SELECT COUNT(*) FROM links WHERE pair=? AND entity=? AND status='ok' "
+            f"AND {column} LIKE '~%'",
+            pair,
+            entity,
+        )
+        return int(row[0])
 
     def index_keys(
         self, pair: str, entity: str, side: str, record_id: str, keys: dict[str, list[str]]
@@ -536,15 +612,6 @@ class SQLiteStore:
         )
         return [self._problem(r) for r in rows]
 
-    def resolve_problems(self, pair: str, entity: str, side: str, record_id: str) -> int:
-        """Mark a record's open problems resolved; returns how many."""
-        cur = self._db.execute(
-            "UPDATE problems SET resolved_at=? WHERE pair=? AND entity=? AND side=? "
-            "AND record_id=? AND resolved_at IS NULL",
-            (_now(), pair, entity, side, record_id),
-        )
-        return cur.rowcount
-
     # -- runs and moves ---------------------------------------------------------------------
 
     def start_run(self, pair: str) -> int:
@@ -617,3 +684,59 @@ class SQLiteStore:
             "ORDER BY rowid",
             (run_id,),
         )
+
+    # -- duplicates and merges (SQ-2) ---------------------------------------------------------
+
+    def shared_keys(
+        self, pair: str, entity: str, side: str, names: list[str]
+    ) -> list[tuple[str, str, list[str]]]:
+        """Key values (of the key ``names``) that two or more records on ``side`` share."""
+        if not names:
+            return []
+        marks = ",".join("?" * len(names))
+        rows = self._db.execute(
+            "SELECT name, value, group_concat(id, char(31)) FROM keys "
+            f"WHERE pair=? AND entity=? AND side=? AND name IN ({marks}) "
+            "GROUP BY name, value HAVING COUNT(*) > 1 ORDER BY name, value",
+            (pair, entity, side, *names),
+        ).fetchall()
+        return [(r[0], r[1], sorted(r[2].split("\x1f"))) for r in rows]
+
+    def add_merge(
+        self,
+        pair: str,
+        entity: str,
+        side: str,
+        survivor: str,
+        merged: list[str],
+        details: dict[str, Any],
+    ) -> int:
+        """Record a merge a user asked for."""
+        cur = self._db.execute(
+            "INSERT INTO merges (pair, entity, side, survivor, merged, details, created_at) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (pair, entity, side, survivor, orjson.dumps(merged), orjson.dumps(details), _now()),
+        )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def merges(self, pair: str | None = None) -> list[MergeRecord]:
+        """Recorded merges, oldest first."""
+        sql = "SELECT id, pair, entity, side, survivor, merged, details, created_at FROM merges"
+        args: tuple[Any, ...] = ()
+        if pair is not None:
+            sql += " WHERE pair=?"
+            args = (pair,)
+        return [
+            MergeRecord(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                orjson.loads(r[5]),
+                orjson.loads(r[6]),
+                dt.datetime.fromisoformat(r[7]),
+            )
+            for r in self._db.execute(sql + " ORDER BY id", args)
+        ]

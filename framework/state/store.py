@@ -1,7 +1,8 @@
 """What the engine keeps between runs, as an interface: the SQLite file is one implementation.
 
 - **records**: the last known state of every record on each side. For a linked record it is
-  that side's *shadow*: what the three-way merge compares a fetched change with (G-4).
+  that side's *shadow*: what the three-way merge compares a fetched change with (G-4), with
+  a content hash so that a re-read equal to it is not even staged (``unchanged``).
 - **links**: pairs of ids (POS, platform) that are the same record, and the shared code.
 - **keys**: normalised match keys of records, for match-before-create (G-3).
 - **inbox**: changes fetched and staged, not yet reconciled. A page is staged and its cursor
@@ -121,6 +122,20 @@ class RunRecord:
     error: str | None = None
 
 
+@dataclass
+class MergeRecord:
+    """A merge of duplicates a user asked for (SQ-2): who survived, who went, what was kept."""
+
+    id: int
+    pair: str
+    entity: str
+    side: str
+    survivor: str
+    merged: list[str]
+    details: dict[str, Any]
+    created_at: dt.datetime
+
+
 class StateStore(Protocol):
     """The operations the engine needs from its state store."""
 
@@ -157,6 +172,12 @@ class StateStore(Protocol):
         """Stage a page of changes with their match keys and store its cursor, atomically."""
         ...
 
+    def unchanged(
+        self, pair: str, entity: str, side: str, changes: list[dict[str, Any]]
+    ) -> set[str]:
+        """Ids of ``changes`` equal to their linked record's shadow, with no open problem."""
+        ...
+
     def restage(self, pair: str, entity: str, side: str, change: dict[str, Any]) -> None:
         """Stage one change again (a retried problem), leaving the cursor alone."""
         ...
@@ -189,6 +210,10 @@ class StateStore(Protocol):
 
     def rename_record(self, pair: str, entity: str, side: str, old: str, new: str) -> None:
         """Give a record (and its link and keys) its real id once the system assigned it."""
+        ...
+
+    def all_records(self, pair: str, entity: str) -> Iterator[StoredRecord]:
+        """Every record of ``entity`` known on either side (for look-ups by people, SQ-3)."""
         ...
 
     def link(self, link_id: int) -> Link:
@@ -224,6 +249,10 @@ class StateStore(Protocol):
         """How many links exist."""
         ...
 
+    def pending_count(self, pair: str, entity: str, side: str) -> int:
+        """How many live links still wait for ``side`` to assign the record's id."""
+        ...
+
     def index_keys(
         self, pair: str, entity: str, side: str, record_id: str, keys: dict[str, list[str]]
     ) -> None:
@@ -238,6 +267,29 @@ class StateStore(Protocol):
 
     def has_keys(self, pair: str, entity: str, side: str, name: str) -> bool:
         """Whether any record on ``side`` is indexed under a key called ``name``."""
+        ...
+
+    def shared_keys(
+        self, pair: str, entity: str, side: str, names: list[str]
+    ) -> list[tuple[str, str, list[str]]]:
+        """Key values (of the key ``names``) that two or more records on ``side`` share."""
+        ...
+
+    # merges (SQ-2)
+    def add_merge(
+        self,
+        pair: str,
+        entity: str,
+        side: str,
+        survivor: str,
+        merged: list[str],
+        details: dict[str, Any],
+    ) -> int:
+        """Record a merge a user asked for."""
+        ...
+
+    def merges(self, pair: str | None = None) -> list[MergeRecord]:
+        """Recorded merges, oldest first."""
         ...
 
     # journal
@@ -282,10 +334,6 @@ class StateStore(Protocol):
 
     def problems(self, pair: str | None = None, *, open_only: bool = True) -> list[Problem]:
         """Quarantined changes."""
-        ...
-
-    def resolve_problems(self, pair: str, entity: str, side: str, record_id: str) -> int:
-        """Mark a record's open problems resolved; returns how many."""
         ...
 
     def problems_of(self, pair: str, entity: str, side: str, record_id: str) -> list[Problem]:

@@ -1,6 +1,7 @@
 """The bundled Edge connector, registered through the ``syncwright.plugins`` entry point."""
 
-from plugins.edge.connector import EdgeConnector, EdgeSettings
+from plugins.edge.connector import EdgeConnector
+from plugins.edge.settings import EdgeSettings
 
 plugin = EdgeConnector()
 

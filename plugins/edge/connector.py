@@ -1,15 +1,15 @@
-"""The Edge connector: customers over EDT files.
+"""The Edge connector: customers, wish lists, notes, jobs, items, sales, activity, texts.
 
-Written from ``../shared/specs/edge-edt.md`` and ``docs/edge-exchange.md``.
+Every entity is one EDT file kind (``kinds.py``; one module each); reading exports with a
+cursor and writing imports to ``Outbox`` is the same for all. Written from
+``../shared/specs/edge-edt.md`` and ``docs/edge-exchange.md``.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import Field, ValidationInfo, field_validator
 
 from framework import (
     ApplyResult,
@@ -18,17 +18,14 @@ from framework import (
     Connector,
     ConnectorError,
     ConnectorInfo,
-    Customer,
     EntitySupport,
     MatchQuery,
     MatchResult,
-    Op,
     SystemContext,
-    SystemSettings,
-    WriteOp,
     WriteRequest,
 )
-from framework.errors import describe
+from plugins.edge.activity import MESSAGES
+from plugins.edge.customers import CUSTOMERS
 from plugins.edge.exchange import (
     Unsettled,
     exports,
@@ -37,43 +34,40 @@ from plugins.edge.exchange import (
     sort_key,
     write_import,
 )
-from plugins.edge.mapping import to_customer, to_pair_value
+from plugins.edge.items import ITEMS
+from plugins.edge.jobs import JOBS
+from plugins.edge.kinds import FileKind
+from plugins.edge.notes import NOTES
+from plugins.edge.notifications import NOTIFICATIONS
+from plugins.edge.sales import SALES
+from plugins.edge.settings import EdgeSettings
+from plugins.edge.wishes import WISHES
 
-CUSTOMER_FIELDS = [
-    "first_name",
-    "middle_name",
-    "last_name",
-    "company",
-    "gender",
-    "birth_date",
-    "emails",
-    "phones",
-    "addresses",
-    "custom",
-    "acquisition",
-    "sync_flag",
-]
+KINDS: dict[str, FileKind] = {
+    k.entity: k for k in (CUSTOMERS, WISHES, NOTES, JOBS, ITEMS, SALES, MESSAGES, NOTIFICATIONS)
+}
+BATCH = 500
 
 
-class EdgeSettings(SystemSettings):
-    """``[systems.NAME]`` keys of an Edge store."""
+RULES = (
+    "G-2",
+    "G-3",
+    "G-4",
+    "G-8",
+    "CB-1",
+    "CB-3",
+    "CB-6",
+    "CB-7",
+    "CB-8",
+    "CB-9",
+    "CB-10",
+    "CB-12",
+)
 
-    connector: str = "edge"
-    folder: Path = Field(description="Local folder (or mounted FTP root) of the EDT exchange")
-    store_license_id: str = Field(description="The store's StoreLicenseID (a sub-folder)")
-    region: str = Field("US", min_length=2, max_length=2, description="For phone numbers")
-    settle_seconds: float = Field(10.0, ge=0, description="Age at which a bad file is broken")
 
-    @field_validator("folder")
-    @classmethod
-    def _relative_to_config(cls, value: Path, info: ValidationInfo) -> Path:
-        base = (info.context or {}).get("base_dir")
-        return value if value.is_absolute() or base is None else Path(base) / value
-
-    @property
-    def exchange(self) -> Path:
-        """``<folder>/<StoreLicenseID>``."""
-        return self.folder / self.store_license_id
+def support(kind: FileKind, **capabilities: Any) -> EntitySupport:
+    """What the connector does with one kind's entity: its fields and ``capabilities``."""
+    return EntitySupport(fields=list(kind.fields), **capabilities)
 
 
 class EdgeConnector(Connector):
@@ -82,17 +76,22 @@ class EdgeConnector(Connector):
     name = "edge"
 
     def info(self) -> ConnectorInfo:
-        """Customers, read from exports and written as imports."""
+        """Entities read from exports and, where EDT imports them, written as imports."""
         return ConnectorInfo(
             name=self.name,
             side="pos",
             summary="The Edge POS over EDT file exchange",
             settings_model=EdgeSettings,
-            rules=["G-2", "G-3", "G-4", "G-8", "CB-1", "CB-3"],
+            rules=[*RULES],
             entities={
-                "customer": EntitySupport(
-                    fields=CUSTOMER_FIELDS, match_keys=["email", "phone"], batch_size=500
-                )
+                "customer": support(CUSTOMERS, match_keys=["email", "phone"], batch_size=BATCH),
+                "wish": support(WISHES, delete=True, batch_size=BATCH),
+                "note": support(NOTES, delete=True, batch_size=BATCH),
+                "message": support(MESSAGES, read=False, batch_size=BATCH),
+                "service_job": support(JOBS, create=False, update=False),
+                "product": support(ITEMS, create=False, update=False),
+                "purchase": support(SALES, create=False, update=False),
+                "sms_notification": support(NOTIFICATIONS, create=False, update=False),
             },
         )
 
@@ -104,16 +103,55 @@ class EdgeConnector(Connector):
     # -- reading ----------------------------------------------------------------------------
 
     def fetch_customer(self, system: SystemContext, cursor: str | None, limit: int) -> ChangePage:
-        """Customers from CustomerList exports after the cursor (file name, record index)."""
+        """Customers from CustomerList exports."""
+        return self._fetch(system, CUSTOMERS, cursor, limit)
+
+    def fetch_wish(self, system: SystemContext, cursor: str | None, limit: int) -> ChangePage:
+        """Wishes from WishList exports (a removed wish is a delete)."""
+        return self._fetch(system, WISHES, cursor, limit)
+
+    def fetch_note(self, system: SystemContext, cursor: str | None, limit: int) -> ChangePage:
+        """Notes from NoteList exports."""
+        return self._fetch(system, NOTES, cursor, limit)
+
+    def fetch_service_job(
+        self, system: SystemContext, cursor: str | None, limit: int
+    ) -> ChangePage:
+        """Service jobs from JobList exports."""
+        return self._fetch(system, JOBS, cursor, limit)
+
+    def fetch_product(self, system: SystemContext, cursor: str | None, limit: int) -> ChangePage:
+        """Items from ItemList / FullItemList exports."""
+        return self._fetch(system, ITEMS, cursor, limit)
+
+    def fetch_purchase(self, system: SystemContext, cursor: str | None, limit: int) -> ChangePage:
+        """Sale lines from (split) Transaction exports."""
+        return self._fetch(system, SALES, cursor, limit)
+
+    def fetch_sms_notification(
+        self, system: SystemContext, cursor: str | None, limit: int
+    ) -> ChangePage:
+        """Text notifications from NotificationList exports."""
+        return self._fetch(system, NOTIFICATIONS, cursor, limit)
+
+    def _fetch(
+        self, system: SystemContext, kind: FileKind, cursor: str | None, limit: int
+    ) -> ChangePage:
+        """Records of one kind from its exports after the cursor (file name, record index)."""
         settings = self._settings(system)
         position: dict[str, Any] = orjson.loads(cursor) if cursor else {"file": "", "index": 0}
         files = [
             f
-            for f in exports(settings.exchange / "Inbox", "CustomerList")
+            for f in exports(settings.exchange / "Inbox", kind.kind)
             if (f.stamp, f.part, f.name) >= sort_key(position["file"])
         ]
         stale_keys, stale_ids = pending_imports(
-            settings.exchange / "Outbox", "CustomerList", system.cache.setdefault("imports", {})
+            settings.exchange / "Outbox",
+            kind.kind,
+            kind.wrapper,
+            kind.key_field,
+            kind.transfer,
+            system.cache.setdefault(f"imports:{kind.kind}", {}),
         )
         changes: list[Change] = []
         for f in files:
@@ -121,11 +159,11 @@ class EdgeConnector(Connector):
                 continue  # finished with this file on an earlier page
             start = position["index"] if f.name == position["file"] else 0
             try:
-                records = self._records(system, settings, f.name)
+                records = self._records(system, settings, kind, f.name)
             except Unsettled:  # EDT may still be writing it: stop before it, try next run
                 return ChangePage(changes=changes, cursor=orjson.dumps(position).decode())
             except ValueError as exc:
-                changes.append(Change(entity="customer", id=f"file:{f.name}", problem=str(exc)))
+                changes.append(Change(entity=kind.entity, id=f"file:{f.name}", problem=str(exc)))
                 position = {"file": f.name, "index": -1}
                 continue
             for index in range(start, len(records)):
@@ -134,7 +172,9 @@ class EdgeConnector(Connector):
                         changes=changes, more=True, cursor=orjson.dumps(position).decode()
                     )
                 position = {"file": f.name, "index": index + 1}
-                change = self._change(records[index], settings.region, f"{f.name}#{index}")
+                change = kind.change(records[index], settings, f"{f.name}#{index}")
+                if change is None:
+                    continue
                 if change.id in stale_keys or (change.link_key and change.link_key in stale_ids):
                     continue  # exported before our pending import of it: stale
                 changes.append(change)
@@ -142,51 +182,36 @@ class EdgeConnector(Connector):
         return ChangePage(changes=changes, cursor=orjson.dumps(position).decode())
 
     def _records(
-        self, system: SystemContext, settings: EdgeSettings, name: str
-    ) -> list[dict[str, Any]]:
+        self, system: SystemContext, settings: EdgeSettings, kind: FileKind, name: str
+    ) -> list[Any]:
         cache = system.cache.setdefault("exports", {})
-        if name not in cache:
+        held = cache.get(kind.kind)
+        if held is None or held[0] != name:  # keep one parsed file per kind: the one in use
             body = read_export(settings.exchange / "Inbox" / name, settings.settle_seconds)
-            cache.clear()  # keep one parsed file: the one being paged through
-            cache[name] = body.get("Customers") or []
-        records: list[dict[str, Any]] = cache[name]
+            held = (name, body.get(kind.wrapper) or [])
+            cache[kind.kind] = held
+        records: list[Any] = held[1]  # objects, unless the export is broken
         return records
-
-    @staticmethod
-    def _change(record: Any, region: str, where: str) -> Change:
-        """The change one exported record holds; ``where`` (file#index) names a keyless one."""
-        value = record.get("PairValue") if isinstance(record, dict) else None
-        if not isinstance(value, dict):
-            return Change(
-                entity="customer",
-                id=f"record:{where}",
-                problem=f"record {where} is not a Key/PairValue object: {record!r:.80}",
-            )
-        key = str(record.get("Key") or value.get("CustomerKey") or "")
-        transfer = value.get("CustomerTransfer")
-        web_id = transfer.get("WebTransferWebID") if isinstance(transfer, dict) else None
-        web_id = str(web_id) if web_id else None
-        base: dict[str, Any] = {"entity": "customer", "id": key or f"record:{where}"}
-        base["link_key"] = web_id
-        if not key:
-            return Change(
-                **base, problem=f"record {where}: an exported customer has no CustomerKey"
-            )
-        if value.get("CustomerInactive"):
-            return Change(**base, op=Op.DELETE)
-        try:
-            return Change(**base, record=to_customer(value, region))
-        except ValueError as exc:
-            return Change(**base, problem=f"Edge customer {key}: {describe(exc)}")
-        except (TypeError, KeyError, AttributeError) as exc:  # a shape the mapping missed
-            return Change(
-                **base, problem=f"Edge customer {key}: malformed ({type(exc).__name__}: {exc})"
-            )
 
     # -- writing ----------------------------------------------------------------------------
 
     def apply_customer(self, system: SystemContext, request: WriteRequest) -> ApplyResult:
-        """One write, as a one-customer import file."""
+        """One customer, as a one-record CustomerList import."""
+        return self._apply_one(system, request)
+
+    def apply_wish(self, system: SystemContext, request: WriteRequest) -> ApplyResult:
+        """One wish, as a one-record WishList import."""
+        return self._apply_one(system, request)
+
+    def apply_note(self, system: SystemContext, request: WriteRequest) -> ApplyResult:
+        """One note, as a one-record NoteList import."""
+        return self._apply_one(system, request)
+
+    def apply_message(self, system: SystemContext, request: WriteRequest) -> ApplyResult:
+        """One message for the Activity tab, as a one-record ActivityList import."""
+        return self._apply_one(system, request)
+
+    def _apply_one(self, system: SystemContext, request: WriteRequest) -> ApplyResult:
         result = self.apply_many(system, [request])
         assert result is not None
         outcome = result[0]
@@ -197,95 +222,33 @@ class EdgeConnector(Connector):
     def apply_many(
         self, system: SystemContext, requests: list[WriteRequest]
     ) -> list[ApplyResult | ConnectorError] | None:
-        """A batch of writes as one CustomerList import file in Outbox."""
+        """A batch of writes of one entity as one import file in Outbox."""
         settings = self._settings(system)
-        records, results = [], []
+        kind = KINDS[requests[0].entity]
+        records: list[dict[str, Any]] = []
+        keys: list[str] = []
+        results: list[ApplyResult | ConnectorError] = []
         for request in requests:
-            records.append(_import_record(request, settings.region))
+            try:
+                records.append(kind.import_record(request, settings))
+            except ConnectorError as exc:
+                results.append(exc)
+                continue
+            keys.append(request.idempotency_key)
             results.append(
                 ApplyResult(
                     id=request.target_id,
                     pending=request.target_id is None,
-                    record=_as_stored(request, settings.region),
+                    record=kind.stored(request, settings),
+                    link_key=kind.web_id(request),
                 )
             )
-        write_import(
-            settings.exchange / "Outbox",
-            "CustomerList",
-            {"Customers": records, "MaxAddresses": 9, "MaxEmails": 9, "MaxPhones": 9},
-            [r.idempotency_key for r in requests],
-        )
-        return list(results)
+        if records:
+            write_import(
+                settings.exchange / "Outbox", kind.kind, {kind.wrapper: records, **kind.extra}, keys
+            )
+        return results
 
     def match(self, system: SystemContext, query: MatchQuery) -> MatchResult | None:
         """Edge cannot be searched; the engine's index of its exports answers (fallback)."""
         return None
-
-
-def _import_record(request: WriteRequest, region: str) -> dict[str, Any]:
-    key = request.target_id or ""
-    if request.op is WriteOp.DELETE:
-        return {
-            "Key": key,
-            "PairValue": {
-                "CustomerKey": key,
-                "CustomerInactive": True,
-                "CustomerUpdateUser": request.associate,
-            },
-        }
-    assert isinstance(request.record, Customer)
-    fields = None if request.op is WriteOp.CREATE else request.fields
-    value = to_pair_value(request.record, fields, key, region)
-    if request.op is WriteOp.UPDATE:
-        _only_new_methods(value, request.record, request.base)
-    value["CustomerKey"] = key
-    value["CustomerUpdateUser"] = request.associate
-    if not key:
-        value["CustomerTransfer"] = {
-            "WebTransferWebID": request.link_key or request.idempotency_key
-        }
-    return {"Key": key, "PairValue": value}
-
-
-def _only_new_methods(value: dict[str, Any], record: Customer, base: Any) -> None:
-    """Keep in an update import only the contact methods Edge does not hold yet.
-
-    Edge merges contact objects by Key and never deletes one (docs/edge-exchange.md, 5);
-    the platform side only ever adds methods (CB-3). Sending the ones Edge holds would
-    write back, over an associate's edit made meanwhile, what the engine last saw; the
-    preferred pointers are Edge's own and are not sent either.
-    """
-    for array, field, pointer in (
-        ("Emails", "emails", "CustomerPrefEMail"),
-        ("Phones", "phones", "CustomerPrefPhone"),
-        ("Addresses", "addresses", "CustomerPrefMail"),
-    ):
-        if array not in value:
-            continue
-        value.pop(pointer, None)
-        held = {
-            Customer.item_identity(field, m.model_dump())
-            for m in (getattr(base, field) if isinstance(base, Customer) else [])
-        }
-        items = getattr(record, field)  # value[array] holds them in the same order
-        value[array] = [
-            method
-            for method, item in zip(value[array], items, strict=True)
-            if Customer.item_identity(field, item.model_dump()) not in held
-        ]
-        if not value[array]:
-            del value[array]
-
-
-def _as_stored(request: WriteRequest, region: str) -> Customer | None:
-    """The customer as Edge will export it once imported: our own mapping, both ways.
-
-    Edge's import is not read back until EDT has run twice, so the shadow is what a round
-    trip through the mapping gives (``EmailSendPromo`` false rather than unknown, a
-    missing type label as "Other"), not what was asked for: the read-back is then an echo.
-    """
-    if request.op is WriteOp.DELETE or not isinstance(request.record, Customer):
-        return None
-    key = request.target_id or ""
-    value = to_pair_value(request.record, None, key, region)
-    return to_customer(value, region)

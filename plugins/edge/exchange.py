@@ -91,8 +91,15 @@ def write_import(outbox: Path, kind: str, body: dict[str, Any], keys: list[str])
     return name
 
 
-def pending_imports(outbox: Path, kind: str, cache: dict[str, Any]) -> tuple[set[str], set[str]]:
-    """Customer keys and partner ids named by imports EDT has not processed yet."""
+def pending_imports(
+    outbox: Path,
+    kind: str,
+    wrapper: str,
+    key_field: str,
+    transfer: str | None,
+    cache: dict[str, Any],
+) -> tuple[set[str], set[str]]:
+    """Keys and partner ids of the ``kind`` records named by imports EDT has not processed."""
     keys: set[str] = set()
     web_ids: set[str] = set()
     if not outbox.is_dir():
@@ -110,11 +117,11 @@ def pending_imports(outbox: Path, kind: str, cache: dict[str, Any]) -> tuple[set
             except (orjson.JSONDecodeError, OSError):
                 continue
             named: tuple[set[str], set[str]] = (set(), set())
-            for record in body.get("Customers", []):
+            for record in body.get(wrapper, []):
                 value = record.get("PairValue") or {}
-                if key := record.get("Key") or value.get("CustomerKey"):
+                if key := record.get("Key") or value.get(key_field):
                     named[0].add(key)
-                if web_id := (value.get("CustomerTransfer") or {}).get("WebTransferWebID"):
+                if transfer and (web_id := (value.get(transfer) or {}).get("WebTransferWebID")):
                     named[1].add(web_id)
             cache[path.name] = named
         keys |= cache[path.name][0]

@@ -1,0 +1,267 @@
+"""Two-way checks through the real engine: directions, matching, associates, echo, resuming.
+
+The subject sits on its side of a pair (each side it can take, one case each), a memory
+reference system on the other, the flow is configured as a store would configure it, and
+the engine runs. Records are made and edited through each system's driver, as users would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from conformance.checks import Variant, check
+from conformance.checks.context import Ctx
+from conformance.checks.flows import flow, needs_all, other, pair_ready
+from conformance.checks.target import Target
+from conformance.samples import emails
+from conformance.subject import Role
+from conformance.world import DEFAULT_ASSOCIATE, Paired, World, writes
+from framework.engine.flows import Direction
+from framework.models import SystemContext
+from framework.models.base import CanonicalRecord
+
+SIDES: tuple[Role, Role] = ("pos", "platform")
+
+
+def _directions(target: Target, variant: Variant) -> list[str]:
+    return list(target.claims[variant.entity].directions)
+
+
+def _crossed(ctx: Ctx, world: World, source: Role, record_id: str, allowed: bool) -> None:
+    there = world.counterpart(ctx.entity, source, record_id)
+    way = f"{source} -> {other(source)}"
+    if allowed:
+        ctx.expect(there is not None, f"a record made on the {source} did not flow {way}")
+    else:
+        ctx.expect(there is None, f"a record flowed {way} against the flow's direction")
+
+
+def _edit_reaches(
+    ctx: Ctx, world: World, source: Role, record_id: str, field: str, allowed: bool
+) -> None:
+    there = world.counterpart(ctx.entity, source, record_id)
+    assert there is not None
+    value = f"From{source.title()}{field.title().replace('_', '')}"
+    world.driver(source).edit(ctx.entity, record_id, {field: value})
+    world.settle()
+    got = (world.driver(other(source)).get(ctx.entity, there) or {}).get(field)
+    way = f"{source} -> {other(source)}"
+    if allowed:
+        ctx.expect(got == value, f"an edit of {field} did not flow {way} ({got!r})")
+    else:
+        ctx.expect(got != value, f"an edit of {field} flowed {way} against the direction")
+
+
+@check("G-1", level="pair", needs=pair_ready, params=_directions)
+def check_direction(ctx: Ctx) -> None:
+    """Records and edits flow the way the flow says, and never against it."""
+    direction = Direction(str(ctx.param))
+    world = ctx.paired(flow(ctx, direction.value))
+    made = {side: world.driver(side).add(ctx.entity, ctx.sample(f"from-{side}")) for side in SIDES}
+    world.settle()
+    for side in SIDES:
+        _crossed(ctx, world, side, made[side], direction.allows(side))
+        expected = 1 + direction.allows(other(side))
+        count = len(world.driver(side).ids(ctx.entity))
+        ctx.expect(count == expected, f"the {side} holds {count} records, not {expected}")
+    for side, record_id in made.items():
+        if world.counterpart(ctx.entity, side, record_id) is None:
+            continue
+        _edit_reaches(ctx, world, side, record_id, "last_name", direction.allows(side))
+        there = world.counterpart(ctx.entity, side, record_id)
+        assert there is not None
+        back = other(side)
+        _edit_reaches(ctx, world, back, there, "first_name", direction.allows(back))
+
+
+def _key_variants(target: Target, variant: Variant) -> list[str]:
+    keys = target.match_keys(variant.entity)
+    held = {"email": "emails", "phone": "phones"}
+    return [k for k in ("email", "phone") if k in keys and target.has(variant.entity, held[k])]
+
+
+def _has_email_key(target: Target, variant: Variant) -> str | None:
+    if "email" in _key_variants(target, variant):
+        return None
+    return "the connector does not match on e-mail"
+
+
+@check("G-3", "CB-2", "PD-3", level="pair", needs=pair_ready, params=_key_variants)
+def check_match_before_create(ctx: Ctx) -> None:
+    """The same person on both sides is linked by a normalised key, never duplicated."""
+    records: dict[Role, CanonicalRecord]
+    if ctx.param == "email":
+        records = {
+            "pos": ctx.sample("grace", emails=emails("Grace.Hopper@Example.com")),
+            "platform": ctx.sample("grace", emails=emails("grace.hopper@example.COM")),
+        }
+        world = ctx.paired(flow(ctx))
+    else:
+        phones = [{"number": "+12175550123", "label": "Cell", "preferred": True}]
+        records = {
+            side: ctx.sample("grace", emails=emails(f"grace.{side}@example.com"), phones=phones)
+            for side in SIDES
+        }
+        world = ctx.paired(flow(ctx, match_on=["phone"], policies={"phones": "overwrite"}))
+    made = {side: world.driver(side).add(ctx.entity, r) for side, r in records.items()}
+    world.settle()
+    for side in SIDES:
+        count = len(world.driver(side).ids(ctx.entity))
+        ctx.expect(count == 1, f"matching on {ctx.param}: the {side} holds {count} records")
+    linked = world.counterpart(ctx.entity, "pos", made["pos"])
+    ctx.expect(linked == made["platform"], f"not linked on {ctx.param} ({linked})")
+
+
+@check(
+    "G-3",
+    level="pair",
+    needs=needs_all(pair_ready, _has_email_key),
+    params=lambda t, v: ["subject-twins", "reference-twins"],
+)
+def check_match_ambiguous(ctx: Ctx) -> None:
+    """A record matching two on the other side is reported, neither linked nor created."""
+    twins_role = ctx.role if ctx.param == "subject-twins" else other(ctx.role)
+    single_role = other(twins_role)
+    scope: dict[str, Any] = {f"{twins_role}_filter": [{"field": "last_name", "ne": "Twin"}]}
+    world = ctx.paired(flow(ctx, **scope))
+    twins = world.driver(twins_role)
+    pair = [
+        twins.add(ctx.entity, ctx.sample(name, last_name="Twin", emails=emails(address)))
+        for name, address in (("pat", "twin@example.com"), ("sam", "TWIN@example.com"))
+    ]
+    single = world.driver(single_role).add(
+        ctx.entity, ctx.sample("chris", last_name="Single", emails=emails("Twin@Example.com"))
+    )
+    world.settle()
+    now = sorted(twins.ids(ctx.entity))
+    ctx.expect(now == sorted(pair), f"an ambiguous match created a record ({now})")
+    ctx.expect(world.link(ctx.entity, single_role, single) is None, "linked to one of two")
+    reported = [p for p in world.problems() if p.rule == "G-3" and "ambiguous" in p.reason]
+    ctx.expect(reported, "the ambiguous match was not reported (no G-3 problem)")
+
+
+def _as(role: Role) -> Callable[[Target, Variant], str | None]:
+    def needs(target: Target, variant: Variant) -> str | None:
+        return None if variant.role == role else f"applies to the subject as the {role}"
+
+    return needs
+
+
+def _users(ctx: Ctx, world: Paired) -> Any:
+    driver = world.subject if ctx.role == "platform" else world.reference
+    if driver.users is None:
+        ctx.not_applicable("the system's driver names no users to act as")
+    return driver.users
+
+
+@check("G-8", "CB-11", level="pair", needs=needs_all(pair_ready, _as("platform")))
+def check_associate_mapped(ctx: Ctx) -> None:
+    """A platform user's change is recorded on the POS under the associate it maps to."""
+    world = ctx.paired(flow(ctx))
+    users = _users(ctx, world)
+    pos_id = world.reference.add(ctx.entity, ctx.sample("mapped"))
+    world.settle()
+    mine = world.counterpart(ctx.entity, "pos", pos_id)
+    ctx.expect(mine is not None, "the POS record did not reach the subject")
+    assert mine is not None
+    world.subject.edit(ctx.entity, mine, {"last_name": "ByMapped"}, actor=users.mapped)
+    world.settle()
+    held = world.reference.get(ctx.entity, pos_id) or {}
+    ctx.expect(held.get("last_name") == "ByMapped", "the platform user's edit did not come down")
+    got = world.reference.associate_of(ctx.entity, pos_id)
+    ctx.expect(got == users.mapped_pos_id, f"recorded associate {got!r}, not {users.mapped_pos_id}")
+
+
+@check("G-8", "CB-11", level="pair", needs=needs_all(pair_ready, _as("platform")))
+def check_associate_default(ctx: Ctx) -> None:
+    """A platform user with no mapping is recorded as the default associate, never invented."""
+    world = ctx.paired(flow(ctx))
+    users = _users(ctx, world)
+    mine = world.subject.add(ctx.entity, ctx.sample("unmapped"), actor=users.unmapped)
+    world.settle()
+    theirs = world.counterpart(ctx.entity, "platform", mine)
+    ctx.expect(theirs is not None, "the platform record did not come down")
+    assert theirs is not None
+    got = world.reference.associate_of(ctx.entity, theirs)
+    ctx.expect(got == DEFAULT_ASSOCIATE, f"recorded associate {got!r}, not the default")
+
+
+@check("G-8", level="pair", needs=needs_all(pair_ready, _as("pos")))
+def check_associate_recorded(ctx: Ctx) -> None:
+    """The POS records the associate the engine names with each write (mapped or default)."""
+    world = ctx.paired(flow(ctx))
+    users = _users(ctx, world)
+    if not world.subject.can("associate_of"):
+        ctx.not_applicable("the system's driver cannot show who made a change")
+    for actor, expected in (
+        (users.mapped, users.mapped_pos_id),
+        (users.unmapped, DEFAULT_ASSOCIATE),
+    ):
+        theirs = world.reference.add(ctx.entity, ctx.sample(f"by-{actor}"), actor=actor)
+        world.settle()
+        mine = world.counterpart(ctx.entity, "platform", theirs)
+        ctx.expect(mine is not None, f"the record {actor} made did not reach the subject")
+        assert mine is not None
+        got = world.subject.associate_of(ctx.entity, mine)
+        ctx.expect(got == expected, f"{actor}'s change was recorded as {got!r}, not {expected}")
+
+
+@check("G-4", level="pair", needs=pair_ready)
+def check_echo_suppression(ctx: Ctx) -> None:
+    """What the engine wrote is recognised when read back: nothing goes back where it came from."""
+    world = ctx.paired(flow(ctx))
+    mine, theirs = ctx.role, world.ref_role
+
+    def step(what: str, expected: dict[str, int]) -> None:
+        made = dict(writes(world.settle(), ctx.entity))
+        ctx.expect(made == expected, f"{what}: expected writes {expected}, the engine made {made}")
+
+    own = world.subject.add(ctx.entity, ctx.sample("echo-subject"))
+    step("a record made on the subject", {f"create.{theirs}": 1})
+    ref = world.reference.add(ctx.entity, ctx.sample("echo-reference"))
+    step("a record made on the reference", {f"create.{mine}": 1})
+    world.reference.edit(ctx.entity, ref, {"last_name": "Edited"})
+    step("an edit on the reference", {f"update.{mine}": 1})
+    world.subject.edit(ctx.entity, own, {"first_name": "Edited"})
+    step("an edit on the subject", {f"update.{theirs}": 1})
+    calm = dict(writes(world.sync(2), ctx.entity))
+    ctx.expect(not calm, f"runs with nothing changed still wrote {calm}")
+
+
+@check("G-5", "G-6", level="pair", needs=pair_ready)
+def check_kill_and_resume(ctx: Ctx) -> None:
+    """A run killed right after the subject applied its writes resumes without duplicates."""
+    world = ctx.paired(flow(ctx))
+    made = [world.reference.add(ctx.entity, ctx.sample(f"kill-{i}")) for i in range(3)]
+    hooks = world.engine.hooks
+    real: dict[str, Callable[..., Any]] = {
+        "apply_change": hooks.apply_change,
+        "apply_batch": hooks.apply_batch,
+    }
+
+    def dies_after(name: str) -> Callable[[SystemContext, Any], Any]:
+        def call(system: SystemContext, request: Any) -> Any:
+            result = real[name](system, request)
+            if system.name == ctx.role:  # the process dies after the subject wrote
+                raise KeyboardInterrupt
+            return result
+
+        return call
+
+    killed = False
+    for name in real:
+        setattr(hooks, name, dies_after(name))
+    try:
+        world.sync()
+    except KeyboardInterrupt:
+        killed = True
+    finally:
+        for name in real:
+            delattr(hooks, name)
+    ctx.expect(killed, "the run wrote nothing to the subject, so it could not be killed")
+    world.settle()
+    count = len(world.subject.ids(ctx.entity))
+    ctx.expect(count == 3, f"3 records written, killed and resumed: the subject holds {count}")
+    unlinked = [r for r in made if world.counterpart(ctx.entity, world.ref_role, r) is None]
+    ctx.expect(not unlinked, f"records not linked after resuming: {unlinked}")

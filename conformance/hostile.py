@@ -1,0 +1,175 @@
+"""A deliberately hostile connector: the memory connector with sins, one switch each.
+
+It proves the checks can fail. Each sin is a subtle, realistic way to break a rule, and
+``tests/test_conformance_hostile.py`` runs the whole suite on a subject with one sin at a
+time and expects exactly the checks listed in :data:`BREAKS` to fail. With no sin it is the
+memory connector under another name and passes everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from conformance.memory import memory_fake
+from conformance.memory.connector import MemoryConnector
+from conformance.subject import Subject
+from framework import (
+    ApplyResult,
+    AssociateMapping,
+    Change,
+    ChangePage,
+    ConnectorError,
+    FatalError,
+    MatchQuery,
+    MatchResult,
+    Op,
+    RetryableError,
+    SystemContext,
+    WriteOp,
+    WriteRequest,
+    hookimpl,
+)
+from framework.cursors import FeedCursor
+
+SINS: dict[str, str] = {
+    "echo": "its system drops contact labels, but it reports the record as it was asked",
+    "append_overwrite": "it writes only the newest element of a contact list it updates",
+    "skip_boundary": "it skips records stamped at the very instant its cursor was taken",
+    "duplicates": "it ignores idempotency keys and never looks for an earlier create",
+    "naive_times": "it drops the time zone of the times its system answers",
+    "false_deletes": "a read that fails reports every record it has seen as deleted",
+    "invents_associates": "it maps a platform user without a POS id to the user's own id",
+    "ignores_associate": "it never records the associate a POS write names",
+    "lossy_paging": "it drops the first record of every page after the first",
+    "guesses_matches": "when two records match, it answers the first",
+    "drops_unreadable": "it leaves out the records it cannot read instead of reporting them",
+    "fatal_on_transient": "it takes a 429 or a 503 for a failure retrying cannot fix",
+}
+
+CONTACTS = ("emails", "phones", "addresses")
+
+BREAKS: dict[str, set[str]] = {
+    "echo": {"echo_suppression", "append_as_new"},
+    "append_overwrite": {"append_as_new"},
+    "skip_boundary": {"cursor_boundary"},
+    "duplicates": {"idempotent_create", "kill_and_resume"},
+    "naive_times": {"time_zones"},
+    "false_deletes": {"no_false_deletes", "transient_faults"},
+    "invents_associates": {"associate_default"},
+    "ignores_associate": {"associate_recorded"},
+    "lossy_paging": {"paging", "cursor_intermediate"},
+    "guesses_matches": {"match_ambiguous"},
+    "drops_unreadable": {"unreadable_quarantined"},
+    "fatal_on_transient": {"transient_faults"},
+}
+"""The checks each sin must make fail (and no others)."""
+
+
+class HostileConnector(MemoryConnector):
+    """The memory connector, named ``hostile``, committing the chosen sins."""
+
+    name = "hostile"
+
+    def __init__(self, *sins: str):
+        unknown = set(sins) - set(SINS)
+        if unknown:
+            raise ValueError(f"unknown sin(s) {sorted(unknown)} (known: {', '.join(SINS)})")
+        self.sins = frozenset(sins)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def read_page(
+        self, system: SystemContext, entity: str, cursor: str | None, limit: int
+    ) -> ChangePage:
+        """The memory feed, read badly."""
+        try:
+            page = super().read_page(system, entity, cursor, limit)
+        except ConnectorError:
+            if "false_deletes" not in self.sins:
+                raise
+            seen = system.cache.get("seen", set())
+            gone = [Change(entity=entity, id=i, op=Op.DELETE) for i in sorted(seen)]
+            return ChangePage(changes=gone, cursor=cursor)
+        since = FeedCursor.load(cursor).since
+        changes = page.changes
+        if "drops_unreadable" in self.sins:
+            changes = [c for c in changes if c.problem is None]
+        if "skip_boundary" in self.sins and since is not None:
+            changes = [c for c in changes if c.updated_at != since]
+        if "lossy_paging" in self.sins and cursor and FeedCursor.load(cursor).token:
+            changes = changes[1:]
+        system.cache.setdefault("seen", set()).update(c.id for c in changes)
+        return page.model_copy(update={"changes": changes})
+
+    def to_change(self, entity: str, item: dict[str, Any]) -> Change:
+        """A feed record as a change; a naive reader loses the zone of its time."""
+        change = super().to_change(entity, item)
+        if "naive_times" in self.sins:
+            wall = dt.datetime.fromisoformat(item["updated_at"]).replace(tzinfo=None)
+            change = change.model_copy(update={"updated_at": wall})
+        return change
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def write(self, system: SystemContext, request: WriteRequest) -> ApplyResult:
+        """The memory write, done badly."""
+        if "duplicates" in self.sins and request.op is WriteOp.CREATE:
+            request = request.model_copy(
+                update={"idempotency_key": f"{request.idempotency_key}-{id(object())}"}
+            )
+        if "ignores_associate" in self.sins:
+            request = request.model_copy(update={"associate": None})
+        result = super().write(system, request)
+        if "echo" in self.sins and request.record is not None and result.record is not None:
+            result = result.model_copy(update={"record": request.record})
+        return result
+
+    def call(self, system: SystemContext, method: str, url: str, **kwargs: Any) -> Any:
+        """Requests as the memory connector sends them, bent by the sins."""
+        if "fatal_on_transient" in self.sins:
+            try:
+                return super().call(system, method, url, **kwargs)
+            except RetryableError as exc:
+                raise FatalError(str(exc), system=system.name, status=exc.status) from None
+        data = (kwargs.get("json") or {}).get("data")
+        if isinstance(data, dict) and method in ("POST", "PATCH"):
+            for field in CONTACTS:
+                items = data.get(field)
+                if not isinstance(items, list):
+                    continue
+                if "echo" in self.sins:
+                    data[field] = [{**i, "label": None} for i in items]
+                if "append_overwrite" in self.sins and method == "PATCH" and len(items) > 1:
+                    data[field] = data[field][-1:]
+        return super().call(system, method, url, **kwargs)
+
+    # -- matching and associates ------------------------------------------------------------
+
+    @hookimpl
+    def match_record(self, system: SystemContext, query: MatchQuery) -> MatchResult | None:
+        """A guesser answers one of several candidates; a duplicator never searches."""
+        if not self._mine(system):
+            return None
+        if "guesses_matches" in self.sins and len(query.candidates) > 1:
+            return MatchResult(ids=query.candidates[:1], source="a guess")
+        if "duplicates" in self.sins:
+            return None
+        return super().match_record(system, query)
+
+    def associate(
+        self, system: SystemContext, user_id: str | None, default_associate: str | None
+    ) -> AssociateMapping | None:
+        """An unmapped user becomes an associate of its own name."""
+        mapping = super().associate(system, user_id, default_associate)
+        if mapping is None and user_id is not None and "invents_associates" in self.sins:
+            return AssociateMapping(pos_associate=user_id, source="mapped")
+        return mapping
+
+
+def hostile_subject(*sins: str) -> Subject:
+    """A subject for the hostile connector with ``sins`` (none: it behaves)."""
+    label = "hostile-" + "-".join(sorted(sins)) if sins else "hostile"
+    return Subject(
+        connector="hostile", fake=memory_fake, plugin=HostileConnector(*sins), name=label
+    )

@@ -1,0 +1,168 @@
+"""``syncwright duplicates`` (SQ-2) and ``syncwright find`` (SQ-3).
+
+The report lists duplicate candidates; a merge happens only when a user runs
+``syncwright duplicates merge`` and confirms it: the engine never merges on its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from framework.config import load_config
+from framework.engine.duplicates import find_duplicates, merge_duplicates
+from framework.engine.engine import Engine
+from framework.engine.flows import Side
+from framework.engine.lookup import find_records
+from framework.errors import SyncwrightError
+
+duplicates_app = typer.Typer(
+    help="Duplicate candidates within one system (SQ-2): list them, merge on request.",
+    invoke_without_command=True,
+)
+console = Console()
+
+PairOption = Annotated[str | None, typer.Option(help="The pair (default: the only one).")]
+SideOption = Annotated[str, typer.Option(help="pos or platform.")]
+EntityOption = Annotated[str, typer.Option(help="The entity.")]
+
+
+def _engine(ctx: typer.Context) -> Engine:
+    root = ctx.find_root()
+    path: Path = root.obj.config if root.obj is not None else Path("syncwright.toml")
+    config, hooks = load_config(path)
+    return Engine(config, hooks)
+
+
+def _pair(engine: Engine, pair: str | None) -> str:
+    if pair is not None:
+        if pair not in engine.config.pairs:
+            raise SyncwrightError(f"no pair named {pair!r} in {engine.config.source}")
+        return pair
+    if len(engine.config.pairs) != 1:
+        raise SyncwrightError(
+            f"{engine.config.source} has {len(engine.config.pairs)} pairs: say which (--pair)"
+        )
+    return next(iter(engine.config.pairs))
+
+
+def _side(side: str | None) -> Side | None:
+    if side in (None, "pos", "platform"):
+        return side  # type: ignore[return-value]
+    raise SyncwrightError(f"--side must be pos or platform, not {side!r}")
+
+
+@duplicates_app.callback()
+def duplicates(
+    ctx: typer.Context,
+    pair: PairOption = None,
+    side: Annotated[str | None, typer.Option(help="Only pos or platform.")] = None,
+) -> None:
+    """List duplicate candidates: records of one system sharing an e-mail or phone."""
+    if ctx.invoked_subcommand is not None:
+        return
+    engine = _engine(ctx)
+    try:
+        name = _pair(engine, pair)
+        groups = find_duplicates(engine, name, side=_side(side))
+        for n, group in enumerate(groups, 1):
+            keys = ", ".join(f"{k} {v}" for k, v in group.keys)
+            table = Table(title=f"{n}. {group.entity} on {group.system} ({group.side}): {keys}")
+            for column in ("id", "name", "e-mails", "phones", "linked to"):
+                table.add_column(column)
+            for r in group.records:
+                linked = r.linked_to or "-"
+                if r.link_status not in (None, "ok"):
+                    linked += f" ({r.link_status})"
+                table.add_row(r.id, r.name, ", ".join(r.emails), ", ".join(r.phones), linked)
+            console.print(table)
+            console.print(
+                f"  merge: syncwright duplicates merge {' '.join(group.ids)} "
+                f"--pair {name} --side {group.side} --entity {group.entity}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        console.print(f"{len(groups)} group(s) of duplicate candidates (SQ-2); nothing merged")
+    finally:
+        engine.close()
+
+
+@duplicates_app.command("merge")
+def merge(
+    ctx: typer.Context,
+    survivor: Annotated[str, typer.Argument(help="The record that stays.")],
+    others: Annotated[list[str], typer.Argument(help="The records merged into it.")],
+    pair: PairOption = None,
+    side: SideOption = "platform",
+    entity: EntityOption = "customer",
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Merge duplicates into SURVIVOR: every contact method kept, links moved, recorded."""
+    engine = _engine(ctx)
+    try:
+        name = _pair(engine, pair)
+        chosen = _side(side) or "platform"
+        question = f"merge {', '.join(others)} into {survivor} on the {chosen} side of {name}?"
+        if not yes and not typer.confirm(question):
+            raise typer.Exit(1)
+        done = merge_duplicates(engine, name, entity, chosen, survivor, others)
+        console.print(f"merge {done.id}: {', '.join(done.merged)} -> {done.survivor}")
+        console.print_json(orjson.dumps(done.details).decode())
+    finally:
+        engine.close()
+
+
+@duplicates_app.command("history")
+def history(ctx: typer.Context, pair: PairOption = None) -> None:
+    """The merges made so far, with what each kept and moved."""
+    engine = _engine(ctx)
+    try:
+        table = Table(title="merges (SQ-2)")
+        for column in ("#", "when", "pair", "side", "survivor", "merged", "what was done"):
+            table.add_column(column)
+        for m in engine.store.merges(pair):
+            table.add_row(
+                str(m.id),
+                m.created_at.strftime("%Y-%m-%d %H:%M"),
+                m.pair,
+                m.side,
+                m.survivor,
+                ", ".join(m.merged),
+                orjson.dumps(m.details).decode(),
+            )
+        console.print(table)
+        for m in engine.store.merges(pair):
+            line = f"merge {m.id}: {', '.join(m.merged)} -> {m.survivor}"
+            console.print(line, highlight=False, soft_wrap=True)
+    finally:
+        engine.close()
+
+
+def find(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="An e-mail, a phone number, or part of a name.")],
+    pair: PairOption = None,
+    entity: EntityOption = "customer",
+) -> None:
+    """Find records by phone, e-mail or name, on both sides of a pair (SQ-3)."""
+    engine = _engine(ctx)
+    try:
+        name = _pair(engine, pair)
+        found = find_records(engine.store, name, entity, text)
+        spec = engine.config.pairs[name]
+        for f in found:
+            system = spec.pos if f.side == "pos" else spec.platform
+            contacts = ", ".join([*f.emails, *f.phones]) or "-"
+            console.print(
+                f"{system} ({f.side}) {f.id}: {f.name} | {contacts} | by {f.by}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        console.print(f"{len(found)} found")
+    finally:
+        engine.close()

@@ -1,0 +1,81 @@
+"""Finding records by phone, e-mail or name (SQ-3), in what the engine knows of both sides.
+
+People look customers up the way they know them: an e-mail (compared normalised), a phone
+number (compared as E.164, or by its trailing digits), or part of a name (case- and
+whitespace-folded). The search reads the state store, so it needs no system to be up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from framework.normalize import email_key, phone_e164, text_key
+from framework.state.store import StateStore
+
+_DIGITS = re.compile(r"\D")
+
+
+@dataclass
+class Found:
+    """One record that matched: where it is, what it reads as, how it matched."""
+
+    side: str
+    id: str
+    name: str
+    emails: list[str]
+    phones: list[str]
+    by: str
+
+
+def find_records(
+    store: StateStore, pair: str, entity: str, text: str, region: str = "US"
+) -> list[Found]:
+    """Records of ``entity`` on either side of ``pair`` matching ``text``."""
+    test, by = _test(text, region)
+    found = []
+    for rec in store.all_records(pair, entity):
+        data = rec.now
+        if rec.deleted or not data or not test(data):
+            continue
+        found.append(
+            Found(
+                rec.side,
+                rec.id,
+                _name(data),
+                [e["address"] for e in data.get("emails") or []],
+                [p["number"] for p in data.get("phones") or []],
+                by,
+            )
+        )
+    return found
+
+
+def _name(data: dict[str, Any]) -> str:
+    parts = (data.get(k) for k in ("first_name", "middle_name", "last_name", "company"))
+    return " ".join(str(p) for p in parts if p)
+
+
+def _test(text: str, region: str) -> tuple[Any, str]:
+    if "@" in text:
+        wanted = email_key(text)
+        return (
+            lambda d: any(email_key(e["address"]) == wanted for e in d.get("emails") or []),
+            "email",
+        )
+    digits = _DIGITS.sub("", text)
+    if len(digits) >= 7 and not re.search(r"[A-Za-z]", text):
+        try:
+            number = phone_e164(text, region)
+        except ValueError:
+            number = None
+        return (
+            lambda d: any(
+                p["number"] == number or _DIGITS.sub("", p["number"]).endswith(digits)
+                for p in d.get("phones") or []
+            ),
+            "phone",
+        )
+    needle = text_key(text)
+    return (lambda d: needle in text_key(_name(d))), "name"

@@ -1,0 +1,27 @@
+"""The ``[systems.NAME]`` keys of a Square system."""
+
+from __future__ import annotations
+
+from pydantic import Field, HttpUrl
+
+from framework import HttpSettings
+
+
+class SquareSettings(HttpSettings):
+    """A Square seller account: the access token goes in ``api_key`` (``env:NAME`` works)."""
+
+    connector: str = "square"
+    base_url: HttpUrl = HttpUrl("https://connect.squareup.com")
+    square_version: str = Field(
+        "2025-08-20", pattern=r"^\d{4}-\d{2}-\d{2}$", description="The Square-Version header"
+    )
+    region: str = Field("US", min_length=2, max_length=2, description="For phone numbers")
+    search_lag_seconds: float = Field(
+        120.0,
+        ge=0,
+        description="How far back each incremental read looks again: Square documents that "
+        "search shows a new or changed profile only after a delay",
+    )
+    read_events: bool = Field(
+        True, description="Read deletions and merges from the Events API (POST /v2/events)"
+    )
