@@ -40,7 +40,8 @@ class PairRunner:
         self.ctx = ctx
         self.store = ctx.store
         self.applier = Applier(ctx)
-        # Sides that stayed unreachable this run: later flows do not wait out retries again.
+        # Sides that stayed unreachable (or refused our credentials) this run: later flows do
+        # not wait out retries again nor report the same error again.
         self.unreadable: set[Side] = set()
 
     def run(self) -> RunReport:
@@ -106,7 +107,8 @@ class PairRunner:
                 self._fetch_side(entity, side)
             except (RetryBudgetExhausted, FatalError) as exc:
                 ok = False
-                if isinstance(exc, RetryBudgetExhausted):
+                # Unreachable, or refusing us as a whole (credentials): not asked again.
+                if isinstance(exc, RetryBudgetExhausted) or exc.status in (401, 403):
                     self.unreadable.add(side)
                 self.ctx.report.errors.append(
                     f"reading {entity} from {self.ctx.systems[side].name}: {exc}"
