@@ -276,7 +276,9 @@ class Applier:
                 keys = match_keys(
                     entity_model(name), known, rec.link_key, self.ctx.flow(name).indexed_keys
                 )
-                if link is not None and link.pending_on(side):  # queued: no id yet
+                if link is not None and link.pending_on(side) and not link.link_key:
+                    # Queued with no id and no shared code to show itself by: it will be
+                    # recognised by the fingerprint of what was sent.
                     keys["created"] = [self._projection(name).fingerprint(side, shadow)]
                 self.store.index_keys(self.ctx.name, name, side, target_id, keys)
             written = None if request.op is WriteOp.CREATE else list(request.fields)
