@@ -7,6 +7,7 @@ call or every Nth call, filtered by path and method, and a rate limit answering 
 
 from __future__ import annotations
 
+import importlib
 import time
 
 import httpx
@@ -177,3 +178,17 @@ def test_fault_options_of_fake_serve_parse_every_form():
         parse_fault("{not json")
     with pytest.raises(SyncwrightError):
         parse_rate("many/60")
+
+
+@pytest.mark.parametrize("name", ["clientbook", "square", "idosell"])
+def test_every_http_fake_refuses_a_bad_fault_at_once_in_one_line(name: str, monkeypatch):
+    module = importlib.import_module(f"fakes.{name}")
+
+    def served(*args: object, **kwargs: object) -> None:
+        raise AssertionError("served despite a bad --fault")
+
+    monkeypatch.setattr(module, "serve_forever", served)
+    with pytest.raises(ConfigError) as info:
+        module.serve({"faults": [{"kind": "418"}]})
+    assert "--fault" in str(info.value)
+    assert "\n" not in str(info.value)
