@@ -35,6 +35,9 @@ class Reconciler:
         self.store = ctx.store
         self.proj = Projection(self.flow, self.model, self._resolve_ref)
         self.single = {s: set(ctx.support(s, entity).single_valued) for s in ("pos", "platform")}
+        # Sides holding creates not yet seen (202): only their new records are fingerprinted.
+        # Creates made in this pass cannot show up in it: its changes were fetched before.
+        self.awaited = {s for s in SIDES if self.store.has_keys(ctx.name, entity, s, "created")}
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -52,12 +55,13 @@ class Reconciler:
             self.ctx.quarantine(self.entity, side, entry.id, "G-5", change["problem"], change)
             return consumed
         link = self._find_link(side, change)
-        # A readable change supersedes the problems this record had; if it still has one
-        # (an ambiguous match), handling it below reports it again. A re-read of what was
-        # already known is no change (a system without a change feed re-reads everything),
-        # and a broken link's report stands until the codes agree again (IS-4).
+        # A readable change supersedes the problems this record had (never a refused write:
+        # only a write of its fields covers that); if it still has one (an ambiguous
+        # match), handling it below reports it again. A re-read of what was already known
+        # is no change (a system without a change feed re-reads everything), and a broken
+        # link's report stands until the codes agree again (IS-4).
         if self._news(side, change) and (link is None or link.status != "broken"):
-            self.store.resolve_problems(self.ctx.name, self.entity, side, entry.id, writes=False)
+            self.ctx.superseded(self.entity, side, entry.id)
         if link is None:
             link = self._superseding(side, change, entries)
         if link is None:
@@ -166,9 +170,7 @@ class Reconciler:
         link.status, link.link_key = "ok", keys.pop()
         self.store.save_link(link)
         for side in SIDES:
-            self.store.resolve_problems(
-                self.ctx.name, self.entity, side, link.id_on(side), writes=False
-            )
+            self.ctx.superseded(self.entity, side, link.id_on(side))
         self.ctx.moved(
             Move(self.entity, label(link.pos_id, link.platform_id), "both", "relink", (), ("IS-4",))
         )
@@ -226,13 +228,23 @@ class Reconciler:
             platform_view=self._reduce_platform,
         )
         writes = self._plan_writes(link, result, now)  # may raise Deferred: nothing stored yet
+        for target, *_ in writes:
+            if link.pending_on(target) and not link.link_key:
+                # Created there but not seen yet (queued): nothing can address it until it
+                # shows up and is adopted; the change waits, staged.
+                raise Deferred(
+                    f"{self.entity} {label(link.pos_id, link.platform_id)} is not on "
+                    f"{self.ctx.systems[target].name} yet"
+                )
         for side, change in changes.items():
             self._keep(
                 side, change["id"], change["record"], change.get("link_key"), link.id, recs[side]
             )
         actor = changes.get("platform", {}).get("actor")
         for target, full, fields, expected, rules in writes:
-            self._journal(link, target, WriteOp.UPDATE, full, fields, expected, rules, actor)
+            self._journal(
+                link, target, WriteOp.UPDATE, full, fields, expected, rules, actor, base=now[target]
+            )
         if not writes:
             unchanged = all(
                 changes[s]["record"] == shadow[s] for s in changes if shadow[s] is not None
@@ -360,6 +372,9 @@ class Reconciler:
             usable = [i for i in ids if self._free(target, i)]
             if usable:
                 return usable, {}, "IS-3"
+        mine = self._created_here(side, change["record"])
+        if mine is not None:
+            return [mine], {}, self.flow.match_rule
         record = self.model.model_validate(change["record"])
         keys = match_keys(self.model, record, None, self.flow.match_on)
         if not any(keys.values()):
@@ -375,12 +390,31 @@ class Reconciler:
             keys=keys,
             candidates=candidates,
         )
-        result = self.ctx.hooks.match_record(self.ctx.systems[target], query)
+        system = self.ctx.systems[target]
+        result = self.ctx.retrying(
+            target, "matching on", lambda: self.ctx.hooks.match_record(system, query)
+        )
         found = {k: v.model_dump(mode="json") for k, v in result.records.items()}
         adopt = [i for i in result.ids if self._adoptable(target, i, side)]
         if adopt:
             return adopt, found, self.flow.match_rule
         return [i for i in result.ids if self._free(target, i)], found, self.flow.match_rule
+
+    def _created_here(self, side: Side, record: dict[str, Any]) -> str | None:
+        """The record on the other side whose create this is, if the engine made it here.
+
+        A create a system queued (202, no id) is linked to a placeholder until the record
+        shows up; it is recognised by the fingerprint of what was sent, which needs no
+        match key (G-2, G-6: no duplicate of a record still on its way).
+        """
+        if side not in self.awaited:
+            return None
+        fingerprint = {"created": [self.proj.fingerprint(side, record)]}
+        for placeholder in self.store.find_by_keys(self.ctx.name, self.entity, side, fingerprint):
+            link = self.store.link_by_id(self.ctx.name, self.entity, side, placeholder)
+            if link is not None and link.status == "ok" and link.pending_on(side):
+                return link.id_on(other(side))
+        return None
 
     def _free(self, side: Side, record_id: str) -> bool:
         return self.store.link_by_id(self.ctx.name, self.entity, side, record_id) is None
@@ -468,6 +502,7 @@ class Reconciler:
         expected: dict[str, Any] | None,
         rules: list[str],
         actor: str | None,
+        base: dict[str, Any] | None = None,
     ) -> None:
         associate = self.ctx.associate_for(actor) if target == "pos" else None
         target_id = None if op is WriteOp.CREATE or link.pending_on(target) else link.id_on(target)
@@ -480,6 +515,7 @@ class Reconciler:
             fields=fields,
             associate=associate,
             idempotency_key=idempotency_key(self.ctx.name, self.entity),
+            base=self.model.model_validate(base) if base is not None else None,
         )
         source = {"rules": rules, "label": label(link.pos_id, link.platform_id)}
         self.store.add_intent(

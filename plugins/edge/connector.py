@@ -172,7 +172,7 @@ class EdgeConnector(Connector):
                         changes=changes, more=True, cursor=orjson.dumps(position).decode()
                     )
                 position = {"file": f.name, "index": index + 1}
-                change = kind.change(records[index], settings)
+                change = kind.change(records[index], settings, f"{f.name}#{index}")
                 if change is None:
                     continue
                 if change.id in stale_keys or (change.link_key and change.link_key in stale_ids):
@@ -183,14 +183,14 @@ class EdgeConnector(Connector):
 
     def _records(
         self, system: SystemContext, settings: EdgeSettings, kind: FileKind, name: str
-    ) -> list[dict[str, Any]]:
+    ) -> list[Any]:
         cache = system.cache.setdefault("exports", {})
         held = cache.get(kind.kind)
         if held is None or held[0] != name:  # keep one parsed file per kind: the one in use
             body = read_export(settings.exchange / "Inbox" / name, settings.settle_seconds)
             held = (name, body.get(kind.wrapper) or [])
             cache[kind.kind] = held
-        records: list[dict[str, Any]] = held[1]
+        records: list[Any] = held[1]  # objects, unless the export is broken
         return records
 
     # -- writing ----------------------------------------------------------------------------
