@@ -35,6 +35,7 @@ class Reconciler:
         self.store = ctx.store
         self.proj = Projection(self.flow, self.model, self._resolve_ref)
         self.single = {s: set(ctx.support(s, entity).single_valued) for s in ("pos", "platform")}
+        self.joint = {s: ctx.support(s, entity).joint_fields for s in ("pos", "platform")}
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -265,8 +266,9 @@ class Reconciler:
             if not result.writes(target):
                 continue
             values = result.to_platform if target == "platform" else result.to_pos
-            full = apply_values(now[target] or {}, self.proj.side_view(target, values))
             fields = result.platform_fields if target == "platform" else result.pos_fields
+            values, fields = self._joint(target, values, fields, now)
+            full = apply_values(now[target] or {}, self.proj.side_view(target, values))
             rules = sorted({d.rule for d in result.decisions if d.toward == target and d.rule})
             writes.append(
                 (
@@ -278,6 +280,30 @@ class Reconciler:
                 )
             )
         return writes
+
+    def _joint(
+        self,
+        target: Side,
+        values: dict[str, Any],
+        fields: list[str],
+        now: dict[Side, dict[str, Any] | None],
+    ) -> tuple[dict[str, Any], list[str]]:
+        """A target keeping fields as one value gets the whole group from the writing side."""
+        source = other(target)
+        view = self._view(source, now[source])
+        values, fields = dict(values), list(fields)
+        for group in self.joint[target]:
+            if not set(group) & set(fields):
+                continue
+            for name in group:
+                if (
+                    name not in values
+                    and name in self.flow.fields
+                    and self.flow.field_direction(name).allows(source)
+                ):
+                    values[name] = view.get(name)
+                    fields.append(name)
+        return values, fields
 
     def _hold(self, link: Link, changes: Changes, recs: dict[Side, StoredRecord | None]) -> None:
         """Out of scope: keep what was seen as ``latest``, leave the shadow alone."""
