@@ -85,6 +85,7 @@ class PodiumConnector(Connector):
                     delete=True,
                     match_keys=["email", "phone"],
                     single_valued=["emails", "phones", "addresses"],
+                    joint_fields=[["first_name", "middle_name", "last_name"]],  # one name
                     batch_size=BATCH,
                     remote_match=True,
                 ),
