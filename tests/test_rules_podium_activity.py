@@ -282,7 +282,8 @@ def test_sold_items_and_picked_up_special_orders_are_archived_products(world: Po
     world.settle()
     items = products(world)
     assert set(items) == {sold, picked_up, on_hand}, "a pending special order stays in Edge"
-    assert items[sold]["archivedAt"] and items[picked_up]["archivedAt"]
+    assert items[sold]["archivedAt"]
+    assert items[picked_up]["archivedAt"]
     assert items[on_hand]["archivedAt"] is None
     world.edge.edit_item(on_hand, ItemStatus="S")
     world.settle()
