@@ -11,6 +11,9 @@ import datetime as dt
 import time
 from typing import Any
 
+import orjson
+from pydantic import BaseModel, ConfigDict, Field
+
 from framework import (
     ApplyResult,
     ChangePage,
@@ -24,7 +27,7 @@ from framework import (
     WriteOp,
     WriteRequest,
 )
-from framework.cursors import FeedCursor
+from framework.cursors import parse_utc
 from plugins.podium.api import call, contact_path, find, write
 from plugins.podium.auth import settings_of
 from plugins.podium.mapping import (
@@ -40,14 +43,46 @@ from plugins.podium.mapping import (
 ATTRIBUTES_TTL = 3600.0
 
 
+class PodiumCursor(BaseModel):
+    """Where a read of the contacts feed stands (opaque to the engine).
+
+    Each read asks from ``lag_seconds`` before the newest ``updatedAt`` already read (whole
+    seconds, "updated after"), and drops what it already delivered at the same version: a
+    contact whose queued write took effect late is still read, and nothing is read twice.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    since: str | None = Field(None, description="Newest updatedAt of the last finished read")
+    seen: dict[str, tuple[str, str]] = Field(
+        default_factory=dict, description="uid -> (version, updatedAt) delivered in the window"
+    )
+    token: str | None = None
+    high: str | None = None
+
+    @classmethod
+    def load(cls, text: str | None) -> PodiumCursor:
+        """The cursor a stored string holds."""
+        return cls() if text is None else cls.model_validate_json(text)
+
+    def dump(self) -> str:
+        """The cursor as a string."""
+        return orjson.dumps(self.model_dump(mode="json")).decode()
+
+    def start(self, lag: float) -> dt.datetime | None:
+        """The ``updated_at`` to ask with: a whole second at or before ``since - lag``."""
+        if self.since is None:
+            return None
+        moment = parse_utc(self.since) - dt.timedelta(seconds=lag)
+        return moment.replace(microsecond=0) - dt.timedelta(seconds=1)
+
+
 def fetch(system: SystemContext, cursor: str | None, limit: int) -> ChangePage:
     """One page of contacts updated since the cursor, oldest first."""
     settings = settings_of(system)
-    position = FeedCursor.load(cursor)
+    position = PodiumCursor.load(cursor)
     params: dict[str, Any] = {"limit": max(1, min(limit, 100))}
-    if position.since is not None:
-        # Whole seconds, "updated after": ask from the second before, drop what was seen.
-        start = position.since.replace(microsecond=0) - dt.timedelta(seconds=1)
+    if (start := position.start(settings.feed_lag_seconds)) is not None:
         params["updated_at"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")
     if position.token:
         params["cursor"] = position.token
@@ -55,12 +90,24 @@ def fetch(system: SystemContext, cursor: str | None, limit: int) -> ChangePage:
     changes = []
     for contact in body.get("data") or []:
         change = to_change(contact, settings)
-        if position.fresh(change.id, change.version or "", change.updated_at or dt.datetime.now()):
-            changes.append(change)
+        version = str(change.version)
+        if position.seen.get(change.id, ("", ""))[0] == version:
+            continue  # delivered already, unchanged since
+        position.seen[change.id] = (version, contact["updatedAt"])
+        if position.high is None or parse_utc(contact["updatedAt"]) > parse_utc(position.high):
+            position.high = contact["updatedAt"]
+        changes.append(change)
     token = (body.get("metadata") or {}).get("nextCursor")
-    return ChangePage(
-        changes=changes, cursor=position.after_page(token).dump(), more=token is not None
-    )
+    if token:
+        position.token = token
+        return ChangePage(changes=changes, cursor=position.dump(), more=True)
+    position.token = None
+    if position.high is not None:
+        position.since = position.high
+    floor = position.start(settings.feed_lag_seconds)
+    if floor is not None:
+        position.seen = {i: v for i, v in position.seen.items() if parse_utc(v[1]) >= floor}
+    return ChangePage(changes=changes, cursor=position.dump())
 
 
 # -- writing ----------------------------------------------------------------------------------

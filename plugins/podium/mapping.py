@@ -6,7 +6,10 @@ one address, and attribute values by label: the link code, the acquisition, cust
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
+
+import orjson
 
 from framework import Address, Change, Customer, Email, Phone
 from framework.cursors import parse_utc
@@ -89,6 +92,15 @@ def link_code(contact: dict[str, Any], settings: PodiumSettings) -> str | None:
     return attribute_values(contact).get(settings.link_attribute)
 
 
+def version_of(contact: dict[str, Any]) -> str:
+    """A contact's version: its ``updatedAt`` and a hash of its content.
+
+    Podium keeps no version; with the hash, two changes at one instant are two versions.
+    """
+    content = orjson.dumps(contact, option=orjson.OPT_SORT_KEYS)
+    return f"{contact['updatedAt']}#{hashlib.sha256(content).hexdigest()[:16]}"
+
+
 def to_change(contact: dict[str, Any], settings: PodiumSettings) -> Change:
     """A change from one contact of the feed (an unreadable one carries its problem)."""
     base = {
@@ -96,7 +108,7 @@ def to_change(contact: dict[str, Any], settings: PodiumSettings) -> Change:
         "id": contact["uid"],
         "link_key": link_code(contact, settings),
         "updated_at": parse_utc(contact["updatedAt"]),
-        "version": contact["updatedAt"],
+        "version": version_of(contact),
     }
     try:
         return Change(**base, record=to_customer(contact, settings))

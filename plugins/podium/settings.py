@@ -39,6 +39,12 @@ class PodiumSettings(HttpSettings):
         "Podium", description="PD-3: the acquisition of a contact that has none"
     )
     rate_limit_per_minute: int | None = Field(290, gt=0, description="Podium allows 300")
+    feed_lag_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How far back each read of the contacts feed looks again, for writes "
+        "Podium's queue made visible late",
+    )
     visibility_wait: float = Field(
         2.0, ge=0, description="Seconds to wait for a queued create before writing to it again"
     )
