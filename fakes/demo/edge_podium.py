@@ -75,7 +75,11 @@ def _run(console: Console, folder: Path, size: int, runs: int) -> None:
     rnd = random.Random(2027)
     edge = EdgeFake(folder / "edt")
     keys = [add_seed(edge, c) for c in customers(size)]
-    podium = PodiumState(**CLIENT)
+    podium = PodiumState(
+        client_id=CLIENT["client_id"],
+        client_secret=CLIENT["client_secret"],
+        refresh_token=CLIENT["refresh_token"],
+    )
     seed_podium(podium, max(3, size // 10))
     _seed_activity(edge, keys, rnd)
     server = BackgroundServer(make_app(podium)).start()
