@@ -373,6 +373,17 @@ class Reconciler:
             self._keep(side, record_id, record, change.get("link_key"), None)
             self.ctx.report.count(self.entity, f"not_created_on_{target}")
             return
+        if (taken := self._taken(target, record)) is not None:
+            self._keep(side, record_id, record, change.get("link_key"), None)
+            system = self.ctx.systems[target].name
+            reason = (
+                f"{self.entity} {record_id} is not created on {system}: {system} keeps one "
+                f"{self.entity} per {taken} and would merge the two into one; give them "
+                "different contact details, or merge the duplicates"
+            )
+            self.ctx.quarantine(self.entity, side, record_id, rule, reason, change)
+            self.ctx.report.count(self.entity, "unique_key_taken")
+            return
         self._create(side, change)
 
     def _match(
@@ -407,6 +418,26 @@ class Reconciler:
         if adopt:
             return adopt, found, self.flow.match_rule
         return [i for i in result.ids if self._free(target, i)], found, self.flow.match_rule
+
+    def _taken(self, target: Side, record: dict[str, Any]) -> str | None:
+        """A key the target holds one record per that a linked record already holds, if any."""
+        unique = [
+            k
+            for k in self.ctx.support(target, self.entity).unique_keys
+            if k in self.flow.indexed_keys
+        ]
+        if not unique:
+            return None
+        held = self._expected(target, record)  # what the target would hold: its keys
+        for name, values in match_keys(self.model, held, None, unique).items():
+            for value in values:
+                for other_id in self.store.find_by_keys(
+                    self.ctx.name, self.entity, target, {name: [value]}
+                ):
+                    link = self.store.link_by_id(self.ctx.name, self.entity, target, other_id)
+                    if link is not None and link.status == "ok":
+                        return f"{name} ({value} is {label(link.pos_id, link.platform_id)}'s)"
+        return None
 
     def _free(self, side: Side, record_id: str) -> bool:
         return self.store.link_by_id(self.ctx.name, self.entity, side, record_id) is None
@@ -470,6 +501,9 @@ class Reconciler:
         self.store.put_record(
             self.ctx.name, self.entity, StoredRecord(target, placeholder, expected, None, link.id)
         )
+        # Indexed at once: a record of the same chunk that shares a key sees this one.
+        keys = match_keys(self.model, expected, None, self.flow.indexed_keys)
+        self.store.index_keys(self.ctx.name, self.entity, target, placeholder, keys)
         rules = [self.flow.create_rules.get(target) or self.flow.rule or "G-1"]
         self._journal(
             link,
