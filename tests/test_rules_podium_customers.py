@@ -199,6 +199,30 @@ def test_podium_customers_match_edge_customers_on_email(world: PodiumWorld):
     assert any(m.action == "link" and m.rules == ("G-3",) for m in world.moves("customer"))
 
 
+@pytest.mark.rule("G-3", "PD-2")
+def test_customers_sharing_an_email_or_phone_are_reported_not_merged_in_podium(world):
+    first = add(world, "Pat", "Smith", "shared@example.com")
+    spouse = add(world, "Sam", "Smith", "Shared@Example.com")  # Podium would merge them
+    world.settle()
+    [problem] = world.problems()
+    assert problem.rule == "G-3"
+    assert problem.record_id == spouse
+    assert "keeps one customer per email" in problem.reason
+    assert first in problem.reason, "names the customer holding it"
+    assert [c["name"] for c in world.contacts()] == ["Pat Smith"], "Pat's contact untouched"
+    world.edge.add_contact(first, "Phones", "Cell", PhonePhone="2175550100")
+    world.settle()
+    later = add(world, "Lee", "Jones", "lee@example.com")
+    world.edge.add_contact(later, "Phones", "Cell", PhonePhone="2175550100")
+    world.settle()
+    assert any("keeps one customer per phone" in p.reason for p in world.problems())
+    world.edge.edit_customer(spouse, Emails=[])
+    world.edge.add_contact(spouse, "Emails", "Home", EmailEmail="sam@example.com")
+    world.settle()
+    assert world.contact_of(spouse)["emails"] == ["sam@example.com"], "created once distinct"
+    assert world.contact_of(first)["name"] == "Pat Smith"
+
+
 @pytest.mark.rule("PD-3")
 def test_edge_contact_changes_overwrite_podium(world: PodiumWorld):
     key = add(world, "Mia", "Wong", "mia@example.com")

@@ -84,6 +84,7 @@ class PodiumConnector(Connector):
                     fields=CUSTOMER_FIELDS,
                     delete=True,
                     match_keys=["email", "phone"],
+                    unique_keys=["email", "phone"],  # create is an upsert on them
                     single_valued=["emails", "phones", "addresses"],
                     joint_fields=[["first_name", "middle_name", "last_name"]],  # one name
                     batch_size=BATCH,
