@@ -40,7 +40,7 @@ class PodiumSettings(HttpSettings):
     )
     rate_limit_per_minute: int | None = Field(290, gt=0, description="Podium allows 300")
     feed_lag_seconds: float = Field(
-        60.0,
+        10.0,
         ge=0,
         description="How far back each read of the contacts feed looks again, for writes "
         "Podium's queue made visible late",
