@@ -298,7 +298,9 @@ def test_mapped_custom_fields_are_contact_attributes(world: PodiumWorld):
 @pytest.mark.rule("G-3", "G-6", "PD-2")
 def test_queued_creates_are_adopted_when_they_show_without_duplicates(make: Any):
     world = make(visibility_delay=600.0)
-    keys = [add(world, f"Q{i}", "Queued", f"q{i}@example.com") for i in range(5)]
+    keys = [add(world, f"Q{i}", "Queued", f"q{i}@example.com") for i in range(4)]
+    phone_only = world.edge.add_customer("Pho", "Ne", phones=[("Cell", "2175550177")])
+    keys.append(phone_only)  # no e-mail to match on: only the link code finds its contact
     first = world.sync()
     assert first.counts["customer.create.platform"] == 5
     for _ in range(3):  # runs while Podium's queue still holds the creates
