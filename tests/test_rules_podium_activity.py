@@ -216,6 +216,18 @@ def test_an_appointment_waits_for_its_customers_contact_to_show(make: Any):
     assert [e["action"] for e in timeline(world, key)] == ["created"]
 
 
+@pytest.mark.rule("PD-5", "G-5")
+def test_an_unreadable_appointment_is_quarantined_and_the_others_go_on(world: PodiumWorld):
+    key = customer(world)
+    bad = world.edge.add_appointment(key, dt.datetime(2026, 12, 3, 9, 0), status="Tentative")
+    world.edge.add_appointment(key, dt.datetime(2026, 12, 4, 9, 0), reason="Watch band")
+    world.settle()
+    [problem] = world.problems()
+    assert (problem.rule, problem.record_id) == ("G-5", bad)
+    assert "AppointmentStatus 'Tentative'" in problem.reason
+    assert [e["details"]["subject"] for e in timeline(world, key)] == ["Watch band"]
+
+
 # -- PD-6: items -> products (Clientele+) -------------------------------------------------------
 
 

@@ -383,6 +383,43 @@ def test_expired_tokens_are_refreshed_and_the_run_goes_on(world: PodiumWorld):
 
 
 @pytest.mark.rule("G-5")
+def test_a_token_about_to_expire_is_refreshed_before_podium_refuses_it(
+    tmp_path: Path, monkeypatch: Any
+):
+    from plugins.podium import auth
+    from tests.podium_spec import Recorder
+
+    now = [1000.0]
+    monkeypatch.setattr(auth, "monotonic", lambda: now[0])  # the connector's clock only
+    recorders: list[Recorder] = []
+
+    def record(inner: Any) -> Recorder:
+        recorders.append(Recorder(inner))
+        return recorders[-1]
+
+    world = PodiumWorld(tmp_path, transport=record)
+    try:
+        world.pd.oauth.ttl = 3600
+        add(world, "Early", "Bird", "early@example.com")
+        world.settle()
+        assert world.pd.oauth.issued == 1
+        now[0] += 3600 - 300  # five minutes left of the hour: still good
+        world.later(3600 - 300)
+        world.sync()
+        assert world.pd.oauth.issued == 1
+        now[0] += 290  # ten seconds left (under a tenth of its life): renewed first
+        world.later(290)
+        add(world, "Second", "Bird", "second@example.com")
+        world.settle()
+        assert world.pd.oauth.issued == 2
+        statuses = [response.status_code for _, response in recorders[0].exchanges]
+        assert 401 not in statuses, "Podium never had to refuse a token"
+        assert world.contact_by_email("second@example.com")
+    finally:
+        world.close()
+
+
+@pytest.mark.rule("G-5")
 def test_secrets_and_tokens_never_show_in_logs_errors_or_state(make: Any, caplog: Any):
     caplog.set_level(logging.DEBUG)
     world = make()

@@ -8,8 +8,8 @@ are registered as secrets, so no log line or error can show one (``docs/podium-a
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
+from time import monotonic
 
 import httpx
 
@@ -32,7 +32,7 @@ class AccessToken:
 
     def fresh(self) -> bool:
         """Whether it is good for a while yet."""
-        return time.monotonic() < self.expires
+        return monotonic() < self.expires
 
 
 def settings_of(system: SystemContext) -> PodiumSettings:
@@ -101,7 +101,7 @@ def _refresh(system: SystemContext, held: AccessToken | None) -> AccessToken:
     lifetime = float(body.get("expires_in") or 3600)
     log.info("%s: obtained a Podium access token (good for %.0f s)", system.name, lifetime)
     early = min(EARLY, lifetime / 10)
-    return AccessToken(token, time.monotonic() + lifetime - early, new_refresh)
+    return AccessToken(token, monotonic() + lifetime - early, new_refresh)
 
 
 def _oauth_error(response: httpx.Response) -> str:
