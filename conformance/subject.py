@@ -63,12 +63,16 @@ class Claims:
         fields: the canonical fields its system holds.
         custom_keys: two keys its ``custom`` field may hold (CB-4 field maps), when it
             has one; free names by default.
+        reports_deletes: whether the system's API shows a deletion to a reader. ``False``
+            for a system with no deletion feed (Podium's public API: a deleted contact is
+            simply absent); the checks of reported deletes then do not apply.
     """
 
     directions: tuple[DirectionName, ...] = ALL_DIRECTIONS
     match_keys: tuple[str, ...] | None = None
     fields: tuple[str, ...] | None = None
     custom_keys: tuple[str, str] = ("ring_size", "metal")
+    reports_deletes: bool = True
 
 
 @dataclass(frozen=True)

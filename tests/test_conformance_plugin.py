@@ -120,7 +120,7 @@ def test_every_check_cites_rules_that_exist():
         assert check.summary, f"{name} has no docstring"
 
 
-@pytest.mark.parametrize("name", ["edge", "clientbook", "memory"])
+@pytest.mark.parametrize("name", ["edge", "clientbook", "podium", "memory"])
 def test_every_rule_a_bundled_connector_claims_has_a_check(name: str):
     from conformance.scenarios import bundled_scenarios
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conformance.checks import Variant, check
 from conformance.checks.context import Ctx
-from conformance.checks.flows import flow, other, pair_ready
-from conformance.checks.target import Target
+from conformance.checks.flows import flow, needs_all, other, pair_ready
+from conformance.checks.target import Target, sees_deletes
 from conformance.world import Paired, writes
 
 
@@ -22,7 +22,7 @@ def _linked_pair(ctx: Ctx, world: Paired, tag: str) -> tuple[str, str, str, str]
     return mine, mine_there, theirs, theirs_here
 
 
-@check("G-7", level="pair", needs=pair_ready)
+@check("G-7", level="pair", needs=needs_all(pair_ready, sees_deletes))
 def check_deletes_unlink(ctx: Ctx) -> None:
     """Without a delete rule, a delete on either side unlinks and deletes nothing else."""
     world = ctx.paired(flow(ctx, deletes="unlink"))
@@ -49,7 +49,7 @@ def _param_directions(target: Target, variant: Variant) -> list[str]:
     return [d for d in ("both", away) if d in claimed]
 
 
-@check("G-7", level="pair", needs=pair_ready, params=_param_directions)
+@check("G-7", level="pair", needs=needs_all(pair_ready, sees_deletes), params=_param_directions)
 def check_deletes_propagate(ctx: Ctx) -> None:
     """With ``deletes = "propagate"``, a delete goes the flow's way and never against it."""
     world = ctx.paired(flow(ctx, str(ctx.param), deletes="propagate"))

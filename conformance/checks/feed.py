@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from conformance.checks import Variant, check
 from conformance.checks.context import Ctx
-from conformance.checks.target import Target
+from conformance.checks.target import Target, sees_deletes
 from conformance.probe import Probe, Read
 
 ZONES = ("Pacific/Kiritimati", "America/St_Johns")  # +14:00 and -03:30 / -02:30
@@ -149,7 +149,11 @@ def check_time_zones(ctx: Ctx) -> None:
             _increment(ctx, ctx.probe(), f"tz-{zone.split('/')[1].lower()}")
 
 
-@check("G-7", needs=_reads)
+def _reads_deletes(target: Target, variant: Variant) -> str | None:
+    return _reads(target, variant) or sees_deletes(target, variant)
+
+
+@check("G-7", needs=_reads_deletes)
 def check_deletes_reported(ctx: Ctx) -> None:
     """A record deleted on the system is reported as a delete, so the rules can act on it."""
     probe = ctx.probe()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from conformance.samples import SAMPLES
 from conformance.subject import Claims, Role, Subject
@@ -68,3 +69,10 @@ def resolve(subject: Subject) -> Target:
     )
     rules = frozenset(subject.rules if subject.rules is not None else info.rules) | GENERAL
     return Target(subject, info, claims, roles, rules)
+
+
+def sees_deletes(target: Target, variant: Any) -> str | None:
+    """Checks of reported deletes need a system whose API shows a deletion to a reader."""
+    if target.claims[variant.entity].reports_deletes:
+        return None
+    return "the system's API shows no deletion to a reader (Claims.reports_deletes)"

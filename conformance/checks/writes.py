@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from conformance.checks import Needs, Variant, check
 from conformance.checks.context import Ctx
-from conformance.checks.target import Target
+from conformance.checks.target import Target, sees_deletes
 from conformance.probe import Probe
 from framework.models import ApplyResult, Change, WriteOp, WriteRequest
 from framework.models.base import CanonicalRecord
@@ -22,7 +22,9 @@ def _can(verb: str) -> Needs:
         support = target.support(variant.entity)
         if not support.read:
             return "the connector does not read it, so a write cannot be read back"
-        return None if getattr(support, verb) else f"the connector does not {verb} it"
+        if not getattr(support, verb):
+            return f"the connector does not {verb} it"
+        return sees_deletes(target, variant) if verb == "delete" else None
 
     return needs
 

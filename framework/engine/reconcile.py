@@ -38,6 +38,7 @@ class Reconciler:
         # Sides holding creates not yet seen (202): only their new records are fingerprinted.
         # Creates made in this pass cannot show up in it: its changes were fetched before.
         self.awaited = {s for s in SIDES if self.store.has_keys(ctx.name, entity, s, "created")}
+        self.joint = {s: ctx.support(s, entity).joint_fields for s in ("pos", "platform")}
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -277,8 +278,9 @@ class Reconciler:
             if not result.writes(target):
                 continue
             values = result.to_platform if target == "platform" else result.to_pos
-            full = apply_values(now[target] or {}, self.proj.side_view(target, values))
             fields = result.platform_fields if target == "platform" else result.pos_fields
+            values, fields = self._joint(target, values, fields, now)
+            full = apply_values(now[target] or {}, self.proj.side_view(target, values))
             rules = sorted({d.rule for d in result.decisions if d.toward == target and d.rule})
             writes.append(
                 (
@@ -290,6 +292,30 @@ class Reconciler:
                 )
             )
         return writes
+
+    def _joint(
+        self,
+        target: Side,
+        values: dict[str, Any],
+        fields: list[str],
+        now: dict[Side, dict[str, Any] | None],
+    ) -> tuple[dict[str, Any], list[str]]:
+        """A target keeping fields as one value gets the whole group from the writing side."""
+        source = other(target)
+        view = self._view(source, now[source])
+        values, fields = dict(values), list(fields)
+        for group in self.joint[target]:
+            if not set(group) & set(fields):
+                continue
+            for name in group:
+                if (
+                    name not in values
+                    and name in self.flow.fields
+                    and self.flow.field_direction(name).allows(source)
+                ):
+                    values[name] = view.get(name)
+                    fields.append(name)
+        return values, fields
 
     def _hold(self, link: Link, changes: Changes, recs: dict[Side, StoredRecord | None]) -> None:
         """Out of scope: keep what was seen as ``latest``, leave the shadow alone."""
@@ -359,6 +385,17 @@ class Reconciler:
             self._keep(side, record_id, record, change.get("link_key"), None)
             self.ctx.report.count(self.entity, f"not_created_on_{target}")
             return
+        if (taken := self._taken(target, record)) is not None:
+            self._keep(side, record_id, record, change.get("link_key"), None)
+            system = self.ctx.systems[target].name
+            reason = (
+                f"{self.entity} {record_id} is not created on {system}: {system} keeps one "
+                f"{self.entity} per {taken} and would merge the two into one; give them "
+                "different contact details, or merge the duplicates"
+            )
+            self.ctx.quarantine(self.entity, side, record_id, rule, reason, change)
+            self.ctx.report.count(self.entity, "unique_key_taken")
+            return
         self._create(side, change)
 
     def _match(
@@ -414,6 +451,26 @@ class Reconciler:
             link = self.store.link_by_id(self.ctx.name, self.entity, side, placeholder)
             if link is not None and link.status == "ok" and link.pending_on(side):
                 return link.id_on(other(side))
+        return None
+
+    def _taken(self, target: Side, record: dict[str, Any]) -> str | None:
+        """A key the target holds one record per that a linked record already holds, if any."""
+        unique = [
+            k
+            for k in self.ctx.support(target, self.entity).unique_keys
+            if k in self.flow.indexed_keys
+        ]
+        if not unique:
+            return None
+        held = self._expected(target, record)  # what the target would hold: its keys
+        for name, values in match_keys(self.model, held, None, unique).items():
+            for value in values:
+                for other_id in self.store.find_by_keys(
+                    self.ctx.name, self.entity, target, {name: [value]}
+                ):
+                    link = self.store.link_by_id(self.ctx.name, self.entity, target, other_id)
+                    if link is not None and link.status == "ok":
+                        return f"{name} ({value} is {label(link.pos_id, link.platform_id)}'s)"
         return None
 
     def _free(self, side: Side, record_id: str) -> bool:
@@ -478,6 +535,9 @@ class Reconciler:
         self.store.put_record(
             self.ctx.name, self.entity, StoredRecord(target, placeholder, expected, None, link.id)
         )
+        # Indexed at once: a record of the same chunk that shares a key sees this one.
+        keys = match_keys(self.model, expected, None, self.flow.indexed_keys)
+        self.store.index_keys(self.ctx.name, self.entity, target, placeholder, keys)
         rules = [self.flow.create_rules.get(target) or self.flow.rule or "G-1"]
         self._journal(
             link,

@@ -25,6 +25,7 @@ from framework import (
     WriteRequest,
 )
 from plugins.edge.activity import MESSAGES
+from plugins.edge.appointments import APPOINTMENTS
 from plugins.edge.customers import CUSTOMERS
 from plugins.edge.exchange import (
     Unsettled,
@@ -44,7 +45,18 @@ from plugins.edge.settings import EdgeSettings
 from plugins.edge.wishes import WISHES
 
 KINDS: dict[str, FileKind] = {
-    k.entity: k for k in (CUSTOMERS, WISHES, NOTES, JOBS, ITEMS, SALES, MESSAGES, NOTIFICATIONS)
+    k.entity: k
+    for k in (
+        CUSTOMERS,
+        WISHES,
+        NOTES,
+        JOBS,
+        APPOINTMENTS,
+        ITEMS,
+        SALES,
+        MESSAGES,
+        NOTIFICATIONS,
+    )
 }
 BATCH = 500
 
@@ -62,6 +74,7 @@ RULES = (
     "CB-9",
     "CB-10",
     "CB-12",
+    "PD-5",
 )
 
 
@@ -89,6 +102,7 @@ class EdgeConnector(Connector):
                 "note": support(NOTES, delete=True, batch_size=BATCH),
                 "message": support(MESSAGES, read=False, batch_size=BATCH),
                 "service_job": support(JOBS, create=False, update=False),
+                "appointment": support(APPOINTMENTS, create=False, update=False),
                 "product": support(ITEMS, create=False, update=False),
                 "purchase": support(SALES, create=False, update=False),
                 "sms_notification": support(NOTIFICATIONS, create=False, update=False),
@@ -119,6 +133,12 @@ class EdgeConnector(Connector):
     ) -> ChangePage:
         """Service jobs from JobList exports."""
         return self._fetch(system, JOBS, cursor, limit)
+
+    def fetch_appointment(
+        self, system: SystemContext, cursor: str | None, limit: int
+    ) -> ChangePage:
+        """Appointments from AppointmentList exports (*modelled* kind)."""
+        return self._fetch(system, APPOINTMENTS, cursor, limit)
 
     def fetch_product(self, system: SystemContext, cursor: str | None, limit: int) -> ChangePage:
         """Items from ItemList / FullItemList exports."""
