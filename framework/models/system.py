@@ -25,8 +25,6 @@ class HttpSettings(SystemSettings):
     timeout: float = Field(10.0, gt=0, description="Seconds per request")
     verify_tls: bool = Field(True, description="Turning it off is logged as a warning")
     rate_limit_per_minute: int | None = Field(None, gt=0, description="Client-side cap (IS-6)")
-    max_retries: int = Field(6, ge=0)
-    page_size: int = Field(100, gt=0)
 
     @field_validator("api_key", mode="before")
     @classmethod
