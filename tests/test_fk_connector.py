@@ -137,3 +137,13 @@ def test_a_generic_program_takes_the_company_and_records_the_associate(tmp_path:
         assert row["changed_by"] == "7"
     finally:
         world.close()
+
+
+def test_closing_the_engine_releases_the_fk_database_pool(tmp_path: Path):
+    world = IsWorld(tmp_path)
+    world.fk.add(code="K0001", name="Jan Kowalski")  # so the run reads the database
+    world.sync()
+    engine, _ = world.engine.systems["fk"].cache["fk"]
+    assert engine.pool.checkedin() >= 1, "the run left no pooled connection to release"
+    world.close()
+    assert engine.pool.checkedin() == 0, "the F/K pool kept its connections after close"

@@ -99,8 +99,7 @@ class Engine:
         return [self.run_pair(name, progress) for name in self.config.pairs]
 
     def close(self) -> None:
-        """Close the HTTP clients and the store."""
+        """Close the systems (HTTP clients, what connectors hold open) and the store."""
         for system in self.systems.values():
-            if system.http is not None:
-                system.http.close()
+            system.close()
         self.store.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any, Literal
 
 import httpx
@@ -86,7 +87,8 @@ class SystemContext(BaseModel):
     ``http`` is built by the framework from the settings (base URL, timeout, TLS, the
     fake's transport in tests, client-side rate limit and call counting), so a connector
     has no network code path of its own. ``cache`` is the connector's scratch space for
-    this system for the life of the engine (an associate list, an SDK client).
+    this system for the life of the engine (an associate list, an SDK client); what holds
+    connections is handed to ``on_close`` so the engine releases it when it closes.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -96,6 +98,18 @@ class SystemContext(BaseModel):
     settings: SystemSettings
     http: httpx.Client | None = None
     cache: dict[str, Any] = Field(default_factory=dict)
+    closers: list[Callable[[], object]] = Field(default_factory=list, repr=False)
+
+    def on_close(self, release: Callable[[], object]) -> None:
+        """Have ``release`` called when the engine closes (a database pool's dispose)."""
+        self.closers.append(release)
+
+    def close(self) -> None:
+        """Release what the connector handed to ``on_close``, then the HTTP client."""
+        while self.closers:
+            self.closers.pop()()
+        if self.http is not None:
+            self.http.close()
 
     def __repr__(self) -> str:
         return f"SystemContext(name={self.name!r}, connector={self.connector!r})"

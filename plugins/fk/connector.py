@@ -136,6 +136,7 @@ class FkConnector(Connector):
         if cached is None:
             settings = self._settings(system)
             engine = create_engine(settings.url.get_secret_value(), pool_pre_ping=True)
+            system.on_close(engine.dispose)  # the pool's connections, when the engine closes
             cached = (engine, FLAVOURS[settings.flavour](settings.db_schema))
             system.cache["fk"] = cached
         engine, flavour = cached
