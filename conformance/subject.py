@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -34,6 +34,7 @@ ENTRY_POINT_GROUP = "syncwright.conformance"
 Role = Literal["pos", "platform"]
 DirectionName = Literal["both", "pos_to_platform", "platform_to_pos", "off"]
 ALL_DIRECTIONS: tuple[DirectionName, ...] = ("both", "pos_to_platform", "platform_to_pos", "off")
+Feed = Literal["incremental", "windowed", "full"]
 
 
 @dataclass
@@ -63,12 +64,27 @@ class Claims:
         fields: the canonical fields its system holds.
         custom_keys: two keys its ``custom`` field may hold (CB-4 field maps), when it
             has one; free names by default.
+        feed: ``incremental`` when a read resumed from any cursor returns every change made
+            since, changes to records of pages already read included; ``windowed`` when a
+            read pages through a query fixed when it began, so such a change comes with
+            the next read (Square's search, IdoSell's client list: each read starts where
+            the last one began); ``full`` when the system has no change feed and every
+            read returns every record (``fetch_changes`` allows it: the engine drops
+            unchanged records by content hash).
+        deletes_reported: whether a record deleted on the system is ever reported as a
+            delete (a system without a change feed never reports one: absence from a
+            read is not a delete).
+        required: values every record must carry to be accepted by the system (an
+            IdoSell account: a shop); the suite's samples take them.
     """
 
     directions: tuple[DirectionName, ...] = ALL_DIRECTIONS
     match_keys: tuple[str, ...] | None = None
     fields: tuple[str, ...] | None = None
     custom_keys: tuple[str, str] = ("ring_size", "metal")
+    feed: Feed = "incremental"
+    deletes_reported: bool = True
+    required: dict[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
