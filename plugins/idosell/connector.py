@@ -63,6 +63,7 @@ class IdoSellConnector(Connector):
                 "G-3",
                 "G-4",
                 "G-5",
+                "IS-2",
                 "IS-3",
                 "IS-5",
                 "IS-6",
