@@ -37,7 +37,7 @@ from framework.engine.flows import PairSpec
 from framework.engine.policies import POLICIES, RecordWins
 from framework.errors import ConfigError, PluginError
 from framework.facade import Hooks
-from framework.models import SystemSettings
+from framework.models import SystemContext, SystemSettings
 from framework.models.base import entity_model
 from framework.plugin_manager import get_plugin_manager
 from framework.presets import deep_merge, find_preset
@@ -207,11 +207,17 @@ def _check_pair(
         except KeyError as exc:
             raise ConfigError(f"{at}: {exc.args[0]}") from None
         for side in ("pos", "platform"):
-            info = hooks.describe(systems[getattr(pair, side)].connector)
-            if flow.direction.value != "off" and entity not in info.entities:
+            name = getattr(pair, side)
+            info = hooks.describe(systems[name].connector)
+            if flow.direction.value == "off":
+                continue
+            if entity not in info.entities:
                 raise ConfigError(
                     f"{at}: connector {info.name!r} ({side}) does not support entity {entity!r}"
                 )
+            system = SystemContext(name=name, connector=info.name, settings=systems[name])
+            if reason := hooks.check_flow(system, entity, flow.direction.value, side):
+                raise ConfigError(f"{at}: {reason}")
         if flow.record_policy is not None and not isinstance(
             POLICIES.get(flow.record_policy), RecordWins
         ):

@@ -62,6 +62,10 @@ class Connector:
         """Merge duplicates a user chose (SQ-2); ``None`` when this system cannot."""
         return None
 
+    def refuse(self, system: SystemContext, entity: str, direction: str, side: str) -> str | None:
+        """Why this configured system cannot take part in a flow (PD-1); ``None``: it can."""
+        return None
+
     # -- dispatch -------------------------------------------------------------------------
 
     def _mine(self, system: SystemContext) -> bool:
@@ -121,6 +125,13 @@ class Connector:
     ) -> AssociateMapping | None:
         """Dispatch to ``associate``."""
         return self.associate(system, user_id, default_associate) if self._mine(system) else None
+
+    @hookimpl
+    def check_flow(
+        self, system: SystemContext, entity: str, direction: str, side: str
+    ) -> str | None:
+        """Dispatch to ``refuse``."""
+        return self.refuse(system, entity, direction, side) if self._mine(system) else None
 
     @hookimpl
     def provide_presets(self) -> list[dict[str, Any]]:

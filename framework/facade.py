@@ -117,6 +117,15 @@ class Hooks:
             )
         return outcome
 
+    def check_flow(
+        self, system: SystemContext, entity: str, direction: str, side: str
+    ) -> str | None:
+        """Why ``system`` cannot take part in a flow of ``entity``; ``None`` when it can."""
+        reason: str | None = self.pm.hook.check_flow(
+            system=system, entity=entity, direction=direction, side=side
+        )
+        return reason
+
     def presets(self) -> list[dict[str, Any]]:
         """Every preset any plugin provides."""
         found: list[dict[str, Any]] = []

@@ -198,6 +198,28 @@ def merge_records(system: SystemContext, request: MergeRequest) -> MergeOutcome 
     """
 
 
+@hookspec(firstresult=True)
+def check_flow(system: SystemContext, entity: str, direction: str, side: str) -> str | None:
+    """Refuse a flow this configured system cannot take part in (its account lacks the feature).
+
+    Called by the framework when it loads the configuration, before anything runs: for
+    every flow that is not ``off``, once for each of the pair's two systems. A connector
+    answers from the system's settings alone (``system.http`` is not built yet), e.g. the
+    Podium connector refuses item sync for an account on the Clientele tier (PD-1).
+
+    Args:
+        system: the configured system (its settings; no HTTP client).
+        entity: the flow's entity (``product``…).
+        direction: the flow's direction (``both``, ``pos_to_platform``, ``platform_to_pos``).
+        side: the system's side in the pair (``pos`` or ``platform``).
+
+    Returns:
+        A one-line reason naming the rule, which makes the configuration invalid; ``None``
+        when the system can take part in the flow, or when ``system`` is not this
+        connector's. Stops at first non-None result.
+    """
+
+
 @hookspec
 def provide_presets() -> list[dict[str, Any]]:  # type: ignore[empty-body]
     """Contribute pair presets: data that says a pair's flows, directions and policies.

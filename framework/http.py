@@ -19,6 +19,7 @@ from pyrate_limiter import Duration, Limiter, Rate
 
 from framework.errors import FatalError, RecordRejected, RetryableError
 from framework.models import HttpSettings
+from framework.secrets import mask_credentials
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +48,27 @@ class CallMeter:
 
 
 class MeteredTransport(httpx.BaseTransport):
-    """Wraps a transport: waits for the rate limiter, counts every request and its outcome."""
+    """Wraps a transport: waits for the rate limiter, counts every request and its outcome.
+
+    With ``per_window`` set, at most that many requests start in any ``window`` seconds;
+    a request beyond it waits for its turn (IS-6: the client keeps under the system's cap
+    instead of running into its 429s).
+    """
 
     def __init__(
         self,
         inner: httpx.BaseTransport,
         system: str,
         meter: CallMeter,
-        per_minute: int | None = None,
+        per_window: int | None = None,
+        window: float = 60.0,
     ):
         self.inner = inner
         self.system = system
         self.meter = meter
-        self.limiter = Limiter(Rate(per_minute, Duration.MINUTE)) if per_minute else None
+        self.limiter = (
+            Limiter(Rate(per_window, int(window * Duration.SECOND))) if per_window else None
+        )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send one request."""
@@ -154,7 +163,8 @@ def request_checked(
     status = response.status_code
     if status in ok:
         return response
-    detail = error_text(response)
+    # An answer may echo the request's credentials (some gateways do): never pass them on.
+    detail = mask_credentials(error_text(response), response.request.headers.multi_items())
     message = f"{system}: {method} {url} answered {status}: {detail}"
     if status in RETRYABLE_STATUS:
         raise RetryableError(

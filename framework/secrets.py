@@ -1,7 +1,9 @@
 """Keeping secrets out of output: every known secret is replaced by ``***`` in logs and errors.
 
-The engine registers each system's API key when it starts; ``RedactingFilter`` on the root
-logger and ``redact`` on error messages do the rest. Keys are held as pydantic
+The engine registers every ``SecretStr`` of each system's settings when it starts (API
+keys, tokens, passwords); ``RedactingFilter`` on the root logger and ``redact`` on error
+messages, problem reasons and run errors do the rest. ``request_json`` also masks the
+credentials a request carried wherever an answer echoes them. Secrets are held as pydantic
 ``SecretStr``, which never prints its value, and are never written to the state store.
 """
 
@@ -9,6 +11,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pydantic import BaseModel, SecretStr
 
 _SECRETS: set[str] = set()
 _LOCK = threading.Lock()
@@ -20,6 +26,39 @@ def register_secret(value: str | None) -> None:
     if value and len(value) >= 4:
         with _LOCK:
             _SECRETS.add(value)
+
+
+def secrets_in(settings: Any) -> Iterator[str]:
+    """Every ``SecretStr`` value held by ``settings`` (a pydantic model), nested ones too."""
+    if isinstance(settings, SecretStr):
+        yield settings.get_secret_value()
+    elif isinstance(settings, BaseModel):
+        for value in settings.__dict__.values():
+            yield from secrets_in(value)
+    elif isinstance(settings, dict):
+        for value in settings.values():
+            yield from secrets_in(value)
+    elif isinstance(settings, list | tuple):
+        for value in settings:
+            yield from secrets_in(value)
+
+
+# Request headers whose values are credentials; an answer echoing one must not show it.
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "x-auth-token"}
+)
+
+
+def mask_credentials(text: str, headers: Iterable[tuple[str, str]]) -> str:
+    """``text`` with the credentials of these request headers masked (and known secrets)."""
+    for name, value in headers:
+        if name.lower() not in CREDENTIAL_HEADERS or not value:
+            continue
+        parts = value.split()  # "Bearer <token>": mask the token, keep the scheme
+        for part in parts[1:] if len(parts) > 1 else [value]:
+            if len(part) >= 4 and part in text:
+                text = text.replace(part, MASK)
+    return redact(text)
 
 
 def redact(text: str) -> str:

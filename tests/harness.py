@@ -22,10 +22,13 @@ API_KEY = "test-clientbook-key"
 
 
 def edge_clientbook_config(
-    tmp: Path, overrides: dict[str, Any] | None = None, systems: dict[str, Any] | None = None
+    tmp: Path,
+    overrides: dict[str, Any] | None = None,
+    systems: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The configuration of the test world, ``overrides`` laid over the pair, ``systems``
-    over the systems."""
+    """The configuration of the test world: ``overrides`` laid over the pair, ``systems``
+    over the systems, ``settings`` over the whole of it."""
     pair: dict[str, Any] = {
         "preset": "edge-clientbook",
         "pos": "edge",
@@ -39,12 +42,13 @@ def edge_clientbook_config(
             }
         },
     }
-    return {
+    base = {
         "state": {"path": str(tmp / "state.db")},
         "engine": {"retry_attempts": 3, "retry_initial_wait": 0.01, "retry_max_wait": 0.05},
         "systems": deep_merge(_systems(tmp), systems or {}),
         "pairs": {"store": deep_merge(pair, overrides or {})},
     }
+    return deep_merge(base, settings or {})
 
 
 def _systems(tmp: Path) -> dict[str, Any]:
@@ -71,6 +75,7 @@ class World:
         tmp: Path,
         overrides: dict[str, Any] | None = None,
         systems: dict[str, Any] | None = None,
+        settings: dict[str, Any] | None = None,
     ):
         self.tmp = tmp
         self.edge = EdgeFake(tmp / "edt")
@@ -79,11 +84,31 @@ class World:
         self.cb.add_associate("as_77", "Sam Carter", None)
         self.faults = FaultState()
         self.app = make_app(self.cb, self.faults)
-        config, hooks = parse_config(
-            edge_clientbook_config(tmp, overrides, systems), source="test.toml", base_dir=tmp
-        )
-        self.engine = Engine(config, hooks, transports={"clientbook": SyncASGITransport(self.app)})
+        self.engine = self._engine(overrides, systems, settings)
         self.reports: list[RunReport] = []
+
+    def _engine(
+        self,
+        overrides: dict[str, Any] | None,
+        systems: dict[str, Any] | None,
+        settings: dict[str, Any] | None,
+    ) -> Engine:
+        config, hooks = parse_config(
+            edge_clientbook_config(self.tmp, overrides, systems, settings),
+            source="test.toml",
+            base_dir=self.tmp,
+        )
+        return Engine(config, hooks, transports={"clientbook": SyncASGITransport(self.app)})
+
+    def restart(
+        self,
+        overrides: dict[str, Any] | None = None,
+        systems: dict[str, Any] | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
+        """A new engine on the same state and fakes, with a changed configuration."""
+        self.engine.close()
+        self.engine = self._engine(overrides, systems, settings)
 
     # -- running ----------------------------------------------------------------------------
 

@@ -108,3 +108,34 @@ def test_not_toml_and_missing_file(tmp_path):
     assert "not valid TOML" in error_of(tmp_path, "[state\npath=")
     with pytest.raises(ConfigError, match="no such configuration file"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_a_connector_refuses_a_flow_its_system_cannot_take_part_in(tmp_path, monkeypatch):
+    """check_flow: a refusal makes the configuration invalid, naming the flow and the reason."""
+    from framework.facade import Hooks
+    from framework.models import SystemContext
+    from framework.plugin_manager import get_plugin_manager
+    from plugins.clientbook import ClientbookConnector
+    from plugins.edge import plugin as edge
+
+    class NoNotes(ClientbookConnector):
+        def refuse(self, system, entity, direction, side):
+            if entity == "note" and side == "platform":
+                return f"X-1: {system.name} has no notes on its plan ({direction})"
+            return None
+
+    monkeypatch.setenv("CB_KEY_FOR_TEST", "s3cret-key")
+    pm = get_plugin_manager(entry_points=False)
+    pm.register(edge, name="edge")
+    pm.register(NoNotes(), name="clientbook")
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, GOOD), hooks=Hooks(pm))
+    assert str(info.value).endswith(
+        "pairs.store.flows.note: X-1: clientbook has no notes on its plan (both)"
+    )
+    off = GOOD + '\n[pairs.store.flows.note]\ndirection = "off"\n'
+    config, hooks = load_config(write(tmp_path, off), hooks=Hooks(pm))
+    assert config.pairs["store"].flows["note"].direction.value == "off"
+    edge_system = SystemContext(name="edge", connector="edge", settings=config.systems["edge"])
+    # The hook answers only for its own connector's systems.
+    assert hooks.check_flow(edge_system, "note", "both", "platform") is None

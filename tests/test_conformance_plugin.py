@@ -27,7 +27,17 @@ RULES = next(
     ),
     None,
 )
-BUNDLED = ["edge", "clientbook", "square", "fk", "fk-wf-mag", "fk-generic", "idosell", "memory"]
+BUNDLED = [
+    "edge",
+    "clientbook",
+    "podium",
+    "square",
+    "fk",
+    "fk-wf-mag",
+    "fk-generic",
+    "idosell",
+    "memory",
+]
 UNRELATED = """
 import sys
 

@@ -9,7 +9,6 @@ import pytest
 from fakes.toolkit import FaultRule, SyncASGITransport, free_port
 from framework.config import parse_config
 from framework.engine.engine import Engine
-from framework.engine.problems import requeue
 from tests.harness import World, edge_clientbook_config
 
 
@@ -51,12 +50,12 @@ def test_a_record_the_platform_refuses_is_quarantined_with_its_reason(world: Wor
     assert [c["email"] for c in world.clients()] == ["named@example.com"]
     [problem] = world.problems()
     assert "first_name or last_name is required" in problem.reason
+    assert problem.record_id == nameless, "parked under the record that could not be created"
     assert problem.payload is not None
-    assert "intent" in problem.payload, "the refused write is kept"
-    # After the fix (a name in Edge), retrying the kept write succeeds.
-    problem.payload["intent"]["record"]["last_name"] = "Acme"
-    requeue(world.engine.store, problem)
-    world.sync()
+    assert "refused" in problem.payload, "the refused write is kept"
+    # After the fix (a name in Edge), the record is created and its problem resolves.
+    world.edge.edit_customer(nameless, CustomerLastName="Acme")
+    world.settle()
     assert world.client_of(nameless)["last_name"] == "Acme"
     assert world.problems() == []
 

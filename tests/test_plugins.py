@@ -100,6 +100,7 @@ def test_every_hook_has_a_test_that_calls_it():
         "apply_batch",
         "match_record",
         "map_associate",
+        "check_flow",
         "provide_presets",
     ):
         assert name in engine, f"{name} is never called by the framework"

@@ -132,13 +132,14 @@ def test_a_note_deleted_on_one_side_is_unlinked_and_kept_on_the_other(world: Wor
 @pytest.mark.rule("CB-7", "G-5")
 def test_a_note_clientbook_refuses_is_quarantined_and_the_rest_move(world: World):
     key = customer(world)
-    world.edge.add_note(key, "x" * 6000)
+    long_note = world.edge.add_note(key, "x" * 6000)
     world.edge.add_note(key, "Short and fine")
     world.settle()
     assert [n["text"] for n in world.notes_of(world.client_of(key)["id"])] == ["Short and fine"]
     [problem] = [p for p in world.problems() if p.entity == "note"]
     assert "text must be a string of at most 5000 characters" in problem.reason
-    assert problem.side == "platform"
+    # A refused create is parked under its source record (it was never made on Clientbook).
+    assert (problem.side, problem.record_id) == ("pos", long_note)
 
 
 @pytest.mark.rule("CB-7")

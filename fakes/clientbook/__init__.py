@@ -7,17 +7,20 @@ from typing import Any
 from fakes.clientbook.app import make_app
 from fakes.clientbook.state import ClientbookState
 from fakes.seed import clientbook_clients
-from fakes.toolkit import FaultPlan, FaultState, serve_forever
+from fakes.toolkit import FaultState, plan_from_options, serve_forever
 
 
 def serve(options: dict[str, Any]) -> None:
     """``syncwright fake serve clientbook``: uvicorn on 127.0.0.1, until stopped."""
-    state = ClientbookState(api_key=options.get("api_key") or "test-clientbook-key")
+    plan = plan_from_options(options)  # before seeding: a bad --fault fails at once
+    state = ClientbookState(
+        api_key=options.get("api_key") or "test-clientbook-key",
+        queue_delay=options.get("queue_delay"),
+    )
     state.add_associate("as_12", "Maria Lopez", "12")
     state.add_associate("as_77", "Sam Carter", None)
     for body in clientbook_clients(int(options.get("seed") or 0)):
         state.create_client(body, actor="as_12")
-    plan = FaultPlan(rules=options.get("faults") or [], rate_limit=options.get("rate_limit"))
     serve_forever(make_app(state, FaultState(plan)), int(options.get("port") or 8801))
 
 

@@ -35,6 +35,7 @@ def make_app(state: ClientbookState | None = None, faults: FaultState | None = N
     async def list_clients(request: Request) -> Response:
         if not authorised(request):
             return error(401, "unauthorized", "missing or invalid API key")
+        state.publish()
         q = request.query_params
         try:
             limit = min(int(q.get("limit", "100")), MAX_LIMIT)
@@ -58,20 +59,17 @@ def make_app(state: ClientbookState | None = None, faults: FaultState | None = N
         if not authorised(request):
             return error(401, "unauthorized", "missing or invalid API key")
         key = request.headers.get("idempotency-key")
-        if key and key in state.idempotency:
-            return json_response(state.idempotency[key], 201)
         try:
-            client = state.create_client(await read_json(request), actor(request))
+            status, body = state.create(await read_json(request), actor(request), key)
         except Invalid as exc:
             return error(422, "invalid_request", str(exc), exc.field)
-        if key:
-            state.idempotency[key] = client
-        return json_response(client, 201)
+        return json_response(body, status)
 
     async def one_client(request: Request) -> Response:
         if not authorised(request):
             return error(401, "unauthorized", "missing or invalid API key")
         client_id = request.path_params["client_id"]
+        state.publish()
         try:
             current = state.clients.get(client_id)
         except KeyError:
@@ -146,13 +144,8 @@ def run_operation(state: ClientbookState, op: Any, actor: str) -> dict[str, Any]
         }
     try:
         if op["op"] == "create":
-            key = op.get("idempotency_key")
-            if key and key in state.idempotency:
-                return {"status": 201, "client": state.idempotency[key]}
-            client = state.create_client(op.get("client"), actor)
-            if key:
-                state.idempotency[key] = client
-            return {"status": 201, "client": dict(client)}
+            status, body = state.create(op.get("client"), actor, op.get("idempotency_key"))
+            return {"status": 201, "client": dict(body)} if status == 201 else {"status": 202}
         return {
             "status": 200,
             "client": dict(state.update_client(str(op.get("id")), op.get("client"), actor)),

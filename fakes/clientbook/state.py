@@ -6,6 +6,7 @@ messages and texts in ``timeline``. Follows ``docs/clientbook-api.md``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,8 @@ class ClientbookState(Catalog, Wishlists, Timeline):
     clock: Clock = field(default_factory=Clock)
     associates: list[dict[str, Any]] = field(default_factory=list)
     idempotency: dict[str, dict[str, Any]] = field(default_factory=dict)
+    queue_delay: float | None = None  # seconds; None: creates are not queued
+    queue: list[tuple[dt.datetime, dict[str, Any], str, str | None]] = field(default_factory=list)
     clients: FeedStore = field(init=False)
     products: FeedStore = field(init=False)
     purchases: FeedStore = field(init=False)
@@ -63,6 +66,42 @@ class ClientbookState(Catalog, Wishlists, Timeline):
         self.sku_index = {}
         self.sms = {}
         self.idempotency.clear()
+        self.queue.clear()
+
+    def create(self, body: Any, actor: str, key: str | None) -> tuple[int, dict[str, Any]]:
+        """A create through the API: ``(201, client)``, or ``(202, receipt)`` when queued.
+
+        The same idempotency key answers what it answered first (201 once the queued
+        client exists).
+
+        Raises:
+            Invalid: the body is refused.
+        """
+        self.publish()
+        if key and key in self.idempotency:
+            first = self.idempotency[key]
+            return (202 if first.get("status") == "queued" else 201), first
+        if self.queue_delay is None:
+            client = self.create_client(body, actor)
+            answer: tuple[int, dict[str, Any]] = (201, client)
+        else:
+            fields = validate(body, creating=True)  # refused now, not when the queue runs
+            due = self.clock.now() + dt.timedelta(seconds=self.queue_delay)
+            self.queue.append((due, fields, actor, key))
+            answer = (202, {"status": "queued", "idempotency_key": key})
+        if key:
+            self.idempotency[key] = answer[1]
+        return answer
+
+    def publish(self) -> None:
+        """Run the queue: create the queued clients whose time has come."""
+        now = self.clock.now()
+        due = [entry for entry in self.queue if entry[0] <= now]
+        self.queue = [entry for entry in self.queue if entry[0] > now]
+        for _, fields, actor, key in due:
+            client = self.create_client(fields, actor)
+            if key:
+                self.idempotency[key] = client
 
     def add_associate(self, associate_id: str, name: str, pos_id: str | None) -> None:
         """Add an associate (done by hand in the real app)."""

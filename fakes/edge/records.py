@@ -1,6 +1,6 @@
 """What a store's people do in the fake Edge beyond customers, and what Edge then shows.
 
-Wishes, notes, service jobs, items, sales and text notifications, as
+Wishes, notes, service jobs, appointments, items, sales and text notifications, as
 ``docs/edge-exchange.md`` models their files.
 """
 
@@ -141,6 +141,46 @@ class PosRecords:
     def set_job_status(self, key: str, status: str) -> None:
         """Move a job on (``Not Ready`` -> ``Done`` -> ``Picked Up``)."""
         self.tables["JobList"].edit(key, {"JobStatus": status})
+
+    # -- appointments (AppointmentList, *modelled*) ----------------------------------------
+
+    def add_appointment(
+        self,
+        customer: str,
+        starts: dt.datetime,
+        *,
+        minutes: int = 60,
+        reason: str = "",
+        notes: str = "",
+        associate: int = 1,
+        status: str = "Scheduled",
+    ) -> str:
+        """Book an appointment for a customer (store time); returns its key."""
+        table = self.tables["AppointmentList"]
+        key = table.new_key(self.store_id)
+        table.put(
+            key,
+            {
+                "AppointmentKey": key,
+                "AppointmentCustKey": customer,
+                "AppointmentDate": edt_date(starts),
+                "AppointmentEndDate": edt_date(starts + dt.timedelta(minutes=minutes)),
+                "AppointmentStatus": status,
+                "AppointmentReason": reason,
+                "AppointmentNotes": notes,
+                "AppointmentAssociate": str(associate),
+                "AppointmentDateEntered": self._today(),
+            },
+        )
+        return key
+
+    def edit_appointment(self, key: str, **fields: Any) -> None:
+        """Change an appointment's fields (reschedule, notes…)."""
+        self.tables["AppointmentList"].edit(key, fields)
+
+    def set_appointment_status(self, key: str, status: str) -> None:
+        """``Scheduled`` -> ``Completed`` (or ``Cancelled``)."""
+        self.edit_appointment(key, AppointmentStatus=status)
 
     # -- inventory --------------------------------------------------------------------------
 

@@ -264,12 +264,17 @@ class EdgeFake(PosRecords):
         if transfer and transfer.get("WebTransferWebID"):
             target["CustomerTransfer"]["WebTransferWebID"] = transfer["WebTransferWebID"]
         for array in CONTACT_ARRAYS:
-            if array in value:
-                items = copy.deepcopy(value.pop(array))
-                for item in items:
+            if array in value:  # merged by Key: never deletes a method (docs choice 5)
+                held = {m["Key"]: m for m in target[array]}
+                for item in copy.deepcopy(value.pop(array)):
                     item["PairValue"][f"{PREFIX[array]}CustKey"] = key
-                target[array] = items
+                    if item["Key"] in held:
+                        held[item["Key"]]["PairValue"].update(item["PairValue"])
+                    else:
+                        target[array].append(item)
+                        held[item["Key"]] = item
         target.update(value)
+        self._pointers(target)  # a pointer always names a method the customer has
         self.changed.add(key)
 
     # -- helpers ----------------------------------------------------------------------------

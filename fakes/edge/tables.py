@@ -131,6 +131,7 @@ def new_tables() -> dict[str, Table]:
         Table("WishList", "Wishes", "W"),
         Table("NoteList", "Notes", "N"),
         Table("JobList", "Jobs", "J"),
+        Table("AppointmentList", "Appointments", "P"),
         Table("Transaction", "SaleLines"),
         Table("NotificationList", "Notifications", "T"),
         Table("ActivityList", "Activities", "A", exports=False),

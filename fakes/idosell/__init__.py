@@ -11,7 +11,7 @@ from typing import Any
 from fakes.idosell.app import PREFIX, make_app
 from fakes.idosell.state import Fault, IdoSellState
 from fakes.polish import ascii_fold, kontrahenci
-from fakes.toolkit import FaultPlan, FaultState, serve_forever
+from fakes.toolkit import FaultState, plan_from_options, serve_forever
 
 
 def seed_clients(state: IdoSellState, n: int, seed: int = 77) -> list[int]:
@@ -39,9 +39,9 @@ def seed_clients(state: IdoSellState, n: int, seed: int = 77) -> list[int]:
 
 def serve(options: dict[str, Any]) -> None:
     """``syncwright fake serve idosell``: uvicorn on 127.0.0.1, until stopped."""
+    plan = plan_from_options(options)  # before seeding: a bad --fault fails at once
     state = IdoSellState(api_key=options.get("api_key") or "test-idosell-key")
     seed_clients(state, int(options.get("seed") or 0))
-    plan = FaultPlan(rules=options.get("faults") or [], rate_limit=options.get("rate_limit"))
     print(f"base_url = http://127.0.0.1:{options.get('port') or 8802}{PREFIX}", flush=True)
     app = make_app(state, FaultState(plan))
     serve_forever(app, int(options.get("port") or 8802), date_header=False)  # its own clock

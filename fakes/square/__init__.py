@@ -7,7 +7,7 @@ from typing import Any
 from fakes.seed import clientbook_clients
 from fakes.square.app import make_app
 from fakes.square.state import SquareError, SquareState
-from fakes.toolkit import FaultPlan, FaultState, serve_forever
+from fakes.toolkit import FaultState, plan_from_options, serve_forever
 
 
 def seed_square(state: SquareState, n: int) -> list[dict[str, Any]]:
@@ -33,9 +33,9 @@ def seed_square(state: SquareState, n: int) -> list[dict[str, Any]]:
 
 def serve(options: dict[str, Any]) -> None:
     """``syncwright fake serve square``: uvicorn on 127.0.0.1, until stopped."""
+    plan = plan_from_options(options)  # before seeding: a bad --fault fails at once
     state = SquareState(token=options.get("api_key") or "test-square-token")
     seed_square(state, int(options.get("seed") or 0))
-    plan = FaultPlan(rules=options.get("faults") or [], rate_limit=options.get("rate_limit"))
     serve_forever(make_app(state, FaultState(plan)), int(options.get("port") or 8803))
 
 

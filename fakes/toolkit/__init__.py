@@ -1,12 +1,20 @@
 """A toolkit to build fakes: feed store, clock, faults, rate limit, in-process transport."""
 
 from fakes.toolkit.app import build_app, json_response, read_json
-from fakes.toolkit.faults import FaultPlan, FaultRule, FaultState, RateLimit
+from fakes.toolkit.faults import (
+    FAULT_KINDS,
+    FaultPlan,
+    FaultRule,
+    FaultState,
+    RateLimit,
+    plan_from_options,
+)
 from fakes.toolkit.feed import Clock, FeedStore, iso, parse_time
 from fakes.toolkit.serve import BackgroundServer, free_port, serve_forever
 from fakes.toolkit.transport import DropConnection, SyncASGITransport
 
 __all__ = [
+    "FAULT_KINDS",
     "BackgroundServer",
     "Clock",
     "DropConnection",
@@ -21,6 +29,7 @@ __all__ = [
     "iso",
     "json_response",
     "parse_time",
+    "plan_from_options",
     "read_json",
     "serve_forever",
 ]

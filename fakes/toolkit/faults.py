@@ -5,6 +5,11 @@ repeatable), on given call numbers, or every Nth call, for requests whose path s
 a prefix. A rate limit (requests per window) answers 429 with ``Retry-After``. The plan is
 set per test in Python, from ``syncwright fake serve NAME --fault …``, or over HTTP with
 ``POST /_fake/faults``.
+
+A rule fires ``before`` the fake does the work (the request never lands: an overloaded
+gateway) or ``after`` it (the write landed but its answer is an error, late, cut off or
+never comes: a timed-out proxy, a dropped connection). ``after`` is the case that tests
+idempotence: the client cannot tell, retries, and must not write twice (G-6).
 """
 
 from __future__ import annotations
@@ -16,12 +21,15 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from starlette.types import ASGIApp, Receive, Scope, Send
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from fakes.toolkit.transport import DropConnection
+from framework.errors import ConfigError, describe
 
-FaultKind = Literal["429", "500", "502", "503", "slow", "drop", "malformed"]
+FaultKind = Literal["429", "500", "502", "503", "504", "slow", "drop", "malformed"]
+FAULT_KINDS: tuple[str, ...] = ("429", "500", "502", "503", "504", "slow", "drop", "malformed")
 
 
 class FaultRule(BaseModel):
@@ -37,6 +45,9 @@ class FaultRule(BaseModel):
     methods: list[str] = Field(default_factory=list, description="Only these methods")
     retry_after: float = Field(1.0, ge=0, description="Retry-After of a 429, seconds")
     delay: float = Field(30.0, ge=0, description="How long a slow answer takes, seconds")
+    when: Literal["before", "after"] = Field(
+        "before", description="Fail before the fake does the work, or after (it landed)"
+    )
 
 
 class RateLimit(BaseModel):
@@ -58,6 +69,22 @@ class FaultPlan(BaseModel):
     seed: int = 1234
 
 
+def plan_from_options(options: dict[str, Any]) -> FaultPlan:
+    """The fault plan ``syncwright fake serve`` options ask for (``faults``, ``rate_limit``).
+
+    Raises:
+        ConfigError: a rule or the rate limit is invalid (one line naming the option).
+    """
+    try:
+        return FaultPlan(
+            rules=options.get("faults") or [],
+            rate_limit=options.get("rate_limit"),
+            seed=int(options.get("fault_seed") or 1234),
+        )
+    except ValidationError as exc:
+        raise ConfigError(f"--fault/--rate-limit: {describe(exc)}") from None
+
+
 class FaultState:
     """The live plan of one fake and what it has done so far."""
 
@@ -70,6 +97,7 @@ class FaultState:
         self.random = random.Random(plan.seed)
         self.matching: dict[int, int] = {}
         self.injected: dict[str, int] = {}
+        self.after: dict[str, int] = {}
         self.calls = 0
         self.limited = 0
         self._window: deque[float] = deque()
@@ -89,6 +117,8 @@ class FaultState:
             )
             if fires:
                 self.injected[rule.kind] = self.injected.get(rule.kind, 0) + 1
+                if rule.when == "after":
+                    self.after[rule.kind] = self.after.get(rule.kind, 0) + 1
                 return rule
         return None
 
@@ -108,7 +138,16 @@ class FaultState:
 
     def summary(self) -> dict[str, Any]:
         """What was injected so far."""
-        return {"calls": self.calls, "injected": dict(self.injected), "rate_limited": self.limited}
+        return {
+            "calls": self.calls,
+            "injected": dict(self.injected),
+            "after_the_work": dict(self.after),
+            "rate_limited": self.limited,
+        }
+
+    def total(self) -> int:
+        """How many faults were injected, rate-limit answers included."""
+        return sum(self.injected.values()) + self.limited
 
 
 ErrorBody = bytes | Callable[[int], bytes]
@@ -141,30 +180,62 @@ class FaultMiddleware:
             await _answer(send, 429, self.error_body(429), {"retry-after": f"{wait:.3f}"})
             return
         rule = self.state.choose(scope["method"], scope["path"])
-        if rule is None:
-            await self.app(scope, receive, send)
+        try:
+            if rule is None:
+                await self.app(scope, receive, send)
+            elif rule.when == "after":
+                await self._after(rule, scope, receive, send)
+            else:
+                await self._before(rule, scope, receive, send)
+        except ClientDisconnect:  # the client gave up (timeout, killed): nobody to answer
             return
-        await self._inject(rule, scope, receive, send)
 
-    async def _inject(self, rule: FaultRule, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _before(self, rule: FaultRule, scope: Scope, receive: Receive, send: Send) -> None:
         if rule.kind == "429":
             await _answer(send, 429, self.error_body(429), {"retry-after": f"{rule.retry_after:g}"})
-        elif rule.kind in ("500", "502", "503"):
+        elif rule.kind in ("500", "502", "503", "504"):
             await _answer(send, int(rule.kind), self.error_body(int(rule.kind)), {})
         elif rule.kind == "slow":
             await asyncio.sleep(rule.delay)
             await self.app(scope, receive, send)
         elif rule.kind == "drop":
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [(b"content-type", b"application/json")],
-                }
-            )
+            await _start(send, 200)
             raise DropConnection()
         else:  # malformed: a cut-off JSON body with a success status
             await _answer(send, 200, b'{"data": [{"id": "', {})
+
+    async def _after(self, rule: FaultRule, scope: Scope, receive: Receive, send: Send) -> None:
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            held.append(message)
+
+        await self.app(scope, receive, hold)  # the work is done: only the answer goes wrong
+        status = next((m["status"] for m in held if m["type"] == "http.response.start"), 200)
+        body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+        if rule.kind == "429":
+            await _answer(send, 429, self.error_body(429), {"retry-after": f"{rule.retry_after:g}"})
+        elif rule.kind in ("500", "502", "503", "504"):
+            await _answer(send, int(rule.kind), self.error_body(int(rule.kind)), {})
+        elif rule.kind == "slow":
+            await asyncio.sleep(rule.delay)
+            for message in held:
+                await send(message)
+        elif rule.kind == "drop":
+            await _start(send, status)
+            raise DropConnection()
+        else:  # malformed: the real answer cut in half
+            await _answer(send, status if body else 200, body[: len(body) // 2] or b"{", {})
+
+
+async def _start(send: Send, status: int) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
 
 
 async def _answer(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:

@@ -215,12 +215,17 @@ def fake_serve(
     fault: Annotated[
         list[str] | None,
         typer.Option(
-            help="KIND[:RATE][@N,N][/EVERY], KIND one of 429 500 502 503 slow drop malformed; "
-            "e.g. 429:0.1  500@3,7  drop/50"
+            help="KIND[:RATE][@N,N][/EVERY][+after], KIND one of 429 500 502 503 504 slow "
+            "drop malformed; +after: the fake does the work, then the answer fails; "
+            "e.g. 429:0.1  500@3,7  drop/50  drop:0.05+after, or a rule as JSON"
         ),
     ] = None,
     rate_limit: Annotated[str | None, typer.Option(help="REQUESTS/SECONDS, e.g. 600/60")] = None,
     api_key: Annotated[str | None, typer.Option(help="API key the fake accepts.")] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(help="A fake's own setting, KEY=VALUE (JSON value), e.g. queue_delay=5"),
+    ] = None,
 ) -> None:
     """Serve a fake system (HTTP fakes with uvicorn on 127.0.0.1)."""
     fakes = {ep.name: ep for ep in importlib.metadata.entry_points(group="syncwright.fakes")}
@@ -234,13 +239,23 @@ def fake_serve(
         "rate_limit": parse_rate(rate_limit),
         "api_key": api_key,
     }
+    options.update(parse_option(text) for text in option or [])
     console.print(f"fake {name}: serving (Ctrl-C to stop)")
     fakes[name].load()(options)
 
 
 def parse_fault(text: str) -> dict[str, Any]:
-    """``429:0.1`` / ``500@3,7`` / ``drop/50`` -> a fault rule."""
+    """``429:0.1`` / ``500@3,7`` / ``drop/50`` / ``drop:0.1+after`` / JSON -> a fault rule."""
+    if text.lstrip().startswith("{"):
+        try:
+            parsed: dict[str, Any] = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise SyncwrightError(f"--fault {text!r}: not valid JSON: {exc}") from None
+        return parsed
     rule: dict[str, Any] = {}
+    text, plus, when = text.partition("+")
+    if plus:
+        rule["when"] = when
     head, _, every = text.partition("/")
     head, _, nth = head.partition("@")
     kind, _, rate = head.partition(":")
@@ -254,12 +269,26 @@ def parse_fault(text: str) -> dict[str, Any]:
     return rule
 
 
+def parse_option(text: str) -> tuple[str, Any]:
+    """``queue_delay=5`` -> (``queue_delay``, 5): the value as JSON, else as text."""
+    key, eq, value = text.partition("=")
+    if not eq or not key:
+        raise SyncwrightError(f"--option {text!r}: expected KEY=VALUE")
+    try:
+        return key, orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return key, value
+
+
 def parse_rate(text: str | None) -> dict[str, float] | None:
     """``600/60`` -> at most 600 requests per 60 seconds."""
     if not text:
         return None
     requests, _, window = text.partition("/")
-    return {"requests": int(requests), "window": float(window or 60)}
+    try:
+        return {"requests": int(requests), "window": float(window or 60)}
+    except ValueError:
+        raise SyncwrightError(f"--rate-limit {text!r}: expected REQUESTS/SECONDS") from None
 
 
 @app.command()

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from framework.engine.context import PairContext, label, match_keys
-from framework.engine.flows import Side
+from framework.engine.flows import Side, other
+from framework.engine.projection import Projection
 from framework.engine.report import Move
-from framework.engine.retry import call_with_retries
 from framework.errors import (
     ConnectorError,
     FatalError,
@@ -26,7 +26,7 @@ from framework.errors import (
 )
 from framework.models import ApplyResult, MatchQuery, WriteOp, WriteRequest
 from framework.models.base import entity_model
-from framework.state.store import Intent, StoredRecord
+from framework.state.store import Intent, Link, StoredRecord
 
 
 class Unavailable(Exception):
@@ -39,6 +39,20 @@ class Applier:
     def __init__(self, ctx: PairContext):
         self.ctx = ctx
         self.store = ctx.store
+        self._projections: dict[str, Projection] = {}
+
+    def _projection(self, entity: str) -> Projection:
+        """The merge naming of ``entity``'s flow (to fingerprint a record still on its way)."""
+        if entity not in self._projections:
+
+            def resolve(ref: str, side: Side, record_id: str) -> str | None:
+                link = self.store.link_by_id(self.ctx.name, ref, side, record_id)
+                return link.id_on(other(side)) if link is not None else None
+
+            self._projections[entity] = Projection(
+                self.ctx.flow(entity), entity_model(entity), resolve
+            )
+        return self._projections[entity]
 
     def apply(self, entity: str | None = None, *, replay: bool = False) -> None:
         """Apply every pending intent (of ``entity``), in order, batched per target.
@@ -62,18 +76,18 @@ class Applier:
 
     def _send(self, side: Side, intents: list[Intent], replay: bool) -> None:
         system = self.ctx.systems[side]
-        requests = [self._request(intent, replay) for intent in intents]
+        try:
+            requests = [self._request(intent, replay) for intent in intents]
+        except (RetryBudgetExhausted, FatalError) as exc:  # re-matching could not search
+            self._attempted(intents)
+            raise Unavailable(str(exc)) from exc
         try:
             if len(requests) == 1:
                 results: Sequence[ApplyResult | ConnectorError] = [
-                    self._retry(
-                        lambda: self.ctx.hooks.apply_change(system, requests[0]), system.name
-                    )
+                    self._retry(side, lambda: self.ctx.hooks.apply_change(system, requests[0]))
                 ]
             else:
-                results = self._retry(
-                    lambda: self.ctx.hooks.apply_batch(system, requests), system.name
-                )
+                results = self._retry(side, lambda: self.ctx.hooks.apply_batch(system, requests))
         except (RetryBudgetExhausted, FatalError) as exc:
             # The system is unreachable or refuses us as a whole (credentials): stop writing
             # to it this run; the intents stay journaled.
@@ -91,20 +105,15 @@ class Applier:
             for intent, request, result in settled:
                 self._settle(intent, request, result)
 
-    def _retry(self, fn: Any, system: str) -> Any:
-        return call_with_retries(
-            fn,
-            self.ctx.retry,
-            what=f"writing to {system}",
-            on_retry=lambda exc: self.ctx.report.count("retry", system),
-        )
+    def _retry(self, side: Side, fn: Any) -> Any:
+        return self.ctx.retrying(side, "writing to", fn)
 
     def _one_more(self, side: Side, request: WriteRequest) -> ApplyResult | ConnectorError:
         """A per-item transient failure inside a batch is retried on its own."""
         system = self.ctx.systems[side]
         try:
             result: ApplyResult = self._retry(
-                lambda: self.ctx.hooks.apply_change(system, request), system.name
+                side, lambda: self.ctx.hooks.apply_change(system, request)
             )
         except ConnectorError as exc:
             return exc
@@ -112,10 +121,12 @@ class Applier:
 
     def _request(self, intent: Intent, replay: bool) -> WriteRequest:
         data = dict(intent.request)
-        record = data.pop("record", None)
+        record, base = data.pop("record", None), data.pop("base", None)
         model = entity_model(intent.entity)
         request = WriteRequest(
-            **data, record=model.model_validate(record) if record is not None else None
+            **data,
+            record=model.model_validate(record) if record is not None else None,
+            base=model.model_validate(base) if base is not None else None,
         )
         if not replay:
             return request
@@ -135,20 +146,28 @@ class Applier:
             request.link_key,
             flow.match_on,
         )
-        found = self.ctx.hooks.match_record(
-            self.ctx.systems[side],
-            MatchQuery(entity=intent.entity, record=request.record, keys=keys, replay=True),
+        query = MatchQuery(entity=intent.entity, record=request.record, keys=keys, replay=True)
+        system = self.ctx.systems[side]
+        found = self.ctx.retrying(
+            side, "re-matching on", lambda: self.ctx.hooks.match_record(system, query)
         )
-        if len(found.ids) == 1:
+        # A record linked to another one is never the one the dead run created (two people
+        # may share an e-mail): taking it over would merge two customers.
+        ids = [i for i in found.ids if self._takeable(intent, side, i)]
+        if len(ids) == 1:
             link = self.store.link(intent.link_id) if intent.link_id else None
             if link is not None and link.pending_on(side):
                 with self.store.transaction():
                     self.store.rename_record(
-                        self.ctx.name, intent.entity, side, link.id_on(side), found.ids[0]
+                        self.ctx.name, intent.entity, side, link.id_on(side), ids[0]
                     )
             request.op = WriteOp.UPDATE
-            request.target_id = found.ids[0]
+            request.target_id = ids[0]
         return request
+
+    def _takeable(self, intent: Intent, side: Side, record_id: str) -> bool:
+        link = self.store.link_by_id(self.ctx.name, intent.entity, side, record_id)
+        return link is None or link.id == intent.link_id
 
     def _attempted(self, intents: list[Intent]) -> None:
         with self.store.transaction():
@@ -168,24 +187,55 @@ class Applier:
                 self.ctx.report.count(intent.entity, "deferred")
 
     def _rejected(self, intent: Intent, request: WriteRequest, exc: ConnectorError) -> None:
+        """Park a write the target refused; what it carried is never silently lost (G-5).
+
+        A refused create unlinks the record (it was never made there) and parks its source
+        record; a refused update parks the write and takes the refused fields out of the
+        source's shadow, so they count as changed again and go with the record's next
+        merge: its next change on either side, or ``problems retry``.
+        """
         side: Side = "pos" if intent.side == "pos" else "platform"
         rule = exc.rule if isinstance(exc, RecordRejected) else "G-5"
+        reason = f"{self.ctx.systems[side].name} refused the write: {exc}"
+        self.store.intent_done(intent.seq)
+        link = self.store.link(intent.link_id) if intent.link_id is not None else None
+        if request.op is WriteOp.CREATE and link is not None and link.pending_on(side):
+            self._refused_create(intent, link, rule, reason)
+            return
         label = request.target_id or (intent.source or {}).get("label", "?")
-        payload = {
+        payload: dict[str, Any] = {
             "intent": {**intent.request},
             "expected": intent.expected,
             "source": intent.source,
             "link_id": intent.link_id,
         }
-        self.ctx.quarantine(
-            intent.entity,
-            side,
-            str(label),
-            rule,
-            f"{self.ctx.systems[side].name} refused the write: {exc}",
-            payload,
-        )
-        self.store.intent_done(intent.seq)
+        if request.op is WriteOp.UPDATE and link is not None:
+            payload["origin"] = self._unmerge(link, other(side), request.fields)
+        self.ctx.quarantine(intent.entity, side, str(label), rule, reason, payload)
+
+    def _unmerge(self, link: Link, source: Side, fields: list[str]) -> dict[str, str]:
+        """Take refused fields out of the source's shadow: they are changes not yet made."""
+        source_id = link.id_on(source)
+        rec = self.store.record(self.ctx.name, link.entity, source, source_id)
+        if rec is not None and rec.data is not None:
+            refused = {f.partition(".")[0] for f in fields}
+            rec.latest = rec.now  # the record as it is; the shadow lacks what did not go
+            rec.data = {k: v for k, v in rec.data.items() if k not in refused}
+            self.store.put_record(self.ctx.name, link.entity, rec)
+        return {"side": source, "id": source_id}
+
+    def _refused_create(self, intent: Intent, link: Link, rule: str, reason: str) -> None:
+        """The record was never made on the target: unlink it and park its source record.
+
+        Parked under the source record, so its next readable change (a fix at the source)
+        or ``problems retry`` handles it afresh: match, then create with what the record
+        holds then (G-3, G-5).
+        """
+        source = other("pos" if intent.side == "pos" else "platform")
+        source_id = link.id_on(source)
+        self.store.drop_link(link.id)
+        payload = {"origin": {"side": source, "id": source_id}, "refused": intent.request}
+        self.ctx.quarantine(intent.entity, source, source_id, rule, reason, payload)
 
     def _applied(self, intent: Intent, request: WriteRequest, result: ApplyResult) -> None:
         side: Side = "pos" if intent.side == "pos" else "platform"
@@ -226,7 +276,12 @@ class Applier:
                 keys = match_keys(
                     entity_model(name), known, rec.link_key, self.ctx.flow(name).indexed_keys
                 )
+                if link is not None and link.pending_on(side) and not link.link_key:
+                    # Queued with no id and no shared code to show itself by: it will be
+                    # recognised by the fingerprint of what was sent.
+                    keys["created"] = [self._projection(name).fingerprint(side, shadow)]
                 self.store.index_keys(self.ctx.name, name, side, target_id, keys)
-            self.store.resolve_problems(self.ctx.name, name, side, target_id)
+            written = None if request.op is WriteOp.CREATE else list(request.fields)
+            self.ctx.covered(name, side, target_id, written)
         fields = ("all",) if request.op is WriteOp.CREATE else tuple(request.fields)
         self.ctx.moved(Move(name, name_of, side, request.op.value, fields, rules))

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from framework.engine.flows import FlowSpec, PairSpec, Side
 from framework.engine.report import Move, Progress, RunReport, no_progress
-from framework.engine.retry import RetryPolicy
+from framework.engine.retry import RetryPolicy, call_with_retries
 from framework.facade import Hooks
 from framework.models import EntitySupport, SystemContext
 from framework.models.base import CanonicalRecord, entity_model
+from framework.secrets import redact
 from framework.state.store import StateStore
 
 log = logging.getLogger("syncwright.engine")
+T = TypeVar("T")
 
 
 @dataclass
@@ -45,11 +48,28 @@ class PairContext:
         info = self.hooks.describe(self.systems[side].connector)
         return info.entities.get(entity, EntitySupport(read=False, create=False, update=False))
 
+    def retrying(self, side: Side, what: str, fn: Callable[[], T]) -> T:
+        """Call a hook that talks to ``side``'s system, retrying transient failures (G-5).
+
+        Raises:
+            RetryBudgetExhausted: the system kept failing; the caller leaves the work pending.
+        """
+        system = self.systems[side].name
+        return call_with_retries(
+            fn,
+            self.retry,
+            what=f"{what} {system}",
+            on_retry=lambda exc: self.report.count("retry", system),
+        )
+
     def associate_for(self, actor: str | None) -> str | None:
         """G-8: the POS associate for a platform user's change (mapped, else the default)."""
         if actor not in self._associates:
-            mapping = self.hooks.map_associate(
-                self.systems["platform"], actor, self.pair.default_associate
+            platform = self.systems["platform"]
+            mapping = self.retrying(
+                "platform",
+                "mapping an associate of",
+                lambda: self.hooks.map_associate(platform, actor, self.pair.default_associate),
             )
             if mapping is None:
                 return None
@@ -66,10 +86,39 @@ class PairContext:
         payload: dict[str, Any] | None,
     ) -> None:
         """Park a change with its reason and rule (G-5); the run goes on."""
+        reason = redact(reason)  # reasons quote what systems answered: never a secret
         self.store.add_problem(self.name, entity, side, record_id, rule, reason, payload)
         self.report.count(entity, "quarantined")
         system = self.systems[side].name
         log.warning("%s %s on %s quarantined [%s]: %s", entity, record_id, system, rule, reason)
+
+    def superseded(self, entity: str, side: Side, record_id: str) -> None:
+        """A readable change of a record arrived: the problems it makes moot are resolved.
+
+        A record that could not be read, or whose creation on the other side was refused,
+        is handled afresh with this change (and parked again if it fails again). A refused
+        *write* to this record is not: this change does not carry what was refused, so
+        that problem stays until it is retried or a later write covers it (G-5).
+        """
+        for problem in self.store.problems_of(self.name, entity, side, record_id):
+            if "intent" not in (problem.payload or {}):
+                self.store.resolve_problem(problem.id)
+
+    def covered(self, entity: str, side: Side, record_id: str, fields: list[str] | None) -> None:
+        """A write to a record succeeded: refused writes of the same fields are moot.
+
+        ``fields`` are the fields written (``None``: the whole record, a create). Fields
+        compare by their top-level name: a refused field is merged again as a whole (see
+        ``Applier._unmerge``), so a write of it carries every part that still differs.
+        """
+        written = None if fields is None else {f.partition(".")[0] for f in fields}
+        for problem in self.store.problems_of(self.name, entity, side, record_id):
+            refused = (problem.payload or {}).get("intent")
+            if refused is None:
+                continue
+            names = {f.partition(".")[0] for f in refused.get("fields") or ()}
+            if written is None or names <= written:
+                self.store.resolve_problem(problem.id)
 
     def moved(self, move: Move) -> None:
         """Log a move in the report and the store's move log."""

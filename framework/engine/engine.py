@@ -15,7 +15,7 @@ from framework.engine.runner import PairRunner
 from framework.facade import Hooks
 from framework.http import CallMeter, build_client
 from framework.models import HttpSettings, SystemContext
-from framework.secrets import register_secret
+from framework.secrets import redact, register_secret, secrets_in
 from framework.state.sqlite import SQLiteStore
 from framework.state.store import StateStore
 
@@ -50,9 +50,9 @@ class Engine:
         self.systems: dict[str, SystemContext] = {}
         for name, settings in config.systems.items():
             http = None
+            for secret in secrets_in(settings):  # API keys, tokens, passwords: never shown
+                register_secret(secret)
             if isinstance(settings, HttpSettings):
-                if settings.api_key is not None:
-                    register_secret(settings.api_key.get_secret_value())
                 http = build_client(name, settings, self.meter, transports.get(name))
             self.systems[name] = SystemContext(
                 name=name, connector=settings.connector, settings=settings, http=http
@@ -81,6 +81,7 @@ class Engine:
             report.errors.append(error)
             raise
         finally:
+            report.errors = [redact(e) for e in report.errors]
             after = self.meter.snapshot()
             report.calls = {
                 k: after.get(k, 0) - before.get(k, 0)

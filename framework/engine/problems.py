@@ -1,9 +1,11 @@
 """Retrying quarantined changes (G-5): nothing parked is dropped; after a fix it goes again.
 
 A problem holds what was parked: a change read from a system (it is staged again, and the
-next run reconciles it with the configuration and connectors as they are now), or a write
-a system refused (it is journaled again and the next run sends it). The problem is marked
-resolved when requeued; if the change fails again it is parked again, as a new problem.
+next run reconciles it with the configuration and connectors as they are now); a write a
+system refused, by the record it came from (that record is staged again as it is now, and
+the next run merges it afresh, the refused fields counting as changed); or a refused
+delete (journaled again). The problem is marked resolved when requeued; if the change
+fails again it is parked again, as a new problem.
 """
 
 from __future__ import annotations
@@ -15,7 +17,21 @@ def requeue(store: StateStore, problem: Problem) -> str:
     """Queue a problem's change again; returns what was done, for the operator."""
     payload = problem.payload or {}
     with store.transaction():
-        if "intent" in payload:
+        if "origin" in payload:
+            side, record_id = payload["origin"]["side"], payload["origin"]["id"]
+            rec = store.record(problem.pair, problem.entity, side, record_id)
+            if rec is None or rec.now is None:
+                return f"nothing to retry: {problem.entity} {record_id} is gone on the {side} side"
+            change = {
+                "entity": problem.entity,
+                "id": record_id,
+                "op": "upsert",
+                "record": rec.now,
+                "link_key": rec.link_key,
+            }
+            store.restage(problem.pair, problem.entity, side, change)
+            done = f"{problem.entity} {record_id} staged again as it is now"
+        elif "intent" in payload:
             store.add_intent(
                 problem.pair,
                 problem.entity,

@@ -8,12 +8,16 @@ a side is turned back into that side's naming. A reference that cannot be transl
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
+
+import orjson
 
 from framework.engine.flows import FlowSpec, Side, other
 from framework.engine.policies import get_policy
 from framework.models.base import CanonicalRecord
+from framework.normalize import text_key
 
 # (entity, from_side, id) -> the id on the other side, or None when not linked (yet)
 RefResolver = Callable[[str, Side, str], str | None]
@@ -55,6 +59,30 @@ class Projection:
                 value = self.resolve(self.refs[name], "platform", value) or f"?{value}"
             view[name] = value
         return view
+
+    def fingerprint(self, side: Side, record: dict[str, Any]) -> str:
+        """What a record of ``side`` holds of the flow's fields, normalised, as one key.
+
+        A record the engine created shows up with the same fingerprint whatever the system
+        did to labels, case, spacing or order, so it is recognised even with no match key
+        (a create a system queued, answering 202 without an id).
+        """
+        parts: dict[str, Any] = {}
+        for name, value in (self.merge_view(side, record) or {}).items():
+            if value is None or value == "" or value == [] or value == {}:
+                continue
+            if isinstance(value, list):
+                parts[name] = sorted(repr(self.model.item_identity(name, v)) for v in value)
+            elif isinstance(value, dict):
+                parts[name] = sorted(
+                    (str(k), text_key(str(v))) for k, v in value.items() if v not in (None, "")
+                )
+            elif isinstance(value, str):
+                parts[name] = text_key(value)
+            else:
+                parts[name] = value
+        raw = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS, default=str)
+        return hashlib.blake2b(raw, digest_size=12).hexdigest()
 
     def side_view(self, side: Side, values: dict[str, Any]) -> dict[str, Any]:
         """Merge-named values in ``side``'s naming.

@@ -35,6 +35,10 @@ class Reconciler:
         self.store = ctx.store
         self.proj = Projection(self.flow, self.model, self._resolve_ref)
         self.single = {s: set(ctx.support(s, entity).single_valued) for s in ("pos", "platform")}
+        # Sides holding creates not yet seen (202): only their new records are fingerprinted.
+        # Creates made in this pass cannot show up in it: its changes were fetched before.
+        self.awaited = {s for s in SIDES if self.store.has_keys(ctx.name, entity, s, "created")}
+        self.joint = {s: ctx.support(s, entity).joint_fields for s in ("pos", "platform")}
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -52,12 +56,13 @@ class Reconciler:
             self.ctx.quarantine(self.entity, side, entry.id, "G-5", change["problem"], change)
             return consumed
         link = self._find_link(side, change)
-        # A readable change supersedes the problems this record had; if it still has one
-        # (an ambiguous match), handling it below reports it again. A re-read of what was
-        # already known is no change (a system without a change feed re-reads everything),
-        # and a broken link's report stands until the codes agree again (IS-4).
+        # A readable change supersedes the problems this record had (never a refused write:
+        # only a write of its fields covers that); if it still has one (an ambiguous
+        # match), handling it below reports it again. A re-read of what was already known
+        # is no change (a system without a change feed re-reads everything), and a broken
+        # link's report stands until the codes agree again (IS-4).
         if self._news(side, change) and (link is None or link.status != "broken"):
-            self.store.resolve_problems(self.ctx.name, self.entity, side, entry.id, writes=False)
+            self.ctx.superseded(self.entity, side, entry.id)
         if link is None:
             link = self._superseding(side, change, entries)
         if link is None:
@@ -166,9 +171,7 @@ class Reconciler:
         link.status, link.link_key = "ok", keys.pop()
         self.store.save_link(link)
         for side in SIDES:
-            self.store.resolve_problems(
-                self.ctx.name, self.entity, side, link.id_on(side), writes=False
-            )
+            self.ctx.superseded(self.entity, side, link.id_on(side))
         self.ctx.moved(
             Move(self.entity, label(link.pos_id, link.platform_id), "both", "relink", (), ("IS-4",))
         )
@@ -226,13 +229,23 @@ class Reconciler:
             platform_view=self._reduce_platform,
         )
         writes = self._plan_writes(link, result, now)  # may raise Deferred: nothing stored yet
+        for target, *_ in writes:
+            if link.pending_on(target) and not link.link_key:
+                # Created there but not seen yet (queued): nothing can address it until it
+                # shows up and is adopted; the change waits, staged.
+                raise Deferred(
+                    f"{self.entity} {label(link.pos_id, link.platform_id)} is not on "
+                    f"{self.ctx.systems[target].name} yet"
+                )
         for side, change in changes.items():
             self._keep(
                 side, change["id"], change["record"], change.get("link_key"), link.id, recs[side]
             )
         actor = changes.get("platform", {}).get("actor")
         for target, full, fields, expected, rules in writes:
-            self._journal(link, target, WriteOp.UPDATE, full, fields, expected, rules, actor)
+            self._journal(
+                link, target, WriteOp.UPDATE, full, fields, expected, rules, actor, base=now[target]
+            )
         if not writes:
             unchanged = all(
                 changes[s]["record"] == shadow[s] for s in changes if shadow[s] is not None
@@ -265,8 +278,9 @@ class Reconciler:
             if not result.writes(target):
                 continue
             values = result.to_platform if target == "platform" else result.to_pos
-            full = apply_values(now[target] or {}, self.proj.side_view(target, values))
             fields = result.platform_fields if target == "platform" else result.pos_fields
+            values, fields = self._joint(target, values, fields, now)
+            full = apply_values(now[target] or {}, self.proj.side_view(target, values))
             rules = sorted({d.rule for d in result.decisions if d.toward == target and d.rule})
             writes.append(
                 (
@@ -278,6 +292,30 @@ class Reconciler:
                 )
             )
         return writes
+
+    def _joint(
+        self,
+        target: Side,
+        values: dict[str, Any],
+        fields: list[str],
+        now: dict[Side, dict[str, Any] | None],
+    ) -> tuple[dict[str, Any], list[str]]:
+        """A target keeping fields as one value gets the whole group from the writing side."""
+        source = other(target)
+        view = self._view(source, now[source])
+        values, fields = dict(values), list(fields)
+        for group in self.joint[target]:
+            if not set(group) & set(fields):
+                continue
+            for name in group:
+                if (
+                    name not in values
+                    and name in self.flow.fields
+                    and self.flow.field_direction(name).allows(source)
+                ):
+                    values[name] = view.get(name)
+                    fields.append(name)
+        return values, fields
 
     def _hold(self, link: Link, changes: Changes, recs: dict[Side, StoredRecord | None]) -> None:
         """Out of scope: keep what was seen as ``latest``, leave the shadow alone."""
@@ -355,6 +393,17 @@ class Reconciler:
             self._keep(side, record_id, record, change.get("link_key"), None)
             self.ctx.report.count(self.entity, f"not_created_on_{target}")
             return
+        if (taken := self._taken(target, record)) is not None:
+            self._keep(side, record_id, record, change.get("link_key"), None)
+            system = self.ctx.systems[target].name
+            reason = (
+                f"{self.entity} {record_id} is not created on {system}: {system} keeps one "
+                f"{self.entity} per {taken} and would merge the two into one; give them "
+                "different contact details, or merge the duplicates"
+            )
+            self.ctx.quarantine(self.entity, side, record_id, rule, reason, change)
+            self.ctx.report.count(self.entity, "unique_key_taken")
+            return
         self._create(side, change)
 
     def _match(
@@ -368,6 +417,9 @@ class Reconciler:
             usable = [i for i in ids if self._free(target, i)]
             if usable:
                 return usable, {}, "IS-3"
+        mine = self._created_here(side, change["record"])
+        if mine is not None:
+            return [mine], {}, self.flow.match_rule
         record = self.model.model_validate(change["record"])
         keys = match_keys(self.model, record, None, self.flow.match_on)
         if not any(keys.values()):
@@ -383,7 +435,10 @@ class Reconciler:
             keys=keys,
             candidates=candidates,
         )
-        result = self.ctx.hooks.match_record(self.ctx.systems[target], query)
+        system = self.ctx.systems[target]
+        result = self.ctx.retrying(
+            target, "matching on", lambda: self.ctx.hooks.match_record(system, query)
+        )
         found = {k: v.model_dump(mode="json") for k, v in result.records.items()}
         adopt = [i for i in result.ids if self._adoptable(target, i, side)]
         if adopt:
@@ -423,6 +478,42 @@ class Reconciler:
             return []
         found = self.store.find_by_keys(self.ctx.name, self.entity, side, keys)
         return [i for i in found if i != record_id and self._free(side, i)]
+
+    def _created_here(self, side: Side, record: dict[str, Any]) -> str | None:
+        """The record on the other side whose create this is, if the engine made it here.
+
+        A create a system queued (202, no id) is linked to a placeholder until the record
+        shows up; it is recognised by the fingerprint of what was sent, which needs no
+        match key (G-2, G-6: no duplicate of a record still on its way).
+        """
+        if side not in self.awaited:
+            return None
+        fingerprint = {"created": [self.proj.fingerprint(side, record)]}
+        for placeholder in self.store.find_by_keys(self.ctx.name, self.entity, side, fingerprint):
+            link = self.store.link_by_id(self.ctx.name, self.entity, side, placeholder)
+            if link is not None and link.status == "ok" and link.pending_on(side):
+                return link.id_on(other(side))
+        return None
+
+    def _taken(self, target: Side, record: dict[str, Any]) -> str | None:
+        """A key the target holds one record per that a linked record already holds, if any."""
+        unique = [
+            k
+            for k in self.ctx.support(target, self.entity).unique_keys
+            if k in self.flow.indexed_keys
+        ]
+        if not unique:
+            return None
+        held = self._expected(target, record)  # what the target would hold: its keys
+        for name, values in match_keys(self.model, held, None, unique).items():
+            for value in values:
+                for other_id in self.store.find_by_keys(
+                    self.ctx.name, self.entity, target, {name: [value]}
+                ):
+                    link = self.store.link_by_id(self.ctx.name, self.entity, target, other_id)
+                    if link is not None and link.status == "ok":
+                        return f"{name} ({value} is {label(link.pos_id, link.platform_id)}'s)"
+        return None
 
     def _free(self, side: Side, record_id: str) -> bool:
         return self.store.link_by_id(self.ctx.name, self.entity, side, record_id) is None
@@ -486,6 +577,9 @@ class Reconciler:
         self.store.put_record(
             self.ctx.name, self.entity, StoredRecord(target, placeholder, expected, None, link.id)
         )
+        # Indexed at once: a record of the same chunk that shares a key sees this one.
+        keys = match_keys(self.model, expected, None, self.flow.indexed_keys)
+        self.store.index_keys(self.ctx.name, self.entity, target, placeholder, keys)
         rules = [self.flow.create_rules.get(target) or self.flow.rule or "G-1"]
         self._journal(
             link,
@@ -510,6 +604,7 @@ class Reconciler:
         expected: dict[str, Any] | None,
         rules: list[str],
         actor: str | None,
+        base: dict[str, Any] | None = None,
     ) -> None:
         associate = self.ctx.associate_for(actor) if target == "pos" else None
         target_id = None if op is WriteOp.CREATE or link.pending_on(target) else link.id_on(target)
@@ -522,6 +617,7 @@ class Reconciler:
             fields=fields,
             associate=associate,
             idempotency_key=idempotency_key(self.ctx.name, self.entity),
+            base=self.model.model_validate(base) if base is not None else None,
         )
         source = {"rules": rules, "label": label(link.pos_id, link.platform_id)}
         self.store.add_intent(

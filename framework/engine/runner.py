@@ -40,7 +40,8 @@ class PairRunner:
         self.ctx = ctx
         self.store = ctx.store
         self.applier = Applier(ctx)
-        # Sides that stayed unreachable this run: later flows do not wait out retries again.
+        # Sides that stayed unreachable (or refused our credentials) this run: later flows do
+        # not wait out retries again nor report the same error again.
         self.unreadable: set[Side] = set()
 
     def run(self) -> RunReport:
@@ -106,7 +107,8 @@ class PairRunner:
                 self._fetch_side(entity, side)
             except (RetryBudgetExhausted, FatalError) as exc:
                 ok = False
-                if isinstance(exc, RetryBudgetExhausted):
+                # Unreachable, or refusing us as a whole (credentials): not asked again.
+                if isinstance(exc, RetryBudgetExhausted) or exc.status in (401, 403):
                     self.unreadable.add(side)
                 self.ctx.report.errors.append(
                     f"reading {entity} from {self.ctx.systems[side].name}: {exc}"
@@ -181,11 +183,16 @@ class PairRunner:
             if not batch:
                 break
             consumed: set[int] = set()
+            stopped: Unavailable | None = None
             with self.store.transaction():
                 for entry in batch:
                     if entry.seq in consumed:
                         continue
-                    consumed |= self._one(reconciler, entry)
+                    try:
+                        consumed |= self._one(reconciler, entry)
+                    except Unavailable as exc:  # the rest stays staged for the next run
+                        stopped = exc
+                        break
                 self.store.inbox_done(sorted(consumed))
             after = batch[-1].seq
             done += len(batch)
@@ -193,11 +200,18 @@ class PairRunner:
             try:
                 self.applier.apply(entity)
             except Unavailable as exc:
-                self.ctx.report.errors.append(str(exc))
+                stopped = stopped or exc
+            if stopped is not None:
+                self.ctx.report.errors.append(str(stopped))
                 return
 
     def _one(self, reconciler: Reconciler, entry: InboxEntry) -> set[int]:
-        """Reconcile one record in its own savepoint: a failure touches only that record."""
+        """Reconcile one record in its own savepoint: a failure touches only that record.
+
+        Raises:
+            Unavailable: a system the record needed (a live match, the associates) stayed
+                unreachable; the record stays staged, and so do the ones after it.
+        """
         try:
             with self.store.savepoint():
                 return reconciler.reconcile(entry)
@@ -205,6 +219,8 @@ class PairRunner:
             self.ctx.report.count(entry.entity, "deferred")
             log.info("%s %s deferred: %s", entry.entity, entry.id, exc)
             return set()
+        except (RetryBudgetExhausted, FatalError) as exc:
+            raise Unavailable(f"reconciling {entry.entity} {entry.id}: {exc}") from exc
         except (ValueError, ConnectorError, KeyError, TypeError) as exc:
             side: Side = "pos" if entry.side == "pos" else "platform"
             self.ctx.quarantine(

@@ -11,6 +11,7 @@ merges canonical records field by field. A new entity is a new subclass, registe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -19,6 +20,58 @@ import orjson
 from pydantic import BaseModel, ConfigDict
 
 _ENTITIES: dict[str, type[CanonicalRecord]] = {}
+# C0 and C1 control characters but tab, line feed and carriage return: never text (G-5).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _texts(value: Any, out: list[str]) -> None:
+    """Collect every string in ``value`` (models, lists and dicts, keys included)."""
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, BaseModel):
+        for item in value.__dict__.values():
+            if item is not None:
+                _texts(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _texts(item, out)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _texts(key, out)
+            _texts(item, out)
+
+
+def check_text(record: BaseModel) -> None:
+    """Refuse a record whose text holds control characters (NUL, escape…): it is malformed.
+
+    Raises:
+        ValueError: naming the field and the character, e.g. ``last_name: contains a
+            control character (U+0000)``.
+    """
+    texts: list[str] = []
+    _texts(record, texts)
+    if _CONTROL.search("".join(texts)) is None:  # the common case: one search, no paths
+        return
+    for name, value in record.__dict__.items():
+        _check_text(value, name)
+
+
+def _check_text(value: Any, where: str) -> None:
+    """Refuse control characters anywhere in a record's text (nested models, lists, dicts)."""
+    if isinstance(value, str):
+        found = _CONTROL.search(value)
+        if found:
+            raise ValueError(f"{where}: contains a control character (U+{ord(found.group()):04X})")
+    elif isinstance(value, BaseModel):
+        for name, item in value.__dict__.items():
+            _check_text(item, f"{where}.{name}")
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            _check_text(item, f"{where}[{n}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, f"{where} key")
+            _check_text(item, f"{where}.{key}")
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, model_validator
 
-from framework.models.base import CanonicalRecord
+from framework.models.base import CanonicalRecord, check_text
 
 
 class Op(StrEnum):
@@ -60,6 +60,13 @@ class Change(_Model):
         description="Ids on the same system this record replaces (a merge made in the system)",
     )
 
+    @model_validator(mode="after")
+    def _readable_text(self) -> Change:
+        """A record read from a system holds no control characters in its text (G-5)."""
+        if self.record is not None:
+            check_text(self.record)
+        return self
+
 
 class ChangePage(_Model):
     """A page of changes and the cursor to resume after it.
@@ -93,6 +100,11 @@ class WriteRequest(_Model):
     idempotency_key: str
     replay: bool = Field(False, description="True when resuming a write of an earlier run")
     base_version: str | None = None
+    base: SerializeAsAny[CanonicalRecord] | None = Field(
+        None,
+        description="An update's target record as the engine last saw it: a connector whose "
+        "system merges what it is sent can send only what differs from it",
+    )
 
 
 class ApplyResult(_Model):

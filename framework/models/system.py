@@ -55,6 +55,16 @@ class EntitySupport(BaseModel):
         default_factory=list,
         description="List fields the system keeps one element of (the preferred one)",
     )
+    unique_keys: list[str] = Field(
+        default_factory=list,
+        description="Match keys the system holds one record per (Podium: one contact per "
+        "e-mail, per phone): a create would merge into the record holding the key",
+    )
+    joint_fields: list[list[str]] = Field(
+        default_factory=list,
+        description="Groups of fields the system keeps as one value (Podium's one name): a "
+        "write of one carries the others, from the side whose change is written",
+    )
     batch_size: int = Field(1, ge=1, description="Writes per apply_batch call")
     remote_match: bool = Field(False, description="match_record can search the live system")
 

@@ -390,6 +390,26 @@ class SQLiteStore:
             (link.pos_id, link.platform_id, link.link_key, link.status, link.id),
         )
 
+    def drop_link(self, link_id: int) -> None:
+        """Undo a link whose record was never made on one side (its create was refused)."""
+        link = self.link(link_id)
+        with self.transaction():
+            for side in ("pos", "platform"):
+                record_id = link.id_on(side)
+                if link.pending_on(side):
+                    for table in ("records", "keys"):
+                        self._db.execute(
+                            f"DELETE FROM {table} WHERE pair=? AND entity=? AND side=? AND id=?",
+                            (link.pair, link.entity, side, record_id),
+                        )
+                else:
+                    self._db.execute(
+                        "UPDATE records SET link_id=NULL WHERE pair=? AND entity=? AND side=? "
+                        "AND id=?",
+                        (link.pair, link.entity, side, record_id),
+                    )
+            self._db.execute("DELETE FROM links WHERE id=?", (link_id,))
+
     def links_count(self, pair: str, entity: str | None = None) -> int:
         """How many links exist."""
         if entity is None:
@@ -439,6 +459,19 @@ class SQLiteStore:
                 ):
                     found[record_id] = None
         return list(found)
+
+    def has_keys(self, pair: str, entity: str, side: str, name: str) -> bool:
+        """Whether any record on ``side`` is indexed under a key called ``name``."""
+        return (
+            self._one(
+                "SELECT 1 FROM keys WHERE pair=? AND entity=? AND side=? AND name=? LIMIT 1",
+                pair,
+                entity,
+                side,
+                name,
+            )
+            is not None
+        )
 
     # -- journal ----------------------------------------------------------------------------
 
@@ -570,25 +603,14 @@ class SQLiteStore:
         """Mark one problem resolved."""
         self._db.execute("UPDATE problems SET resolved_at=? WHERE id=?", (_now(), problem_id))
 
-    def resolve_problems(
-        self, pair: str, entity: str, side: str, record_id: str, *, writes: bool = True
-    ) -> int:
-        """Mark a record's open problems resolved; returns how many.
-
-        ``writes=False`` leaves refused writes open (a newer read of the record does not
-        replace a write that never reached it).
-        """
+    def problems_of(self, pair: str, entity: str, side: str, record_id: str) -> list[Problem]:
+        """One record's open problems, oldest first."""
         rows = self._db.execute(
-            "SELECT id, payload FROM problems WHERE pair=? AND entity=? AND side=? "
-            "AND record_id=? AND resolved_at IS NULL",
+            f"SELECT {self._PROBLEM_COLUMNS} FROM problems WHERE pair=? AND entity=? AND side=? "
+            "AND record_id=? AND resolved_at IS NULL ORDER BY id",
             (pair, entity, side, record_id),
-        ).fetchall()
-        ids = [r[0] for r in rows if writes or "intent" not in (_load(r[1]) or {})]
-        now = _now()
-        self._db.executemany(
-            "UPDATE problems SET resolved_at=? WHERE id=?", [(now, i) for i in ids]
         )
-        return len(ids)
+        return [self._problem(r) for r in rows]
 
     # -- runs and moves ---------------------------------------------------------------------
 

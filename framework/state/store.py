@@ -238,6 +238,13 @@ class StateStore(Protocol):
         """Store a link's key and status."""
         ...
 
+    def drop_link(self, link_id: int) -> None:
+        """Undo a link whose record was never made on one side (its create was refused).
+
+        The placeholder record and its keys go; the other side's record stays, unlinked.
+        """
+        ...
+
     def links_count(self, pair: str, entity: str | None = None) -> int:
         """How many links exist."""
         ...
@@ -256,6 +263,10 @@ class StateStore(Protocol):
         self, pair: str, entity: str, side: str, keys: dict[str, list[str]]
     ) -> list[str]:
         """Ids of records on ``side`` sharing any of ``keys``."""
+        ...
+
+    def has_keys(self, pair: str, entity: str, side: str, name: str) -> bool:
+        """Whether any record on ``side`` is indexed under a key called ``name``."""
         ...
 
     def shared_keys(
@@ -325,14 +336,8 @@ class StateStore(Protocol):
         """Quarantined changes."""
         ...
 
-    def resolve_problems(
-        self, pair: str, entity: str, side: str, record_id: str, *, writes: bool = True
-    ) -> int:
-        """Mark a record's open problems resolved; returns how many.
-
-        ``writes=False`` leaves refused writes open (a newer read of the record does not
-        replace a write that never reached it).
-        """
+    def problems_of(self, pair: str, entity: str, side: str, record_id: str) -> list[Problem]:
+        """One record's open problems, oldest first."""
         ...
 
     def problem(self, problem_id: int) -> Problem | None:

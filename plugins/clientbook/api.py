@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -69,7 +70,7 @@ def fetch_feed(
     path: str,
     cursor: str | None,
     limit: int,
-    to_change: Callable[[dict[str, Any]], Change | None],
+    to_change: Callable[[Any], Change | None],
 ) -> ChangePage:
     """One page of a change feed; ``to_change`` returns ``None`` for records to skip."""
     position = FeedCursor.load(cursor)
@@ -81,8 +82,11 @@ def fetch_feed(
     body = call(system, "GET", path, params=params)
     changes = []
     for record in body["data"]:
-        fresh = position.fresh(
-            record["id"], str(record.get("version", "")), parse_utc(record["updated_at"])
+        stamp = _stamp(record)
+        # A record without a readable id or time goes to ``to_change``, which names what is
+        # wrong (G-5); the cursor does not move on its time.
+        fresh = stamp is None or position.fresh(
+            str(record["id"]), str(record.get("version", "")), stamp
         )
         if fresh and (change := to_change(record)) is not None:
             changes.append(change)
@@ -90,6 +94,16 @@ def fetch_feed(
     return ChangePage(
         changes=changes, cursor=position.after_page(next_token).dump(), more=next_token is not None
     )
+
+
+def _stamp(record: Any) -> dt.datetime | None:
+    """When a feed record changed, or ``None`` when it has no readable id or time."""
+    if not isinstance(record, dict) or not record.get("id"):
+        return None
+    try:
+        return parse_utc(str(record["updated_at"]))
+    except (KeyError, ValueError):
+        return None
 
 
 def write(system: SystemContext, method: str, url: str, **kwargs: Any) -> Any:

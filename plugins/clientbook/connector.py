@@ -141,6 +141,8 @@ class ClientbookConnector(Connector):
                 f"/v1/clients/{request.target_id}",
                 json=to_body(request.record, request.fields),
             )
+        if client.get("status") == "queued":  # 202: created later, no id yet
+            return ApplyResult(pending=True)
         return ApplyResult(
             id=client["id"], version=str(client["version"]), record=to_customer(client)
         )
@@ -169,7 +171,9 @@ class ClientbookConnector(Connector):
         body = call(system, "POST", "/v1/clients/batch", json={"operations": operations})
         results: list[ApplyResult | ConnectorError] = []
         for item in body["results"]:
-            if item["status"] in (200, 201):
+            if item["status"] == 202:  # a queued create: no id until it shows up
+                results.append(ApplyResult(pending=True))
+            elif item["status"] in (200, 201):
                 client = item["client"]
                 results.append(
                     ApplyResult(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ValidationError
+
 from framework.cursors import parse_utc
 from framework.errors import describe
 from framework.models import Address, Change, Customer, Email, Op, Phone
@@ -17,47 +19,62 @@ LABEL = "Clientbook"
 ADDRESS_KEYS = ("street1", "street2", "city", "state", "postal_code", "country")
 
 
-def to_change(client: dict[str, Any]) -> Change:
-    """A change from one client of the feed (a tombstone becomes a delete)."""
+def to_change(client: Any) -> Change:
+    """A change from one client of the feed (a tombstone becomes a delete).
+
+    A client that cannot be read (a field of the wrong type or form) becomes a change with
+    a ``problem`` naming the client and the field, for the engine to quarantine (G-5).
+    """
+    client_id = str(client.get("id") or "?") if isinstance(client, dict) else "?"
+    base: dict[str, Any] = {"entity": "customer", "id": client_id, "link_key": client_id}
+    if not isinstance(client, dict):
+        return Change(**base, problem=f"a client in the feed is not an object: {client!r:.80}")
+    try:
+        base["updated_at"] = parse_utc(str(client["updated_at"]))
+    except (KeyError, ValueError):
+        stamp = client.get("updated_at")
+        return Change(**base, problem=f"client {client_id}: updated_at {stamp!r} is not a time")
     actor = client.get("updated_by")
-    base = {
-        "entity": "customer",
-        "id": client["id"],
-        "link_key": client["id"],
-        "actor": None if actor in (None, "api") else actor,
-        "updated_at": parse_utc(client["updated_at"]),
-        "version": str(client.get("version", "")),
-    }
+    base["actor"] = None if actor in (None, "api") else str(actor)
+    base["version"] = str(client.get("version", ""))
     if client.get("deleted"):
         return Change(**base, op=Op.DELETE)
     try:
         return Change(**base, record=to_customer(client))
-    except ValueError as exc:
-        return Change(**base, problem=f"client {client['id']} cannot be read: {describe(exc)}")
+    except (ValueError, TypeError, AttributeError) as exc:
+        return Change(**base, problem=f"client {client_id} cannot be read: {describe(exc)}")
+
+
+def _part(model: type[BaseModel], field: str, **values: Any) -> Any:
+    """A contact method from one client field; a refusal names the field (``email: …``)."""
+    try:
+        return model(label=LABEL, preferred=True, **values)
+    except ValidationError as exc:
+        raise ValueError(f"{field}: {describe(exc)}") from None
 
 
 def to_customer(client: dict[str, Any]) -> Customer:
-    """The canonical customer of a client."""
+    """The canonical customer of a client.
+
+    Raises:
+        ValueError: a field is of the wrong type or form (the message names it).
+    """
     address = client.get("address")
+    if address is not None and not isinstance(address, dict):
+        raise ValueError(f"address: expected an object, got {address!r:.60}")
+    prefs = client.get("preferences") or []
+    if not isinstance(prefs, list) or not all(isinstance(p, dict) for p in prefs):
+        raise ValueError(f"preferences: expected a list of {{name, value}}, got {prefs!r:.60}")
+    email, mobile = client.get("email"), client.get("mobile")
     return Customer(
         first_name=client.get("first_name"),
         last_name=client.get("last_name"),
-        emails=[Email(address=client["email"], label=LABEL, preferred=True)]
-        if client.get("email")
-        else [],
-        phones=[Phone(number=client["mobile"], label=LABEL, preferred=True)]
-        if client.get("mobile")
-        else [],
-        addresses=[
-            Address(label=LABEL, preferred=True, **{k: address.get(k) for k in ADDRESS_KEYS})
-        ]
+        emails=[_part(Email, "email", address=email)] if email else [],
+        phones=[_part(Phone, "mobile", number=mobile)] if mobile else [],
+        addresses=[_part(Address, "address", **{k: address.get(k) for k in ADDRESS_KEYS})]
         if address and any(address.get(k) for k in ADDRESS_KEYS)
         else [],
-        custom={
-            p["name"]: p["value"]
-            for p in client.get("preferences") or []
-            if p.get("value") is not None
-        },
+        custom={p.get("name"): p["value"] for p in prefs if p.get("value") is not None},
         acquisition=client.get("acquisition"),
     )
 

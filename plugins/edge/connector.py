@@ -25,6 +25,7 @@ from framework import (
     WriteRequest,
 )
 from plugins.edge.activity import MESSAGES
+from plugins.edge.appointments import APPOINTMENTS
 from plugins.edge.customers import CUSTOMERS
 from plugins.edge.exchange import (
     Unsettled,
@@ -44,7 +45,18 @@ from plugins.edge.settings import EdgeSettings
 from plugins.edge.wishes import WISHES
 
 KINDS: dict[str, FileKind] = {
-    k.entity: k for k in (CUSTOMERS, WISHES, NOTES, JOBS, ITEMS, SALES, MESSAGES, NOTIFICATIONS)
+    k.entity: k
+    for k in (
+        CUSTOMERS,
+        WISHES,
+        NOTES,
+        JOBS,
+        APPOINTMENTS,
+        ITEMS,
+        SALES,
+        MESSAGES,
+        NOTIFICATIONS,
+    )
 }
 BATCH = 500
 
@@ -62,6 +74,7 @@ RULES = (
     "CB-9",
     "CB-10",
     "CB-12",
+    "PD-5",
 )
 
 
@@ -89,6 +102,7 @@ class EdgeConnector(Connector):
                 "note": support(NOTES, delete=True, batch_size=BATCH),
                 "message": support(MESSAGES, read=False, batch_size=BATCH),
                 "service_job": support(JOBS, create=False, update=False),
+                "appointment": support(APPOINTMENTS, create=False, update=False),
                 "product": support(ITEMS, create=False, update=False),
                 "purchase": support(SALES, create=False, update=False),
                 "sms_notification": support(NOTIFICATIONS, create=False, update=False),
@@ -119,6 +133,12 @@ class EdgeConnector(Connector):
     ) -> ChangePage:
         """Service jobs from JobList exports."""
         return self._fetch(system, JOBS, cursor, limit)
+
+    def fetch_appointment(
+        self, system: SystemContext, cursor: str | None, limit: int
+    ) -> ChangePage:
+        """Appointments from AppointmentList exports (*modelled* kind)."""
+        return self._fetch(system, APPOINTMENTS, cursor, limit)
 
     def fetch_product(self, system: SystemContext, cursor: str | None, limit: int) -> ChangePage:
         """Items from ItemList / FullItemList exports."""
@@ -172,7 +192,7 @@ class EdgeConnector(Connector):
                         changes=changes, more=True, cursor=orjson.dumps(position).decode()
                     )
                 position = {"file": f.name, "index": index + 1}
-                change = kind.change(records[index], settings)
+                change = kind.change(records[index], settings, f"{f.name}#{index}")
                 if change is None:
                     continue
                 if change.id in stale_keys or (change.link_key and change.link_key in stale_ids):
@@ -183,14 +203,14 @@ class EdgeConnector(Connector):
 
     def _records(
         self, system: SystemContext, settings: EdgeSettings, kind: FileKind, name: str
-    ) -> list[dict[str, Any]]:
+    ) -> list[Any]:
         cache = system.cache.setdefault("exports", {})
         held = cache.get(kind.kind)
         if held is None or held[0] != name:  # keep one parsed file per kind: the one in use
             body = read_export(settings.exchange / "Inbox" / name, settings.settle_seconds)
             held = (name, body.get(kind.wrapper) or [])
             cache[kind.kind] = held
-        records: list[dict[str, Any]] = held[1]
+        records: list[Any] = held[1]  # objects, unless the export is broken
         return records
 
     # -- writing ----------------------------------------------------------------------------

@@ -40,24 +40,46 @@ class FileKind:
     deleted: Callable[[dict[str, Any]], bool] = _never
     delete_value: Callable[[EdgeSettings], dict[str, Any]] | None = None
     on_create: Callable[[str | None], dict[str, Any]] | None = None
+    on_update: Callable[[dict[str, Any], WriteRequest], None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     kept: tuple[str, ...] = ()
 
-    def change(self, record: dict[str, Any], settings: EdgeSettings) -> Change | None:
-        """The change an exported record stands for (``None``: not this entity's record)."""
-        value = record.get("PairValue") or {}
+    def change(self, record: Any, settings: EdgeSettings, where: str) -> Change | None:
+        """The change an exported record stands for (``None``: not this entity's record).
+
+        A record of the wrong shape or type becomes a change with a ``problem`` naming the
+        record and the field, never an exception (G-5): one malformed record must not stop
+        every run at the same file. ``where`` (``FILE#INDEX``) names a record without a key.
+        """
+        value = record.get("PairValue") if isinstance(record, dict) else None
+        if not isinstance(value, dict):
+            return Change(
+                entity=self.entity,
+                id=f"record:{where}",
+                problem=f"record {where} is not a Key/PairValue object: {record!r:.80}",
+            )
         key = str(record.get("Key") or value.get(self.key_field) or "")
-        web_id = (value.get(self.transfer) or {}).get("WebTransferWebID") if self.transfer else None
-        base: dict[str, Any] = {"entity": self.entity, "id": key or "?", "link_key": web_id or None}
+        transfer = value.get(self.transfer) if self.transfer else None
+        web_id = transfer.get("WebTransferWebID") if isinstance(transfer, dict) else None
+        base: dict[str, Any] = {
+            "entity": self.entity,
+            "id": key or f"record:{where}",
+            "link_key": str(web_id) if web_id else None,
+        }
         if not key:
-            return Change(**base, problem=f"an exported {self.kind} record has no key")
+            missing = f"an exported {self.kind} record has no {self.key_field}"
+            return Change(**base, problem=f"record {where}: {missing}")
         if self.deleted(value):
             return Change(**base, op=Op.DELETE)
         try:
             canonical = self.read(value, settings)
+            # A text with control characters is refused here, by the change (naming the field).
+            return None if canonical is None else Change(**base, record=canonical)
         except ValueError as exc:
             return Change(**base, problem=f"Edge {self.entity} {key}: {describe(exc)}")
-        return None if canonical is None else Change(**base, record=canonical)
+        except (TypeError, KeyError, AttributeError) as exc:  # a shape the mapping missed
+            what = f"malformed ({type(exc).__name__}: {exc})"
+            return Change(**base, problem=f"Edge {self.entity} {key}: {what}")
 
     def import_record(self, request: WriteRequest, settings: EdgeSettings) -> dict[str, Any]:
         """The import record for one write (no ``Key``: a new record carrying our id).
@@ -73,6 +95,8 @@ class FileKind:
         else:
             fields = None if request.op is WriteOp.CREATE else request.fields
             value = self._value(request, fields, settings)
+            if request.op is WriteOp.UPDATE and self.on_update is not None:
+                self.on_update(value, request)  # what an update import leaves out
         value[self.key_field] = key
         if self.user_field:
             value[self.user_field] = request.associate

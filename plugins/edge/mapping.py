@@ -6,7 +6,9 @@ import datetime as dt
 from typing import Any
 
 import phonenumbers
+from pydantic import BaseModel, ValidationError
 
+from framework.errors import describe
 from framework.models import Address, Customer, Email, Phone
 from framework.normalize import phone_e164
 
@@ -22,69 +24,127 @@ ADDRESS = {
 }
 
 
-def _text(value: Any) -> str | None:
+def _text(value: Any, field: str = "value") -> str | None:
+    """Text from an EDT value: strings trimmed, numbers as written, anything else refused.
+
+    Raises:
+        ValueError: the value is an object, a list or a boolean (the message names it).
+    """
     if value is None:
         return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"{field}: expected text, got {type(value).__name__} {value!r:.60}")
     text = str(value).strip()
     return text or None
 
 
+def _flag(value: Any, field: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValueError(f"{field}: expected true or false, got {value!r:.60}")
+
+
 def _birth(value: Any) -> dt.date | None:
-    text = _text(value)
+    text = _text(value, "CustomerBirthDate")
     if text is None:
         return None
-    return dt.datetime.strptime(text.split(" ")[0], "%m/%d/%Y").date()
+    try:
+        return dt.datetime.strptime(text.split(" ")[0], "%m/%d/%Y").date()
+    except ValueError:
+        raise ValueError(
+            f"CustomerBirthDate: {text!r} is not a date in EDT's mm/dd/yyyy form"
+        ) from None
+
+
+def _contacts(value: dict[str, Any], array: str) -> list[tuple[str, dict[str, Any]]]:
+    """The (Key, PairValue) of each contact object of ``array``, checked for shape."""
+    items = value.get(array)
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise ValueError(f"{array}: expected a list of contact objects, got {items!r:.60}")
+    out = []
+    for n, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("PairValue"), dict):
+            raise ValueError(f"{array}[{n}]: a contact object needs a Key and a PairValue")
+        out.append((str(item.get("Key") or ""), item["PairValue"]))
+    return out
+
+
+def _method(model: type[BaseModel], where: str, **fields: Any) -> Any:
+    """A contact method; a refusal names the contact object (``Emails[1]: …``)."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        raise ValueError(f"{where}: {describe(exc)}") from None
 
 
 def to_customer(value: dict[str, Any], region: str) -> Customer:
     """The canonical customer of an EDT PairValue.
 
     Raises:
-        ValueError: a contact method is malformed (the message names it).
+        ValueError: a field is malformed or of the wrong type (the message names it).
     """
     pref_email = value.get("CustomerPrefEMail") or value.get("CustomerPrefHome")
-    emails = [
-        Email(
-            address=m["PairValue"]["EmailEmail"],
-            label=_text(m["PairValue"].get("EmailType")),
-            preferred=m["Key"] == pref_email,
-            promo=m["PairValue"].get("EmailSendPromo"),
-        )
-        for m in value.get("Emails") or []
-        if _text(m["PairValue"].get("EmailEmail"))
-    ]
-    phones = [
-        Phone(
-            number=phone_e164(str(m["PairValue"]["PhonePhone"]), region),
-            label=_text(m["PairValue"].get("PhoneType")),
-            preferred=m["Key"] == value.get("CustomerPrefPhone"),
-            extension=_text(m["PairValue"].get("PhonePhoneExt")),
-            do_not_contact=m["PairValue"].get("PhoneDoNotContact"),
-        )
-        for m in value.get("Phones") or []
-        if _text(m["PairValue"].get("PhonePhone"))
-    ]
+    emails = []
+    for n, (key, m) in enumerate(_contacts(value, "Emails")):
+        address = _text(m.get("EmailEmail"), f"Emails[{n}].EmailEmail")
+        if address:
+            emails.append(
+                _method(
+                    Email,
+                    f"Emails[{n}]",
+                    address=address,
+                    label=_text(m.get("EmailType"), f"Emails[{n}].EmailType"),
+                    preferred=key == pref_email,
+                    promo=_flag(m.get("EmailSendPromo"), f"Emails[{n}].EmailSendPromo"),
+                )
+            )
+    phones = []
+    for n, (key, m) in enumerate(_contacts(value, "Phones")):
+        number = _text(m.get("PhonePhone"), f"Phones[{n}].PhonePhone")
+        if number:
+            try:
+                e164 = phone_e164(number, region)
+            except ValueError as exc:
+                raise ValueError(f"Phones[{n}]: {exc}") from None
+            phones.append(
+                _method(
+                    Phone,
+                    f"Phones[{n}]",
+                    number=e164,
+                    label=_text(m.get("PhoneType"), f"Phones[{n}].PhoneType"),
+                    preferred=key == value.get("CustomerPrefPhone"),
+                    extension=_text(m.get("PhonePhoneExt"), f"Phones[{n}].PhonePhoneExt"),
+                    do_not_contact=_flag(
+                        m.get("PhoneDoNotContact"), f"Phones[{n}].PhoneDoNotContact"
+                    ),
+                )
+            )
     addresses = [
-        Address(
-            label=_text(m["PairValue"].get("AddressType")),
-            preferred=m["Key"] == value.get("CustomerPrefMail"),
-            **{k: _text(m["PairValue"].get(v)) for k, v in ADDRESS.items()},
+        _method(
+            Address,
+            f"Addresses[{n}]",
+            label=_text(m.get("AddressType"), f"Addresses[{n}].AddressType"),
+            preferred=key == value.get("CustomerPrefMail"),
+            **{k: _text(m.get(v), f"Addresses[{n}].{v}") for k, v in ADDRESS.items()},
         )
-        for m in value.get("Addresses") or []
+        for n, (key, m) in enumerate(_contacts(value, "Addresses"))
     ]
+    custom = {k: _text(value.get(k), k) for k in CUSTOM_KEYS}
     return Customer(
-        first_name=_text(value.get("CustomerFirstName")),
-        middle_name=_text(value.get("CustomerMiddleName")),
-        last_name=_text(value.get("CustomerLastName")),
-        company=_text(value.get("CustomerCompany")),
-        gender=_text(value.get("CustomerGender")),
+        first_name=_text(value.get("CustomerFirstName"), "CustomerFirstName"),
+        middle_name=_text(value.get("CustomerMiddleName"), "CustomerMiddleName"),
+        last_name=_text(value.get("CustomerLastName"), "CustomerLastName"),
+        company=_text(value.get("CustomerCompany"), "CustomerCompany"),
+        gender=_text(value.get("CustomerGender"), "CustomerGender"),
         birth_date=_birth(value.get("CustomerBirthDate")),
         emails=emails,
         phones=phones,
         addresses=addresses,
-        custom={k: str(value[k]).strip() for k in CUSTOM_KEYS if _text(value.get(k))},
-        acquisition=_text(value.get("CustomerAcquisition")),
-        sync_flag=bool(value.get("CustomerXfer")),
+        custom={k: v for k, v in custom.items() if v},
+        acquisition=_text(value.get("CustomerAcquisition"), "CustomerAcquisition"),
+        sync_flag=bool(_flag(value.get("CustomerXfer"), "CustomerXfer")),
     )
 
 
