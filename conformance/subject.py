@@ -76,6 +76,10 @@ class Claims:
             read is not a delete).
         required: values every record must carry to be accepted by the system (an
             IdoSell account: a shop); the suite's samples take them.
+        generated: fields the system fills with values of its own when it creates a
+            record, whatever was sent (Podium writes generated titles and descriptions
+            over an uploaded product's, PD-6): a create is not compared on them, an
+            update is.
     """
 
     directions: tuple[DirectionName, ...] = ALL_DIRECTIONS
@@ -85,6 +89,7 @@ class Claims:
     feed: Feed = "incremental"
     deletes_reported: bool = True
     required: dict[str, Any] = field(default_factory=dict, hash=False)
+    generated: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ last name), lists of e-mails and phone numbers (the first one preferred), one ad
 attribute values by label (custom fields, ``Acquisition``). Users' edits are in effect at
 once; the connector's writes are queued, so ``settle`` lets Podium's queue run. Podium
 records no user with a contact change, so there are no users to map (G-8: the default).
+Products, client purchases and Activity Timeline events, which only the store's
+integration writes, are in ``podium_records``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 from conformance import faults
 from conformance.driver import Driver
 from conformance.subject import Claims, FakeSystem, Subject
+from conformance.subjects.podium_records import PodiumRecords
 from fakes.podium import PodiumState, make_app, podium_faults
 from fakes.podium.contacts import ADDRESS_KEYS
 from fakes.toolkit import FaultPlan, FaultState, SyncASGITransport
@@ -60,9 +63,16 @@ class PodiumDriver(Driver):
     def __init__(self, state: PodiumState, faults: FaultState):
         self.state = state
         self.faults = faults
+        self.records = PodiumRecords(state)
+
+    def does(self, entity: str, action: str) -> bool:
+        """Users make, change and delete contacts; the rest the integration writes."""
+        return entity == "customer" or self.records.does(entity, action)
 
     def add(self, entity: str, record: CanonicalRecord, actor: str | None = None) -> str:
         """Add a contact."""
+        if entity != "customer":
+            raise NotImplementedError(f"Podium's users do not make {entity} records")
         values = record.model_dump(mode="json")
         address = _first(values.get("addresses"))
         emails = _ordered(values.get("emails"), "address")
@@ -82,7 +92,10 @@ class PodiumDriver(Driver):
     def edit(
         self, entity: str, record_id: str, values: dict[str, Any], actor: str | None = None
     ) -> None:
-        """Change a contact."""
+        """Change a contact (reword a product)."""
+        if entity != "customer":
+            self.records.edit(entity, record_id, values)
+            return
         current = self.get(entity, record_id) or {}
         change: dict[str, Any] = {}
         if "first_name" in values or "last_name" in values:
@@ -116,11 +129,15 @@ class PodiumDriver(Driver):
 
     def delete(self, entity: str, record_id: str, actor: str | None = None) -> None:
         """Delete a contact."""
+        if entity != "customer":
+            raise NotImplementedError(f"Podium's users do not delete {entity} records")
         self.state.delete_contact(record_id)
 
     def get(self, entity: str, record_id: str) -> dict[str, Any] | None:
-        """A live contact in canonical terms (what Podium holds, not the connector's reading)."""
+        """A live contact (product, purchase…) in canonical terms, as Podium holds it."""
         self.state.settle()
+        if entity != "customer":
+            return self.records.get(entity, record_id)
         record = self.state.find(record_id)
         if record is None or record["id"] != record_id:
             return None
@@ -148,8 +165,10 @@ class PodiumDriver(Driver):
         }
 
     def ids(self, entity: str) -> list[str]:
-        """Live contact uids."""
+        """Live contact uids (item numbers, sale lines, appointment and job subjects)."""
         self.state.settle()
+        if entity != "customer":
+            return self.records.ids(entity)
         return [str(r["id"]) for r in self.state.contacts.live()]
 
     def before_sync(self) -> None:
@@ -207,9 +226,14 @@ def podium_fake(tmp: Path) -> FakeSystem:
 subject = Subject(
     connector="podium",
     fake=podium_fake,
-    # Podium's public API has no deletion feed (docs/podium-api.md): deletes are not seen.
-    entities={"customer": Claims(custom_keys=("Ring size", "Metal"), deletes_reported=False)},
-    # The suite checks customers; purchases, timeline events and products (PD-1, PD-4 ...
-    # PD-6) are proved by tests/test_rules_podium_*.py until the suite has samples for them.
-    rules=("PD-3",),
+    entities={
+        # Podium's public API has no deletion feed (docs/podium-api.md): deletes are not seen.
+        "customer": Claims(custom_keys=("Ring size", "Metal"), deletes_reported=False),
+        # Podium's generator writes a title and description over an uploaded product's
+        # (PD-6; docs/podium-api.md): a create keeps neither; a later upload overwrites them.
+        "product": Claims(generated=("title", "description")),
+        "purchase": Claims(),
+        "service_job": Claims(),
+        "appointment": Claims(),
+    },
 )
