@@ -55,6 +55,25 @@ class FakeSystem:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A system of the subject's kind that its connector refuses a flow of the entity for.
+
+    The refusal comes when the configuration loads, before anything runs (the connector's
+    ``refuse``, the ``check_flow`` hook): a Podium account on Clientele cannot take items
+    (PD-1).
+
+    Attributes:
+        name: what sets that system apart (``clientele``); it names the check's case.
+        fake: builds a fresh fake of such a system, its settings saying what sets it apart.
+        rule: the rule that makes the connector refuse the flow.
+    """
+
+    name: str
+    fake: Callable[[Path], FakeSystem]
+    rule: str
+
+
+@dataclass(frozen=True)
 class Claims:
     """What a connector claims for one entity; ``None`` means "as the connector describes".
 
@@ -80,6 +99,9 @@ class Claims:
             record, whatever was sent (Podium writes generated titles and descriptions
             over an uploaded product's, PD-6): a create is not compared on them, an
             update is.
+        refused: systems of the subject's kind its connector refuses a flow of the entity
+            for, when the configuration loads (PD-1: items on a Podium account on
+            Clientele).
     """
 
     directions: tuple[DirectionName, ...] = ALL_DIRECTIONS
@@ -90,6 +112,7 @@ class Claims:
     deletes_reported: bool = True
     required: dict[str, Any] = field(default_factory=dict, hash=False)
     generated: tuple[str, ...] = ()
+    refused: tuple[Refusal, ...] = ()
 
 
 @dataclass(frozen=True)

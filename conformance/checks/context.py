@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from conformance.checks import Case
 from conformance.driver import Driver
 from conformance.probe import Probe
 from conformance.samples import differences, given_fields, references, sample
-from conformance.subject import Claims, Role
+from conformance.subject import Claims, FakeSystem, Role
 from conformance.world import Paired, World
 from framework.models.base import CanonicalRecord
 
@@ -65,23 +65,33 @@ class Ctx:
         self._open.append(probe)
         return probe
 
-    def paired(self, flow: dict[str, Any], **pair: Any) -> Paired:
+    def paired(
+        self, flow: dict[str, Any], *, fake: FakeSystem | None = None, **pair: Any
+    ) -> Paired:
         """The subject in its role, a memory system opposite, ``flow`` for the entity.
 
         An entity that hangs off customers flows beside a customer flow (its parents'),
-        as in every pair that moves such records.
+        as in every pair that moves such records. ``fake``: the subject's system, when not
+        a fresh one of the subject's own fake.
         """
         flows = {self.entity: flow}
         if references(self.entity):
             flows = {"customer": PARENT_FLOW, **flows}
+        return self.world(flows, fake=fake, **pair)
+
+    def world(
+        self, flows: dict[str, Any], *, fake: FakeSystem | None = None, **pair: Any
+    ) -> Paired:
+        """The subject in its role, a memory system opposite, exactly ``flows``."""
         world = Paired(
-            self.target.subject,
-            self.role,
-            self.tmp / f"world{len(self._open)}",
-            {**pair, "flows": flows},
+            self.target.subject, self.role, self.next_folder(), {**pair, "flows": flows}, fake
         )
         self._open.append(world)
         return world
+
+    def next_folder(self) -> Path:
+        """The folder the next probe or world is made in."""
+        return self.tmp / f"world{len(self._open)}"
 
     # -- records ----------------------------------------------------------------------------
 
@@ -154,7 +164,11 @@ class Ctx:
     def expect(self, condition: object, message: str) -> None:
         """Fail with ``message`` (prefixed with the check's rules) unless ``condition``."""
         if not condition:
-            raise CheckFailed(f"[{', '.join(self.case.rules)}] {self.target.label}: {message}")
+            self.fail(message)
+
+    def fail(self, message: str) -> NoReturn:
+        """Fail with ``message`` (prefixed with the check's rules)."""
+        raise CheckFailed(f"[{', '.join(self.case.rules)}] {self.target.label}: {message}")
 
     def expect_same(
         self,

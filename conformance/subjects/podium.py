@@ -18,10 +18,11 @@ from typing import Any
 
 from conformance import faults
 from conformance.driver import Driver
-from conformance.subject import Claims, FakeSystem, Subject
+from conformance.subject import Claims, FakeSystem, Refusal, Subject
 from conformance.subjects.podium_records import PodiumRecords
 from fakes.podium import PodiumState, make_app, podium_faults
 from fakes.podium.contacts import ADDRESS_KEYS
+from fakes.podium.state import Tier
 from fakes.toolkit import FaultPlan, FaultState, SyncASGITransport
 from framework.models.base import CanonicalRecord
 
@@ -208,19 +209,25 @@ class PodiumDriver(Driver):
         return str(self.state.contacts.create(record)["id"])
 
 
-def podium_fake(tmp: Path) -> FakeSystem:
-    """A fresh fake Podium (Clientele+), served in-process."""
+def podium_fake(tmp: Path, tier: Tier = "clientele_plus") -> FakeSystem:
+    """A fresh fake Podium (an account on Clientele+ unless ``tier`` says), served in-process."""
     state = PodiumState(
+        tier=tier,
         client_id=str(SETTINGS["client_id"]),
         client_secret=str(SETTINGS["client_secret"]),
         refresh_token=str(SETTINGS["refresh_token"]),
     )
     fault_state = podium_faults()
     return FakeSystem(
-        settings=dict(SETTINGS),
+        settings={**SETTINGS, "tier": tier},
         driver=PodiumDriver(state, fault_state),
         transport=SyncASGITransport(make_app(state, fault_state)),
     )
+
+
+def clientele_fake(tmp: Path) -> FakeSystem:
+    """A fresh fake Podium account on Clientele (no items, PD-1)."""
+    return podium_fake(tmp, "clientele")
 
 
 subject = Subject(
@@ -231,7 +238,12 @@ subject = Subject(
         "customer": Claims(custom_keys=("Ring size", "Metal"), deletes_reported=False),
         # Podium's generator writes a title and description over an uploaded product's
         # (PD-6; docs/podium-api.md): a create keeps neither; a later upload overwrites them.
-        "product": Claims(generated=("title", "description")),
+        # Items sync only on Clientele+ (PD-1): the connector refuses a product flow for an
+        # account on Clientele when the configuration loads.
+        "product": Claims(
+            generated=("title", "description"),
+            refused=(Refusal("clientele", clientele_fake, "PD-1"),),
+        ),
         "purchase": Claims(),
         "service_job": Claims(),
         "appointment": Claims(),
