@@ -2,9 +2,10 @@
 
 Every canonical entity has a :class:`Kind`: how to make a sample record of it from a tag,
 which of its text fields a check may edit, and which rules of ``RULES.md`` give the entity
-a direction of its own (CB-8: sales history goes from the POS to the platform only). A
-record that hangs off a customer (a wish, a note…) names its customer by that system's id:
-the checks make the customer first and pass its id in ``refs``.
+a direction of its own (CB-8: sales history goes from the POS to the platform only; PD-2:
+Podium's customers go both ways or from the POS only). A record that hangs off a customer
+(a wish, a note…) names its customer by that system's id: the checks make the customer
+first and pass its id in ``refs``.
 
 Two systems hold "the same" record in their own ways: one keeps a label on an e-mail, the
 other keeps one e-mail only; one has no acquisition field at all. The checks therefore
@@ -118,7 +119,11 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {
-    "customer": Kind(_customer, ("last_name", "first_name", "company")),
+    "customer": Kind(
+        _customer,
+        ("last_name", "first_name", "company"),
+        (("PD-2", "both"), ("PD-2", "pos_to_platform")),  # Podium's two customer options
+    ),
     "wish": Kind(_wish, ("description", "buy_for", "event"), (("CB-6", "both"),)),
     "note": Kind(_note, ("text",), (("CB-7", "both"),)),
     "purchase": Kind(
