@@ -5,7 +5,7 @@ customer is an EDT PairValue with typed contact objects (the one named by
 ``CustomerPref*`` is preferred), custom fields ``CustomerKey1..8``, ``CustomerXfer`` as the
 sync flag, ``CustomerInactive`` as a deletion and ``CustomerUpdateUser`` as who made the
 last change. Nothing moves until the store's scheduled EDT run (``before_sync``). Wishes,
-notes, jobs, items, sales, texts and Activity entries are in ``edge_records``.
+notes, jobs, appointments, items, sales, texts and Activity entries are in ``edge_records``.
 """
 
 from __future__ import annotations
@@ -222,8 +222,10 @@ subject = Subject(
         "wish": Claims(),
         "note": Claims(),
         "message": Claims(),
-        # Jobs, items and texts are never deleted (Edge keeps them, their status changes).
+        # Jobs, appointments, items and texts are never deleted (Edge keeps them, their
+        # status changes: an appointment is Cancelled).
         "service_job": Claims(deletes_reported=False),
+        "appointment": Claims(deletes_reported=False),
         "product": Claims(deletes_reported=False),
         "purchase": Claims(),
         "sms_notification": Claims(deletes_reported=False),

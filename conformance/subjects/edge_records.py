@@ -1,9 +1,10 @@
 """What a store's staff do in Edge beyond customers, as ``docs/edge-exchange.md`` models it.
 
-Wishes, notes, service jobs, items, sale lines and text notifications are made and
-changed as people do in Edge (the fake's own hands, ``fakes/edge/records.py``); Activity
-entries (messages from a partner, CB-9) are only ever imported, never made by hand. Each
-kind is read back in canonical terms, written from the page, not from the connector.
+Wishes, notes, service jobs, appointments, items, sale lines and text notifications are
+made and changed as people do in Edge (the fake's own hands, ``fakes/edge/records.py``);
+Activity entries (messages from a partner, CB-9) are only ever imported, never made by
+hand. Each kind is read back in canonical terms, written from the page, not from the
+connector.
 """
 
 from __future__ import annotations
@@ -156,6 +157,18 @@ def _sale(v: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _appointment(v: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "customer": v.get("AppointmentCustKey"),
+        "starts_at": moment(v.get("AppointmentDate")),
+        "ends_at": moment(v.get("AppointmentEndDate")),
+        "status": str(v.get("AppointmentStatus") or "").lower() or None,
+        "subject": _text(v.get("AppointmentReason")),
+        "details": _text(v.get("AppointmentNotes")),
+        "associate": _text(v.get("AppointmentAssociate")),
+    }
+
+
 def _text_notification(v: dict[str, Any]) -> dict[str, Any]:
     return {
         "phone": e164(str(v.get("NotificationPhone"))),
@@ -256,6 +269,26 @@ KINDS: dict[str, Kind] = {
         ("add", "edit", "delete"),
         _sale,
     ),
+    "appointment": Kind(
+        "AppointmentList",
+        "AppointmentCustKey",
+        {
+            "starts_at": "AppointmentDate",
+            "ends_at": "AppointmentEndDate",
+            "status": "AppointmentStatus",
+            "subject": "AppointmentReason",
+            "details": "AppointmentNotes",
+        },
+        {
+            "starts_at": edt_moment,
+            "ends_at": edt_moment,
+            "status": lambda v: str(v).title(),
+        },
+        lambda v: False,  # a cancelled appointment is kept, Cancelled
+        None,
+        ("add", "edit"),
+        _appointment,
+    ),
     "sms_notification": Kind(
         "NotificationList",
         "NotificationCustKey",
@@ -324,6 +357,9 @@ class EdgeRecords:
         elif entity == "purchase":
             line = {"desc": data.get("description"), "amount": float(data["amount"])}
             key = edge.add_sale(customer, [{**line, "qty": data.get("quantity") or 1}])[0]
+        elif entity == "appointment":
+            starts = dt.datetime.fromisoformat(str(data["starts_at"]))
+            key = edge.add_appointment(customer, starts, associate=associate)
         elif entity == "sms_notification":
             key = edge.notify_text(customer, data["body"], data.get("kind") or "")
             self.table(entity).edit(key, {"NotificationPhone": national(data["phone"])})
@@ -395,6 +431,9 @@ class EdgeRecords:
         elif entity == "purchase":
             key = edge.add_sale(customer, [{"desc": "Broken line", "amount": 1.0}])[0]
             self.table(entity).edit(key, {"SalelineAmount": None})
+        elif entity == "appointment":
+            key = edge.add_appointment(customer, dt.datetime(2026, 12, 1, 15), reason="Broken")
+            self.table(entity).edit(key, {"AppointmentStatus": "Postponed"})
         else:
             raise NotImplementedError(f"no malformed {entity} record is modelled")
         return str(key)
