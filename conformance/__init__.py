@@ -17,18 +17,27 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from conformance.driver import Driver, Users
     from conformance.factory import conformance_tests
-    from conformance.subject import Claims, FakeSystem, Subject
+    from conformance.subject import Claims, FakeSystem, Refusal, Subject
 
 _EXPORTS = {
     "Claims": "conformance.subject",
     "Driver": "conformance.driver",
     "FakeSystem": "conformance.subject",
+    "Refusal": "conformance.subject",
     "Subject": "conformance.subject",
     "Users": "conformance.driver",
     "conformance_tests": "conformance.factory",
 }
 
-__all__ = ["Claims", "Driver", "FakeSystem", "Subject", "Users", "conformance_tests"]
+__all__ = [
+    "Claims",
+    "Driver",
+    "FakeSystem",
+    "Refusal",
+    "Subject",
+    "Users",
+    "conformance_tests",
+]
 
 
 def __getattr__(name: str) -> Any:

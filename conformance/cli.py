@@ -108,7 +108,7 @@ def scenario_list() -> None:
     for column in ("scenario", "rules", "pos", "platform", "summary"):
         table.add_column(column)
     for s in bundled_scenarios():
-        pos, platform = s.systems.get("pos", "?"), s.systems.get("platform", "?")
+        pos, platform = (", ".join(s.subjects_on(side)) or "?" for side in ("pos", "platform"))
         table.add_row(s.name, ", ".join(s.rules), pos, platform, s.summary.split(". ")[0])
     console.print(table)
 

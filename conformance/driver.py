@@ -61,6 +61,15 @@ class Driver:
         """The ids of the live records of ``entity``."""
         raise NotImplementedError
 
+    def does(self, entity: str, action: str) -> bool:
+        """Whether the system's users ``add``, ``edit`` or ``delete`` records of ``entity``.
+
+        Default: all three. A sent message is never edited; some records are never deleted
+        by hand. Checks needing an action the users do not take skip that part, or are
+        reported as not applicable.
+        """
+        return True
+
     # -- the system's own rhythm -------------------------------------------------------------
 
     def before_sync(self) -> None:
@@ -93,6 +102,23 @@ class Driver:
 
     def add_unreadable(self, entity: str) -> str:
         """Store a record no canonical record can carry (a malformed e-mail); returns its id."""
+        raise NotImplementedError
+
+    def add_with_code(
+        self, entity: str, record: CanonicalRecord, code: str, actor: str | None = None
+    ) -> str:
+        """Create a record carrying the shared code ``code``; only systems that keep one.
+
+        IS-3: an F/K customer's code, an IdoSell account's external code.
+        """
+        raise NotImplementedError
+
+    def add_foreign(self, entity: str, record: CanonicalRecord) -> str:
+        """Store what looks like ``record`` but the rules say is no record of ``entity``.
+
+        A Clientbook item of a collection other than the wish list (CB-6), a message entry
+        of the recent activity (not a note, CB-7). Returns its id in the system.
+        """
         raise NotImplementedError
 
     def can(self, capability: str) -> bool:

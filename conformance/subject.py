@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -34,6 +34,7 @@ ENTRY_POINT_GROUP = "syncwright.conformance"
 Role = Literal["pos", "platform"]
 DirectionName = Literal["both", "pos_to_platform", "platform_to_pos", "off"]
 ALL_DIRECTIONS: tuple[DirectionName, ...] = ("both", "pos_to_platform", "platform_to_pos", "off")
+Feed = Literal["incremental", "windowed", "full"]
 
 
 @dataclass
@@ -54,6 +55,25 @@ class FakeSystem:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A system of the subject's kind that its connector refuses a flow of the entity for.
+
+    The refusal comes when the configuration loads, before anything runs (the connector's
+    ``refuse``, the ``check_flow`` hook): a Podium account on Clientele cannot take items
+    (PD-1).
+
+    Attributes:
+        name: what sets that system apart (``clientele``); it names the check's case.
+        fake: builds a fresh fake of such a system, its settings saying what sets it apart.
+        rule: the rule that makes the connector refuse the flow.
+    """
+
+    name: str
+    fake: Callable[[Path], FakeSystem]
+    rule: str
+
+
+@dataclass(frozen=True)
 class Claims:
     """What a connector claims for one entity; ``None`` means "as the connector describes".
 
@@ -63,16 +83,36 @@ class Claims:
         fields: the canonical fields its system holds.
         custom_keys: two keys its ``custom`` field may hold (CB-4 field maps), when it
             has one; free names by default.
-        reports_deletes: whether the system's API shows a deletion to a reader. ``False``
-            for a system with no deletion feed (Podium's public API: a deleted contact is
-            simply absent); the checks of reported deletes then do not apply.
+        feed: ``incremental`` when a read resumed from any cursor returns every change made
+            since, changes to records of pages already read included; ``windowed`` when a
+            read pages through a query fixed when it began, so such a change comes with
+            the next read (Square's search, IdoSell's client list: each read starts where
+            the last one began); ``full`` when the system has no change feed and every
+            read returns every record (``fetch_changes`` allows it: the engine drops
+            unchanged records by content hash).
+        deletes_reported: whether a record deleted on the system is ever reported as a
+            delete (a system without a change feed never reports one: absence from a
+            read is not a delete).
+        required: values every record must carry to be accepted by the system (an
+            IdoSell account: a shop); the suite's samples take them.
+        generated: fields the system fills with values of its own when it creates a
+            record, whatever was sent (Podium writes generated titles and descriptions
+            over an uploaded product's, PD-6): a create is not compared on them, an
+            update is.
+        refused: systems of the subject's kind its connector refuses a flow of the entity
+            for, when the configuration loads (PD-1: items on a Podium account on
+            Clientele).
     """
 
     directions: tuple[DirectionName, ...] = ALL_DIRECTIONS
     match_keys: tuple[str, ...] | None = None
     fields: tuple[str, ...] | None = None
     custom_keys: tuple[str, str] = ("ring_size", "metal")
-    reports_deletes: bool = True
+    feed: Feed = "incremental"
+    deletes_reported: bool = True
+    required: dict[str, Any] = field(default_factory=dict, hash=False)
+    generated: tuple[str, ...] = ()
+    refused: tuple[Refusal, ...] = ()
 
 
 @dataclass(frozen=True)

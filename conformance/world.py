@@ -117,11 +117,18 @@ def writes(reports: Iterable[RunReport], entity: str) -> Counter[str]:
 class Paired(World):
     """A world with the subject on one side and a memory reference system on the other."""
 
-    def __init__(self, subject: Subject, role: Role, tmp: Path, pair: dict[str, Any]):
+    def __init__(
+        self,
+        subject: Subject,
+        role: Role,
+        tmp: Path,
+        pair: dict[str, Any],
+        fake: FakeSystem | None = None,
+    ):
         self.role: Role = role
         self.ref_role: Role = "platform" if role == "pos" else "pos"
         subjects: dict[Role, Subject] = {role: subject, self.ref_role: memory.subject}
-        super().__init__(subjects, tmp, pair)
+        super().__init__(subjects, tmp, pair, {role: fake} if fake is not None else None)
 
     @property
     def subject(self) -> Driver:

@@ -93,6 +93,11 @@ def test_bundled_scenarios_cover_the_source_examples():
     names = {s.name: s for s in bundled_scenarios()}
     assert names["cb3-changed-email"].systems == {"pos": "edge", "platform": "clientbook"}
     assert names["is2-jan-kowalski"].rules == ["IS-2"]
+    real = names["is2-jan-kowalski-fk-idosell"]
+    assert real.subjects_on("pos") == ["fk", "fk-wf-mag"], "Subiekt GT and WF-MAG both"
+    assert real.subjects_on("platform") == ["idosell"]
+    assert real.pair["preset"] == "fk-idosell"
+    assert "SQ-2" in names["sq2-duplicates-reported"].rules
 
 
 @pytest.mark.rule("CB-3")
@@ -119,3 +124,68 @@ def test_mismatches_compare_the_fields_named_and_whole_lists():
     assert mismatches({"first_name": "Grace"}, held, "r") == [
         "r.first_name: expected 'Grace', got 'Ada'"
     ]
+
+
+MEMORY_PAIR = """
+systems: {pos: memory, platform: memory}
+pair:
+  flows:
+    customer: {match_on: [email], fields: {first_name: {}, emails: {}}}
+"""
+
+
+@pytest.mark.rule("SQ-2")
+def test_a_duplicates_expectation_names_groups_and_can_fail(tmp_path: Path):
+    text = """
+name: duplicates
+rules: [SQ-2]
+records:
+  platform:
+    a: {first_name: Ann, emails: [{address: ann@example.com}]}
+    b: {first_name: Anne, emails: [{address: ANN@example.com}]}
+    c: {first_name: Cy, emails: [{address: cy@example.com}]}
+steps:
+  - sync: 2
+expect:
+  duplicates: [{side: platform, records: [a, b]}, {side: platform, records: [a, c]}]
+"""
+    failures = run_scenario(parse(MEMORY_PAIR + text, "dup.yaml"), tmp_path)
+    assert len(failures) == 1, failures
+    assert "['a', 'c'] on the platform were not reported as one group" in failures[0]
+
+
+def test_records_refer_to_others_by_alias_and_keep_their_entity(tmp_path: Path):
+    text = """
+name: notes
+rules: [CB-7]
+entity: note
+pair:
+  flows:
+    customer: {match_on: [email], fields: {first_name: {}, emails: {}}}
+    note: {fields: {customer: {}, text: {}}}
+steps:
+  - create: {side: pos, record: ada, entity: customer,
+             values: {first_name: Ada, emails: [{address: ada@example.com}]}}
+  - sync: 2
+  - create: {side: pos, record: memo, values: {customer: "@ada", text: Likes opals}}
+  - sync: 2
+expect:
+  platform:
+    ada: {first_name: Ada}
+    memo: {text: Likes opals}
+  count: {pos: 1, platform: 1}
+"""
+    assert run_scenario(parse(MEMORY_PAIR + text, "notes.yaml"), tmp_path) == []
+
+
+def test_a_code_for_a_system_that_keeps_none_is_a_scenario_error(tmp_path: Path):
+    text = """
+name: codes
+rules: [IS-3]
+records:
+  pos:
+    ada: {first_name: Ada}
+codes: {ada: K/0001}
+"""
+    with pytest.raises(ScenarioError, match="'ada': the pos system keeps no shared code"):
+        run_scenario(parse(MEMORY_PAIR + text, "codes.yaml"), tmp_path)

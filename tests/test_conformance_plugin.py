@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from conformance.checks import all_checks
+from conformance.checks import all_checks, plan
 from conformance.checks.target import resolve
 from conformance.matrix import cells, render
+from conformance.samples import KINDS
 from conformance.subject import ENTRY_POINT_GROUP, load_subjects
 
 pytest_plugins = ["pytester"]
@@ -26,6 +27,17 @@ RULES = next(
     ),
     None,
 )
+BUNDLED = [
+    "edge",
+    "clientbook",
+    "podium",
+    "square",
+    "fk",
+    "fk-wf-mag",
+    "fk-generic",
+    "idosell",
+    "memory",
+]
 UNRELATED = """
 import sys
 
@@ -75,7 +87,7 @@ def test_the_option_beside_test_paths_runs_both(pytester: pytest.Pytester):
         "--syncwright-subject",
         "memory",
         "-k",
-        "unrelated or full_fetch",
+        "unrelated or (full_fetch and customer)",
         "-p",
         "no:cacheprovider",
     )
@@ -91,9 +103,10 @@ def test_a_test_module_uses_the_factory_in_three_lines(pytester: pytest.Pytester
         """
     )
     result = pytester.runpytest("-v", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=4)  # record_wins runs with the subject on each side
+    entities = len(KINDS)  # memory holds every entity; record_wins is a customer rule
+    result.assert_outcomes(passed=2 * entities + 2, skipped=2 * (entities - 1))
     result.stdout.fnmatch_lines(["*test_full_fetch?memory-customer? PASSED*"])
-    result.stdout.re_match_lines([r"G-2\s+pass \(2\)", r"IS-2\s+pass \(2\)"])
+    result.stdout.re_match_lines([rf"G-2\s+pass \({2 * entities}\)", r"IS-2\s+pass \(2\)"])
 
 
 def test_an_unknown_subject_is_a_clear_error(pytester: pytest.Pytester):
@@ -106,7 +119,7 @@ def test_an_unknown_subject_is_a_clear_error(pytester: pytest.Pytester):
 
 def test_the_bundled_subjects_are_declared_through_entry_points():
     names = {ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
-    assert {"edge", "clientbook", "memory"} <= names
+    assert set(BUNDLED) <= names
     assert [s.connector for s in load_subjects(["edge", "clientbook"])] == ["edge", "clientbook"]
 
 
@@ -120,14 +133,29 @@ def test_every_check_cites_rules_that_exist():
         assert check.summary, f"{name} has no docstring"
 
 
-@pytest.mark.parametrize("name", ["edge", "clientbook", "podium", "memory"])
+@pytest.mark.parametrize("name", BUNDLED)
 def test_every_rule_a_bundled_connector_claims_has_a_check(name: str):
-    from conformance.scenarios import bundled_scenarios
-
     target = resolve(load_subjects([name])[0])
-    cited = {r for c in all_checks().values() for r in c.rules}
-    cited |= {r for s in bundled_scenarios() for r in s.rules}
-    assert not target.rules - cited, f"{name} claims rules no check cites"
+    cases = [case for check in all_checks().values() for case in plan(target, check)]
+    cited = {rule for case in cases if case.skip is None for rule in case.rules}
+    assert not target.rules - cited, f"{name} claims rules no case planned for it cites"
+
+
+def test_claims_say_what_a_connector_cannot_and_the_checks_say_why_they_skip():
+    fk = resolve(load_subjects(["fk"])[0])
+    cases = {
+        (case.check.name, case.variant.param): case
+        for check in all_checks().values()
+        for case in plan(fk, check)
+        if case.variant.entity == "customer"
+    }
+    assert fk.claims["customer"].feed == "full"
+    assert "deletes_reported = False" in str(cases[("deletes_reported", None)].skip)
+    assert "does not create" in str(cases[("create_round_trip", None)].skip)
+    assert cases[("cursor_intermediate", None)].skip is None, "a full read is still checked"
+    assert cases[("direction", "both")].skip is None, "both ways, with creating switched off"
+    idosell = resolve(load_subjects(["idosell"])[0])
+    assert idosell.claims["customer"].required == {"shops": ["1"]}
 
 
 def _row(subject: str, check: str, rules: list[str], outcome: str, reason: str = "") -> dict:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from fakes.polish import kontrahenci
+from framework import Customer, WriteOp, WriteRequest
 from tests.fk_idosell_world import IsWorld
 
 
@@ -92,3 +93,22 @@ def test_an_update_whose_answer_was_lost_is_sent_again_harmlessly(world: IsWorld
     assert client["clientBillingAddress"]["clientStreet"] == "ul. Nowa 1"
     streets = [d["clientDeliveryAddressStreet"] for d in client["deliveryAddresses"]]
     assert streets.count("ul. Żytnia 3") == 1
+
+
+@pytest.mark.rule("G-6", "IS-3")
+def test_a_create_without_a_code_is_found_by_its_key_when_replayed(world: IsWorld):
+    shop = world.engine.systems["shop"]
+    ala = Customer(first_name="Ala", last_name="Nowak", shops=["1"])
+    request = WriteRequest(
+        entity="customer",
+        op=WriteOp.CREATE,
+        record=ala,
+        fields=["first_name", "last_name", "shops"],
+        idempotency_key="sw-store-customer-0123456789abcdef",
+    )
+    first = world.engine.hooks.apply_change(shop, request)
+    again = world.engine.hooks.apply_change(shop, request.model_copy(update={"replay": True}))
+    assert first.id == again.id, "the replay adopted the account its first attempt made"
+    assert [str(i) for i in world.shop.clients] == [first.id]
+    assert first.link_key == request.idempotency_key, "the code the account now carries"
+    assert world.shop.clients[int(first.id)]["clientCodeExternal"] == request.idempotency_key

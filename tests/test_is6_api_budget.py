@@ -203,22 +203,32 @@ def test_the_feed_cursor_restarts_where_the_read_began_and_drops_what_it_deliver
     cursor = ClientsCursor.load(None)
     cursor.started("2025-03-01 10:00:00")  # the shop's clock at the first page, less overlap
     page = [result(1, "2025-02-01 08:00:00"), result(2, "2025-03-01 10:00:04")]
-    assert all(cursor.fresh(r) for r in page)
+    assert all(cursor.fresh(r, []) for r in page)
     cursor = ClientsCursor.load(cursor.next(more=True).dump())
     assert cursor.page == 1
-    assert cursor.fresh(result(3, "2025-03-01 10:00:09"))
+    assert cursor.fresh(result(3, "2025-03-01 10:00:09"), [])
     done = ClientsCursor.load(cursor.next(more=False).dump())
     assert done.since == "2025-03-01 10:00:00", "where the read began, not the latest date"
     assert set(done.seen) == {"2", "3"}, "only what the next read will see again"
-    assert not done.fresh(result(2, "2025-03-01 10:00:04")), "same content: dropped"
-    assert done.fresh(result(2, "2025-03-01 10:00:04", city="Opole")), "changed: delivered"
+    assert not done.fresh(result(2, "2025-03-01 10:00:04"), []), "same content: dropped"
+    assert done.fresh(result(2, "2025-03-01 10:00:04", city="Opole"), []), "changed: delivered"
+
+
+@pytest.mark.rule("IS-9", "G-5")
+def test_a_delivery_address_added_within_the_same_second_is_not_dropped():
+    cursor = ClientsCursor.load(None)
+    cursor.started("2025-03-01 10:00:00")
+    assert cursor.fresh(result(2, "2025-03-01 10:00:04"), [])
+    done = ClientsCursor.load(cursor.next(more=False).dump())
+    address = {"clientDeliveryAddressStreet": "ul. Portowa 2"}
+    assert done.fresh(result(2, "2025-03-01 10:00:04"), [address]), "its list entry is the same"
 
 
 def test_without_the_shops_clock_the_cursor_falls_back_to_the_latest_date():
     cursor = ClientsCursor.load(None)
     cursor.started(None)
     for r in (result(1, "2025-03-01 10:00:00"), result(2, "2025-03-01 10:00:05")):
-        assert cursor.fresh(r)
+        assert cursor.fresh(r, [])
     done = cursor.next(more=False)
     assert done.since == "2025-03-01 10:00:05"
     assert set(done.seen) == {"2"}

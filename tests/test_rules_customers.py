@@ -132,6 +132,24 @@ def test_ambiguous_match_is_reported_never_guessed(make_world):
     assert world.engine.store.links_count("store") == 0, "not linked to either"
 
 
+@pytest.mark.rule("G-3", "SQ-2")
+def test_a_match_whose_counterpart_matches_twice_is_reported_never_guessed(world: World):
+    maya = add(world, "Maya", "Chen", "maya.chen@example.com")
+    for first in ("Maya", "May"):  # the same person entered twice in Clientbook
+        world.cb.create_client(
+            {"first_name": first, "last_name": "Chen", "email": "Maya.Chen@example.com"}, "as_12"
+        )
+    world.settle()
+    problems = [p for p in world.problems() if p.rule == "G-3"]
+    assert len(problems) == 3, "each of the three is reported"
+    assert all("ambiguous" in p.reason for p in problems)
+    assert world.engine.store.links_count("store") == 0, "none linked to a guess"
+    assert [k for k, v in world.edge.customers.items() if v["CustomerLastName"] == "Chen"] == [
+        maya
+    ], "no copy of the duplicate made in Edge"
+    assert len(world.clients()) == 2, "nothing made in Clientbook either"
+
+
 @pytest.mark.rule("G-3")
 def test_linked_records_are_not_match_candidates(world: World):
     first = add(world, "Pat", "Smith", "shared@example.com")

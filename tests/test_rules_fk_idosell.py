@@ -663,3 +663,25 @@ def test_a_207_fault_refuses_that_customer_only(world: IsWorld):
     [problem] = world.problems()
     assert "faultCode 15" in problem.reason
     assert len(world.shop.clients) == 4
+
+
+@pytest.mark.rule("IS-9", "G-5")
+def test_a_delivery_address_added_in_the_second_of_the_last_read_still_comes_down(tmp_path: Path):
+    world = IsWorld(tmp_path / "w", overrides={"flows": {"customer": {"update_pos": True}}})
+    try:
+        world.shop.clock.frozen = world.shop.clock.now()  # every change within one second
+        world.fk.add(code="K/0001", name="Hurtownia Kwiat", shops=[1])
+        world.settle()
+        client = world.raw("K/0001")
+        world.shop.add_delivery(
+            {
+                "clientLogin": client["clientLogin"],
+                "clientDeliveryAddressStreet": "ul. Portowa 2",
+                "clientDeliveryAddressZipCode": "81-300",
+                "clientDeliveryAddressCity": "Gdynia",
+            }
+        )
+        world.settle()
+        assert world.fk.get("K/0001")["deliveries"] == [("ul. Portowa 2", "81-300", "Gdynia")]
+    finally:
+        world.close()

@@ -20,7 +20,17 @@ from conformance.subject import Role
 Level = Literal["system", "pair"]
 Needs = Callable[[Target, "Variant"], str | None]
 Params = Callable[[Target, "Variant"], "Sequence[str | Param]"]
-MODULES = ("feed", "writes", "pair", "deletes", "faults", "policies", "scenarios")
+MODULES = (
+    "feed",
+    "writes",
+    "pair",
+    "deletes",
+    "faults",
+    "policies",
+    "budget",
+    "refusals",
+    "scenarios",
+)
 
 
 @dataclass(frozen=True)

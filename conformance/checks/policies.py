@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from conformance.checks import Needs, Variant, check
 from conformance.checks.context import Ctx
-from conformance.checks.flows import flow, needs_all, pair_ready
+from conformance.checks.flows import default_direction, flow, needs_all
 from conformance.checks.target import Target
 from conformance.samples import emails, essence
 from conformance.subject import Claims, Role
@@ -26,6 +26,28 @@ def _holds(*fields: str) -> Needs:
     return needs
 
 
+def _customers_both_ways(made_on: Role) -> Needs:
+    """Customer rules, both ways.
+
+    The subject reads and updates customers, and creates them when the check's first
+    record is made on the other side (``made_on``).
+    """
+
+    def needs(target: Target, variant: Variant) -> str | None:
+        if variant.entity != "customer":
+            return "a customer rule"
+        if default_direction(target, variant) != "both":
+            return "the subject claims no two-way customer flow"
+        support = target.support(variant.entity)
+        verbs = ["read", "update"] + (["create"] if variant.role != made_on else [])
+        missing = [v for v in verbs if not getattr(support, v)]
+        if missing:
+            return f"the connector cannot {', '.join(missing)} customers"
+        return None
+
+    return needs
+
+
 def _identities(ctx: Ctx, world: Paired, role: Role, record_id: str, field: str) -> list[str]:
     held = world.driver(role).get(ctx.entity, record_id)
     return [str(v) for v in essence(ctx.entity, held, field) or []]
@@ -38,7 +60,7 @@ def _counterpart(ctx: Ctx, world: Paired, role: Role, record_id: str) -> str:
     return there
 
 
-@check("CB-3", "PD-3", level="pair", needs=needs_all(pair_ready, _holds("emails")))
+@check("CB-3", "PD-3", level="pair", needs=needs_all(_customers_both_ways("pos"), _holds("emails")))
 def check_append_as_new(ctx: Ctx) -> None:
     """Platform contact changes are added on the POS, never overwriting; POS changes go up."""
     world = ctx.paired(flow(ctx, policies={"emails": "append_as_new"}))
@@ -65,15 +87,19 @@ def check_append_as_new(ctx: Ctx) -> None:
 
 
 def _create_only_field(target: Target, variant: Variant) -> str:
-    return "acquisition" if target.has(variant.entity, "acquisition") else "last_name"
+    return (
+        "acquisition" if target.has(variant.entity, "acquisition") else target.edits("customer")[0]
+    )
 
 
-@check("CB-5", "PD-3", level="pair", needs=pair_ready)
+@check("CB-5", "PD-3", level="pair", needs=_customers_both_ways("platform"))
 def check_create_only(ctx: Ctx) -> None:
     """A create-only field comes from the platform only with a new record; POS changes go up."""
     field = _create_only_field(ctx.target, ctx.case.variant)
     world = ctx.paired(flow(ctx, policies={field: "create_only"}, winner="pos"))
-    platform = world.driver("platform").add(ctx.entity, ctx.sample("first", **{field: "Instagram"}))
+    platform = world.driver("platform").add(
+        ctx.entity, ctx.sample("first", None, **{field: "Instagram"})
+    )
     world.settle()
     pos = _counterpart(ctx, world, "platform", platform)
     held = (world.driver("pos").get(ctx.entity, pos) or {}).get(field)
@@ -88,26 +114,27 @@ def check_create_only(ctx: Ctx) -> None:
     ctx.expect(up == "Walkin", f"a POS change did not go up ({up!r})")
 
 
-@check("IS-2", level="pair", needs=needs_all(pair_ready, _holds("emails")))
+@check("IS-2", level="pair", needs=needs_all(_customers_both_ways("pos"), _holds("emails")))
 def check_record_wins(ctx: Ctx) -> None:
     """On a conflict the POS record is written over the platform's whole; the POS keeps its own."""
     world = ctx.paired(flow(ctx, record_policy="record_wins", winner="pos"))
+    first, last = ctx.edits[:2][-1], ctx.edits[0]
     jan = ctx.sample("jan", first_name="Jan", last_name="Kowalski", emails=emails("jan@example.pl"))
     pos = world.driver("pos").add(ctx.entity, jan)
     world.settle()
     platform = _counterpart(ctx, world, "pos", pos)
-    world.driver("pos").edit(ctx.entity, pos, {"last_name": "Kowalski-Nowak"})
+    world.driver("pos").edit(ctx.entity, pos, {last: "Kowalski-Nowak"})
     world.driver("platform").edit(ctx.entity, platform, {"emails": emails("jan.k@example.pl")})
     world.settle()
     up = world.driver("platform").get(ctx.entity, platform) or {}
-    ctx.expect(up.get("last_name") == "Kowalski-Nowak", "the POS change did not go up")
+    ctx.expect(up.get(last) == "Kowalski-Nowak", "the POS change did not go up")
     got = _identities(ctx, world, "platform", platform, "emails")
     ctx.expect(got == ["jan@example.pl"], f"the platform kept its own e-mail: {got}")
     kept = _identities(ctx, world, "pos", pos, "emails")
     ctx.expect(kept == ["jan@example.pl"], f"the POS record changed: {kept}")
-    world.driver("platform").edit(ctx.entity, platform, {"first_name": "Janek"})
+    world.driver("platform").edit(ctx.entity, platform, {first: "Janek"})
     world.settle()
-    down = (world.driver("pos").get(ctx.entity, pos) or {}).get("first_name")
+    down = (world.driver("pos").get(ctx.entity, pos) or {}).get(first)
     ctx.expect(down == "Janek", f"a platform-only change did not come down ({down!r})")
 
 
@@ -116,7 +143,7 @@ def _keys(ctx: Ctx, role: Role) -> tuple[str, str]:
     return ctx.target.claims[ctx.entity].custom_keys if role == ctx.role else Claims().custom_keys
 
 
-@check("CB-4", level="pair", needs=needs_all(pair_ready, _holds("custom")))
+@check("CB-4", level="pair", needs=needs_all(_customers_both_ways("pos"), _holds("custom")))
 def check_field_map(ctx: Ctx) -> None:
     """Mapped custom fields go both ways under their own names; unmapped ones never move."""
     pos_keys, platform_keys = _keys(ctx, "pos"), _keys(ctx, "platform")
@@ -144,7 +171,7 @@ def _pos_holds_flag(target: Target, variant: Variant) -> str | None:
     return None
 
 
-@check("CB-1", level="pair", needs=needs_all(pair_ready, _pos_holds_flag))
+@check("CB-1", level="pair", needs=needs_all(_customers_both_ways("pos"), _pos_holds_flag))
 def check_scope_filter(ctx: Ctx) -> None:
     """Only records in the POS scope (flagged for sync) move; flagging one later moves it."""
     world = ctx.paired(flow(ctx, pos_filter=[{"field": "sync_flag", "eq": True}]))

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from conformance.samples import SAMPLES
+from conformance.samples import KINDS
 from conformance.subject import Claims, Role, Subject
 from conformance.systems import hooks_for
 from framework.models import ConnectorInfo, EntitySupport
@@ -30,7 +29,7 @@ class Target:
 
     @property
     def entities(self) -> list[str]:
-        """The entities checked (those the connector has and the suite has samples for)."""
+        """The entities checked (those the connector has and the suite can make samples of)."""
         return list(self.claims)
 
     def support(self, entity: str) -> EntitySupport:
@@ -46,6 +45,19 @@ class Target:
         """Whether the system holds every one of ``fields``."""
         held = set(self.fields(entity))
         return all(f in held for f in fields)
+
+    def edits(self, entity: str) -> list[str]:
+        """The text fields the checks may edit on the subject's system, most telling first."""
+        return [f for f in KINDS[entity].edits if self.has(entity, f)]
+
+    def reads(self, entity: str) -> bool:
+        """Whether the connector reads ``entity`` (changes made on its system can flow)."""
+        return entity in self.info.entities and self.support(entity).read
+
+    def writes(self, entity: str) -> bool:
+        """Whether the connector creates and updates ``entity`` (changes can flow to it)."""
+        support = self.support(entity)
+        return support.create and support.update
 
     def match_keys(self, entity: str) -> list[str]:
         """The match keys the subject supports."""
@@ -63,16 +75,9 @@ def resolve(subject: Subject) -> Target:
     declared = subject.entities
     if declared is None:
         declared = {name: Claims() for name in info.entities}
-    claims = {e: c for e, c in declared.items() if e in info.entities and e in SAMPLES}
+    claims = {e: c for e, c in declared.items() if e in info.entities and e in KINDS}
     roles: tuple[Role, ...] = subject.roles or (
         ("pos", "platform") if info.side == "any" else (info.side,)
     )
     rules = frozenset(subject.rules if subject.rules is not None else info.rules) | GENERAL
     return Target(subject, info, claims, roles, rules)
-
-
-def sees_deletes(target: Target, variant: Any) -> str | None:
-    """Checks of reported deletes need a system whose API shows a deletion to a reader."""
-    if target.claims[variant.entity].reports_deletes:
-        return None
-    return "the system's API shows no deletion to a reader (Claims.reports_deletes)"

@@ -61,7 +61,11 @@ class MemoryConnector(Connector):
     """The memory reference system (``docs/memory-api.md``), on either side of a pair."""
 
     name = "memory"
-    rules = [*GENERAL_RULES, "CB-1", "CB-3", "CB-4", "CB-5", "CB-11", "IS-2"]
+    rules = [
+        *GENERAL_RULES,
+        *("CB-1", "CB-3", "CB-4", "CB-5", "CB-6", "CB-7", "CB-8", "CB-9", "CB-10", "CB-11"),
+        *("CB-12", "IS-2"),
+    ]
 
     def info(self) -> ConnectorInfo:
         """Every entity, both sides."""

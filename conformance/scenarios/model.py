@@ -35,8 +35,15 @@ class Create(_Strict):
 
     side: Side
     record: str = Field(description="The new record's alias")
-    values: dict[str, Any] = Field(description="The canonical record")
+    values: dict[str, Any] = Field(
+        description="The canonical record; a reference to another record is its alias "
+        "prefixed with @ (customer: '@jan')"
+    )
     actor: str | None = None
+    entity: str | None = Field(None, description="The record's entity (default: the scenario's)")
+    code: str | None = Field(
+        None, description="The shared code it is made with (IS-3), where its system keeps one"
+    )
 
 
 class Delete(_Strict):
@@ -54,6 +61,13 @@ class Fault(_Strict):
     down: bool = True
 
 
+class DuplicatesExpected(_Strict):
+    """A group of duplicate candidates that must be reported on one side (SQ-2)."""
+
+    side: Side
+    records: list[str] = Field(min_length=2, description="The aliases of the group's records")
+
+
 class ProblemExpected(_Strict):
     """An open problem that must exist: its rule, and words its reason contains."""
 
@@ -69,8 +83,13 @@ class Expect(_Strict):
 
     pos: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
     platform: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
-    count: dict[Side, int] = Field(default_factory=dict, description="Live records per side")
+    count: dict[Side, int] = Field(
+        default_factory=dict, description="Live records of the scenario's entity per side"
+    )
     problems: list[ProblemExpected] = Field(default_factory=list)
+    duplicates: list[DuplicatesExpected] = Field(
+        default_factory=list, description="Duplicate candidate groups that must be reported"
+    )
 
 
 class SyncStep(_Strict):
@@ -121,8 +140,9 @@ class Scenario(_Strict):
     note: str | None = None
     rules: list[str] = Field(min_length=1, description="Rule IDs of RULES.md it proves")
     entity: str = "customer"
-    systems: dict[Side, str] = Field(
-        description="Subject (connector) name per side: edge, clientbook, memory…"
+    systems: dict[Side, str | list[str]] = Field(
+        description="Subject name per side (edge, clientbook, memory…), or several: the "
+        "scenario holds with each (the first is the one `scenario run` uses)"
     )
     pair: dict[str, Any] = Field(
         default_factory=dict,
@@ -132,5 +152,15 @@ class Scenario(_Strict):
     records: dict[Side, dict[str, dict[str, Any]]] = Field(
         default_factory=dict, description="Records made before the first step, by alias"
     )
+    codes: dict[str, str] = Field(
+        default_factory=dict,
+        description="The shared code (IS-3) each of those records is made with, by alias, "
+        "where its system keeps one",
+    )
     steps: list[Step] = Field(default_factory=list)
     expect: Expect = Field(default_factory=Expect, description="What must hold at the end")
+
+    def subjects_on(self, side: Side) -> list[str]:
+        """The subjects the scenario holds with on ``side``; the first is its default."""
+        named = self.systems.get(side, [])
+        return [named] if isinstance(named, str) else list(named)

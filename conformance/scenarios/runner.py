@@ -26,7 +26,8 @@ from conformance.scenarios.model import (
     SyncStep,
 )
 from conformance.subject import Subject, load_subjects
-from conformance.world import World
+from conformance.world import PAIR, World
+from framework.engine.duplicates import find_duplicates
 from framework.models.base import entity_model
 
 
@@ -56,15 +57,15 @@ class ScenarioRun:
         self.scenario = scenario
         self.world = world
         self.entity = scenario.entity
-        self.model = entity_model(scenario.entity)
-        self.aliases: dict[str, tuple[Side, str]] = {}
+        self.aliases: dict[str, tuple[Side, str, str]] = {}
         self.failures: list[str] = []
 
     def play(self) -> list[str]:
         """Make the records, run every step, check the end; returns the failures."""
+        codes = self.scenario.codes
         for side, records in self.scenario.records.items():
             for alias, values in records.items():
-                self._create(side, alias, values, None)
+                self._create(side, alias, values, None, self.entity, codes.get(alias))
         for number, step in enumerate(self.scenario.steps, start=1):
             self._step(number, step)
         self._check("at the end", self.scenario.expect)
@@ -74,30 +75,63 @@ class ScenarioRun:
         if isinstance(step, SyncStep):
             self.world.sync(step.sync)
         elif isinstance(step, CreateStep):
-            self._create(
-                step.create.side, step.create.record, step.create.values, step.create.actor
-            )
+            made = step.create
+            entity = made.entity or self.entity
+            self._create(made.side, made.record, made.values, made.actor, entity, made.code)
         elif isinstance(step, EditStep):
             edit = step.edit
             driver = self.world.driver(edit.side)
             record_id = self._where(edit.record, edit.side, number)
-            driver.edit(self.entity, record_id, edit.values, _actor(driver, edit.actor))
+            values = self._resolved(edit.side, self._entity(edit.record), edit.values)
+            driver.edit(self._entity(edit.record), record_id, values, _actor(driver, edit.actor))
         elif isinstance(step, DeleteStep):
             gone = step.delete
             driver = self.world.driver(gone.side)
             record_id = self._where(gone.record, gone.side, number)
-            driver.delete(self.entity, record_id, _actor(driver, gone.actor))
+            driver.delete(self._entity(gone.record), record_id, _actor(driver, gone.actor))
         elif isinstance(step, FaultStep):
             self.world.driver(step.fault.side).outage(step.fault.down)
         elif isinstance(step, ExpectStep):
             self._check(f"at step {number}", step.expect)
 
-    def _create(self, side: Side, alias: str, values: dict[str, Any], actor: str | None) -> None:
+    def _create(
+        self,
+        side: Side,
+        alias: str,
+        values: dict[str, Any],
+        actor: str | None,
+        entity: str,
+        code: str | None,
+    ) -> None:
         if alias in self.aliases:
             raise ScenarioError(f"{self.scenario.name}: record alias {alias!r} used twice")
         driver = self.world.driver(side)
-        record = self.model.model_validate(values)
-        self.aliases[alias] = (side, driver.add(self.entity, record, _actor(driver, actor)))
+        record = entity_model(entity).model_validate(self._resolved(side, entity, values))
+        who = _actor(driver, actor)
+        if code is None:
+            made = driver.add(entity, record, who)
+        else:
+            try:
+                made = driver.add_with_code(entity, record, code, who)
+            except NotImplementedError:
+                raise ScenarioError(
+                    f"{self.scenario.name}: {alias!r}: the {side} system keeps no shared code"
+                ) from None
+        self.aliases[alias] = (side, made, entity)
+
+    def _resolved(self, side: Side, entity: str, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` with references by alias (``@jan``) replaced by ids on ``side``."""
+        out = dict(values)
+        for field in entity_model(entity).ref_fields():
+            value = out.get(field)
+            if isinstance(value, str) and value.startswith("@"):
+                out[field] = self._where(value[1:], side, 0)
+        return out
+
+    def _entity(self, alias: str) -> str:
+        if alias not in self.aliases:
+            raise ScenarioError(f"{self.scenario.name}: no record has the alias {alias!r}")
+        return self.aliases[alias][2]
 
     def _where(self, alias: str, side: Side, step: int) -> str:
         record_id = self._id(alias, side)
@@ -110,10 +144,10 @@ class ScenarioRun:
     def _id(self, alias: str, side: Side) -> str | None:
         if alias not in self.aliases:
             raise ScenarioError(f"{self.scenario.name}: no record has the alias {alias!r}")
-        made_on, record_id = self.aliases[alias]
+        made_on, record_id, entity = self.aliases[alias]
         if made_on == side:
             return record_id
-        return self.world.counterpart(self.entity, made_on, record_id)
+        return self.world.counterpart(entity, made_on, record_id)
 
     def _check(self, when: str, expect: Expect) -> None:
         for side in ("pos", "platform"):
@@ -121,7 +155,8 @@ class ScenarioRun:
             driver = self.world.driver(side)
             for alias, fields in wanted.items():
                 record_id = self._id(alias, side)
-                held = driver.get(self.entity, record_id) if record_id is not None else None
+                entity = self._entity(alias)
+                held = driver.get(entity, record_id) if record_id is not None else None
                 where = f"{when}, {side} {alias}"
                 if fields is None:
                     if held is not None:
@@ -143,6 +178,17 @@ class ScenarioRun:
             ):
                 found = [f"{p.rule}: {p.reason}" for p in problems] or "none"
                 self.failures.append(f"{when}: no {wanted_problem.rule} problem (open: {found})")
+        for group in expect.duplicates:
+            ids = sorted(str(self._id(alias, group.side)) for alias in group.records)
+            found_groups = [
+                sorted(g.ids)
+                for g in find_duplicates(self.world.engine, PAIR, self.entity, group.side)
+            ]
+            if ids not in found_groups:
+                self.failures.append(
+                    f"{when}: {group.records} on the {group.side} were not reported as one "
+                    f"group of duplicates (reported: {found_groups or 'none'})"
+                )
 
 
 def _actor(driver: Driver, actor: str | None) -> str | None:
@@ -166,10 +212,10 @@ def run_scenario(
         ScenarioError: the scenario names a missing subject or an unknown alias.
     """
     chosen = dict(subjects or {})
-    for side, name in scenario.systems.items():
+    for side in scenario.systems:
         if side not in chosen:
             try:
-                chosen[side] = load_subjects([name])[0]
+                chosen[side] = load_subjects(scenario.subjects_on(side)[:1])[0]
             except LookupError as exc:
                 raise ScenarioError(f"{scenario.name}: systems.{side}: {exc}") from None
     world = World(chosen, tmp, scenario.pair)

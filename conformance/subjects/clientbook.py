@@ -2,7 +2,8 @@
 
 The driver follows ``docs/clientbook-api.md``: a client holds one e-mail, one mobile
 number, one address and named preferences; associates ``as_12`` (Point of Sale ID 12) and
-``as_77`` (none) make the changes.
+``as_77`` (none) make the changes. Wish lists, notes, messages, products, purchases,
+service jobs and texts are in ``clientbook_records``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from conformance import faults
 from conformance.driver import Driver, Users
 from conformance.subject import Claims, FakeSystem, Subject
+from conformance.subjects.clientbook_records import ClientbookRecords
 from fakes.clientbook import ClientbookState, make_app
 from fakes.clientbook.state import CLIENT_FIELDS
 from fakes.toolkit import FaultState, SyncASGITransport
@@ -61,25 +63,37 @@ class ClientbookDriver(Driver):
     def __init__(self, state: ClientbookState, faults: FaultState):
         self.state = state
         self.faults = faults
+        self.records = ClientbookRecords(state)
 
     def add(self, entity: str, record: CanonicalRecord, actor: str | None = None) -> str:
-        """Create a client."""
+        """Create a client (a wish, a note, a message…)."""
+        if entity != "customer":
+            data = record.model_dump(mode="json")
+            return self.records.add(entity, data, actor or self.users.mapped)
         body = client_body(record.model_dump(mode="json"))
         return str(self.state.create_client(body, actor or self.users.mapped)["id"])
 
     def edit(
         self, entity: str, record_id: str, values: dict[str, Any], actor: str | None = None
     ) -> None:
-        """Change a client."""
+        """Change a client (a wish, a note…)."""
+        if entity != "customer":
+            self.records.edit(entity, record_id, values, actor or self.users.mapped)
+            return
         body = client_body(values, self.state.clients.get(record_id))
         self.state.update_client(record_id, body, actor or self.users.mapped)
 
     def delete(self, entity: str, record_id: str, actor: str | None = None) -> None:
-        """Delete a client."""
+        """Delete a client (a wish, a note…)."""
+        if entity != "customer":
+            self.records.delete(entity, record_id, actor or self.users.mapped)
+            return
         self.state.clients.delete(record_id, actor or self.users.mapped)
 
     def get(self, entity: str, record_id: str) -> dict[str, Any] | None:
-        """A live client in canonical terms."""
+        """A live client (wish, note…) in canonical terms."""
+        if entity != "customer":
+            return self.records.get(entity, record_id)
         try:
             client = self.state.clients.get(record_id)
         except KeyError:
@@ -100,7 +114,9 @@ class ClientbookDriver(Driver):
         }
 
     def ids(self, entity: str) -> list[str]:
-        """Live client ids."""
+        """Live client (wish, note…) ids."""
+        if entity != "customer":
+            return self.records.ids(entity)
         return [str(c["id"]) for c in self.state.clients.live()]
 
     def same_instant(self) -> AbstractContextManager[None]:
@@ -115,8 +131,20 @@ class ClientbookDriver(Driver):
         """Some calls answer 503 or 429."""
         self.faults.configure(faults.flaky(on))
 
+    def does(self, entity: str, action: str) -> bool:
+        """Users make, change and delete clients; other records as the app lets them."""
+        return entity == "customer" or self.records.does(entity, action)
+
+    def add_foreign(self, entity: str, record: CanonicalRecord) -> str:
+        """An item of another collection (CB-6); a message entry of the activity (CB-7)."""
+        client = str(getattr(record, "customer", ""))
+        return self.records.add_foreign(entity, client, self.users.mapped)
+
     def add_unreadable(self, entity: str) -> str:
         """A client with a malformed e-mail, as an old import let in (past validation)."""
+        if entity != "customer":
+            owner = self.state.create_client({"first_name": "Owner"}, self.users.mapped)
+            return self.records.add_unreadable(entity, str(owner["id"]), self.users.mapped)
         fields: dict[str, Any] = {name: None for name in CLIENT_FIELDS}
         fields |= {"first_name": "Broken", "email": "not an e-mail", "preferences": []}
         return str(self.state.clients.create(fields, self.users.mapped)["id"])
@@ -134,11 +162,20 @@ def clientbook_fake(tmp: Path) -> FakeSystem:
     )
 
 
+SALE_HELD = ("customer", "item_key", "description", "amount", "quantity", "sold_at")
+
 subject = Subject(
     connector="clientbook",
     fake=clientbook_fake,
-    entities={"customer": Claims(custom_keys=("Ring size", "Metal"))},
-    # The suite checks customers; the connector's other entities (CB-6 … CB-12) are proved
-    # by tests/test_rules_*.py until the suite has samples and drivers for them.
-    rules=("CB-2", "CB-3", "CB-4", "CB-5", "CB-11"),
+    entities={
+        "customer": Claims(custom_keys=("Ring size", "Metal")),
+        "wish": Claims(),
+        "note": Claims(),
+        "message": Claims(),
+        "product": Claims(),
+        # A purchase keeps the sale and line as one reference ("001-000011"), not apart.
+        "purchase": Claims(fields=SALE_HELD),
+        "service_job": Claims(),
+        "sms_notification": Claims(),
+    },
 )

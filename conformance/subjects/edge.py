@@ -4,7 +4,8 @@ The driver follows ``../shared/specs/edge-edt.md`` and ``docs/edge-exchange.md``
 customer is an EDT PairValue with typed contact objects (the one named by
 ``CustomerPref*`` is preferred), custom fields ``CustomerKey1..8``, ``CustomerXfer`` as the
 sync flag, ``CustomerInactive`` as a deletion and ``CustomerUpdateUser`` as who made the
-last change. Nothing moves until the store's scheduled EDT run (``before_sync``).
+last change. Nothing moves until the store's scheduled EDT run (``before_sync``). Wishes,
+notes, jobs, appointments, items, sales, texts and Activity entries are in ``edge_records``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import phonenumbers
 
 from conformance.driver import Driver
 from conformance.subject import Claims, FakeSystem, Subject
+from conformance.subjects.edge_records import EdgeRecords
 from fakes.edge import EdgeFake
 from framework.models.base import CanonicalRecord
 
@@ -86,10 +88,13 @@ class EdgeDriver(Driver):
 
     def __init__(self, edge: EdgeFake):
         self.edge = edge
+        self.records = EdgeRecords(edge)
 
     def add(self, entity: str, record: CanonicalRecord, actor: str | None = None) -> str:
-        """Add a customer (it reaches the export at the next EDT run)."""
+        """Add a record (it reaches the export at the next EDT run)."""
         data = record.model_dump(mode="json")
+        if entity != "customer":
+            return self.records.add(entity, data, actor)
         key = self.edge.add_customer(
             data.get("first_name") or "",
             data.get("last_name") or "",
@@ -101,7 +106,10 @@ class EdgeDriver(Driver):
     def edit(
         self, entity: str, record_id: str, values: dict[str, Any], actor: str | None = None
     ) -> None:
-        """Change a customer's fields."""
+        """Change a record's fields."""
+        if entity != "customer":
+            self.records.edit(entity, record_id, values, actor)
+            return
         changes: dict[str, Any] = {NAMES[k]: v or "" for k, v in values.items() if k in NAMES}
         if "sync_flag" in values:
             changes["CustomerXfer"] = bool(values["sync_flag"])
@@ -130,11 +138,16 @@ class EdgeDriver(Driver):
         return out
 
     def delete(self, entity: str, record_id: str, actor: str | None = None) -> None:
-        """Make a customer inactive (Edge's deletion)."""
+        """Make a customer inactive (Edge's deletion); take a wish off its list."""
+        if entity != "customer":
+            self.records.delete(entity, record_id)
+            return
         self.edge.edit_customer(record_id, CustomerInactive=True)
 
     def get(self, entity: str, record_id: str) -> dict[str, Any] | None:
-        """An active customer in canonical terms."""
+        """A live record in canonical terms."""
+        if entity != "customer":
+            return self.records.get(entity, record_id)
         value = self.edge.customers.get(record_id)
         if value is None or value.get("CustomerInactive"):
             return None
@@ -149,11 +162,15 @@ class EdgeDriver(Driver):
         return out
 
     def ids(self, entity: str) -> list[str]:
-        """Keys of active customers."""
+        """Keys of live records (active customers)."""
+        if entity != "customer":
+            return self.records.ids(entity)
         return [k for k, v in self.edge.customers.items() if not v.get("CustomerInactive")]
 
     def associate_of(self, entity: str, record_id: str) -> str | None:
-        """``CustomerUpdateUser``."""
+        """``CustomerUpdateUser`` (``WishlistUpdateUser``…)."""
+        if entity != "customer":
+            return self.records.associate_of(entity, record_id)
         user = self.edge.customers[record_id].get("CustomerUpdateUser")
         return None if user is None else str(user)
 
@@ -166,8 +183,15 @@ class EdgeDriver(Driver):
         self.edge.run_cycle()
         self.edge.run_cycle()
 
+    def does(self, entity: str, action: str) -> bool:
+        """Staff make, change and delete customers; other records as Edge lets them."""
+        return entity == "customer" or self.records.does(entity, action)
+
     def add_unreadable(self, entity: str) -> str:
         """A customer whose e-mail is not an address (Edge stores what staff type)."""
+        if entity != "customer":
+            owner = self.edge.add_customer("Owner", "Record")
+            return self.records.add_unreadable(entity, owner)
         key = self.edge.add_customer("Broken", "Record")
         self.edge.add_contact(key, "Emails", "Home", EmailEmail="not an e-mail")
         return key
@@ -193,8 +217,17 @@ def edge_fake(tmp: Path) -> FakeSystem:
 subject = Subject(
     connector="edge",
     fake=edge_fake,
-    entities={"customer": Claims(custom_keys=("CustomerKey1", "CustomerKey2"))},
-    # The suite checks customers; the connector's other entities (CB-6 … CB-12) are proved
-    # by tests/test_rules_*.py until the suite has samples and drivers for them.
-    rules=("CB-1", "CB-3"),
+    entities={
+        "customer": Claims(custom_keys=("CustomerKey1", "CustomerKey2")),
+        "wish": Claims(),
+        "note": Claims(),
+        "message": Claims(),
+        # Jobs, appointments, items and texts are never deleted (Edge keeps them, their
+        # status changes: an appointment is Cancelled).
+        "service_job": Claims(deletes_reported=False),
+        "appointment": Claims(deletes_reported=False),
+        "product": Claims(deletes_reported=False),
+        "purchase": Claims(),
+        "sms_notification": Claims(deletes_reported=False),
+    },
 )

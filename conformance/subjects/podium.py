@@ -5,6 +5,8 @@ last name), lists of e-mails and phone numbers (the first one preferred), one ad
 attribute values by label (custom fields, ``Acquisition``). Users' edits are in effect at
 once; the connector's writes are queued, so ``settle`` lets Podium's queue run. Podium
 records no user with a contact change, so there are no users to map (G-8: the default).
+Products, client purchases and Activity Timeline events, which only the store's
+integration writes, are in ``podium_records``.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from typing import Any
 
 from conformance import faults
 from conformance.driver import Driver
-from conformance.subject import Claims, FakeSystem, Subject
+from conformance.subject import Claims, FakeSystem, Refusal, Subject
+from conformance.subjects.podium_records import PodiumRecords
 from fakes.podium import PodiumState, make_app, podium_faults
 from fakes.podium.contacts import ADDRESS_KEYS
+from fakes.podium.state import Tier
 from fakes.toolkit import FaultPlan, FaultState, SyncASGITransport
 from framework.models.base import CanonicalRecord
 
@@ -60,9 +64,16 @@ class PodiumDriver(Driver):
     def __init__(self, state: PodiumState, faults: FaultState):
         self.state = state
         self.faults = faults
+        self.records = PodiumRecords(state)
+
+    def does(self, entity: str, action: str) -> bool:
+        """Users make, change and delete contacts; the rest the integration writes."""
+        return entity == "customer" or self.records.does(entity, action)
 
     def add(self, entity: str, record: CanonicalRecord, actor: str | None = None) -> str:
         """Add a contact."""
+        if entity != "customer":
+            raise NotImplementedError(f"Podium's users do not make {entity} records")
         values = record.model_dump(mode="json")
         address = _first(values.get("addresses"))
         emails = _ordered(values.get("emails"), "address")
@@ -82,7 +93,10 @@ class PodiumDriver(Driver):
     def edit(
         self, entity: str, record_id: str, values: dict[str, Any], actor: str | None = None
     ) -> None:
-        """Change a contact."""
+        """Change a contact (reword a product)."""
+        if entity != "customer":
+            self.records.edit(entity, record_id, values)
+            return
         current = self.get(entity, record_id) or {}
         change: dict[str, Any] = {}
         if "first_name" in values or "last_name" in values:
@@ -116,11 +130,15 @@ class PodiumDriver(Driver):
 
     def delete(self, entity: str, record_id: str, actor: str | None = None) -> None:
         """Delete a contact."""
+        if entity != "customer":
+            raise NotImplementedError(f"Podium's users do not delete {entity} records")
         self.state.delete_contact(record_id)
 
     def get(self, entity: str, record_id: str) -> dict[str, Any] | None:
-        """A live contact in canonical terms (what Podium holds, not the connector's reading)."""
+        """A live contact (product, purchase…) in canonical terms, as Podium holds it."""
         self.state.settle()
+        if entity != "customer":
+            return self.records.get(entity, record_id)
         record = self.state.find(record_id)
         if record is None or record["id"] != record_id:
             return None
@@ -148,8 +166,10 @@ class PodiumDriver(Driver):
         }
 
     def ids(self, entity: str) -> list[str]:
-        """Live contact uids."""
+        """Live contact uids (item numbers, sale lines, appointment and job subjects)."""
         self.state.settle()
+        if entity != "customer":
+            return self.records.ids(entity)
         return [str(r["id"]) for r in self.state.contacts.live()]
 
     def before_sync(self) -> None:
@@ -189,27 +209,43 @@ class PodiumDriver(Driver):
         return str(self.state.contacts.create(record)["id"])
 
 
-def podium_fake(tmp: Path) -> FakeSystem:
-    """A fresh fake Podium (Clientele+), served in-process."""
+def podium_fake(tmp: Path, tier: Tier = "clientele_plus") -> FakeSystem:
+    """A fresh fake Podium (an account on Clientele+ unless ``tier`` says), served in-process."""
     state = PodiumState(
+        tier=tier,
         client_id=str(SETTINGS["client_id"]),
         client_secret=str(SETTINGS["client_secret"]),
         refresh_token=str(SETTINGS["refresh_token"]),
     )
     fault_state = podium_faults()
     return FakeSystem(
-        settings=dict(SETTINGS),
+        settings={**SETTINGS, "tier": tier},
         driver=PodiumDriver(state, fault_state),
         transport=SyncASGITransport(make_app(state, fault_state)),
     )
 
 
+def clientele_fake(tmp: Path) -> FakeSystem:
+    """A fresh fake Podium account on Clientele (no items, PD-1)."""
+    return podium_fake(tmp, "clientele")
+
+
 subject = Subject(
     connector="podium",
     fake=podium_fake,
-    # Podium's public API has no deletion feed (docs/podium-api.md): deletes are not seen.
-    entities={"customer": Claims(custom_keys=("Ring size", "Metal"), reports_deletes=False)},
-    # The suite checks customers; purchases, timeline events and products (PD-1, PD-4 ...
-    # PD-6) are proved by tests/test_rules_podium_*.py until the suite has samples for them.
-    rules=("PD-3",),
+    entities={
+        # Podium's public API has no deletion feed (docs/podium-api.md): deletes are not seen.
+        "customer": Claims(custom_keys=("Ring size", "Metal"), deletes_reported=False),
+        # Podium's generator writes a title and description over an uploaded product's
+        # (PD-6; docs/podium-api.md): a create keeps neither; a later upload overwrites them.
+        # Items sync only on Clientele+ (PD-1): the connector refuses a product flow for an
+        # account on Clientele when the configuration loads.
+        "product": Claims(
+            generated=("title", "description"),
+            refused=(Refusal("clientele", clientele_fake, "PD-1"),),
+        ),
+        "purchase": Claims(),
+        "service_job": Claims(),
+        "appointment": Claims(),
+    },
 )

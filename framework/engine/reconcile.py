@@ -368,13 +368,21 @@ class Reconciler:
             return
         target = other(side)
         ids, records, rule = self._match(side, change)
-        if len(ids) > 1:
+        rivals = self._rivals(side, record_id, ids, records, rule)
+        if len(ids) > 1 or rivals:
             self._keep(side, record_id, record, change.get("link_key"), None)
             names = ", ".join(ids[:5])
             reason = (
                 f"ambiguous match: {self.entity} {record_id} matches {len(ids)} records on "
                 f"{self.ctx.systems[target].name} ({names}); not linked, not created"
             )
+            if rivals:
+                reason = (
+                    f"ambiguous match: {self.entity} {record_id} matches {ids[0]} on "
+                    f"{self.ctx.systems[target].name}, which matches {len(rivals) + 1} records "
+                    f"on {self.ctx.systems[side].name} ({', '.join([record_id, *rivals][:5])}); "
+                    "not linked, not created"
+                )
             self.ctx.quarantine(self.entity, side, record_id, rule, reason, change)
             self.ctx.report.count(self.entity, "ambiguous")
             return
@@ -436,6 +444,40 @@ class Reconciler:
         if adopt:
             return adopt, found, self.flow.match_rule
         return [i for i in result.ids if self._free(target, i)], found, self.flow.match_rule
+
+    def _rivals(
+        self,
+        side: Side,
+        record_id: str,
+        ids: list[str],
+        records: dict[str, dict[str, Any]],
+        rule: str,
+    ) -> list[str]:
+        """G-3 both ways: other unlinked records of ``side`` the one candidate matches too.
+
+        A record matching one record opposite is no sure match when that record matches
+        several here (the same person entered twice, SQ-2): linking it to whichever came
+        first would be a guess, and the others would then be copied as duplicates.
+        """
+        if len(ids) != 1 or rule == "IS-3" or not self.flow.match_on:
+            return []
+        target = other(side)
+        if not self._free(target, ids[0]):
+            return []  # adopting a record we created (a placeholder's), not matching
+        rec = self.store.record(self.ctx.name, self.entity, target, ids[0])
+        staged = self.store.inbox_for(self.ctx.name, self.entity, target, ids[0])
+        content = (
+            (staged[-1].change.get("record") if staged else None)
+            or (rec.now if rec is not None else None)
+            or records.get(ids[0])
+        )
+        if content is None:
+            return []
+        keys = match_keys(self.model, content, None, self.flow.match_on)
+        if not any(keys.values()):
+            return []
+        found = self.store.find_by_keys(self.ctx.name, self.entity, side, keys)
+        return [i for i in found if i != record_id and self._free(side, i)]
 
     def _created_here(self, side: Side, record: dict[str, Any]) -> str | None:
         """The record on the other side whose create this is, if the engine made it here.

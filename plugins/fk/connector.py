@@ -114,7 +114,7 @@ class FkConnector(Connector):
             side="pos",
             summary="F/K programs (Subiekt GT, WF-MAG, generic) over their SQL database",
             settings_model=FkSettings,
-            rules=["G-2", "G-4", "G-5", "G-8", "IS-3", "IS-5", "IS-8", "IS-9", "IS-12"],
+            rules=["G-2", "G-4", "G-5", "G-8", "IS-2", "IS-3", "IS-5", "IS-8", "IS-9", "IS-12"],
             entities={
                 "customer": EntitySupport(
                     fields=CUSTOMER_FIELDS,

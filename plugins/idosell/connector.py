@@ -63,6 +63,7 @@ class IdoSellConnector(Connector):
                 "G-3",
                 "G-4",
                 "G-5",
+                "IS-2",
                 "IS-3",
                 "IS-5",
                 "IS-6",
@@ -101,8 +102,9 @@ class IdoSellConnector(Connector):
         body, date = shop.get_list("/clients/clients", params)
         overlap = shop.settings.feed_overlap_seconds
         position.started(shop_time(date, shop.settings.timezone, overlap))
-        fresh = [r for r in body.get("results") or [] if position.fresh(r)]
-        deliveries = shop.deliveries([int(r["clientId"]) for r in fresh])
+        results = body.get("results") or []
+        deliveries = shop.deliveries([int(r["clientId"]) for r in results])
+        fresh = [r for r in results if position.fresh(r, deliveries.get(int(r["clientId"]), []))]
         more = position.page + 1 < int(body.get("resultsNumberPage") or 0)
         return ChangePage(
             changes=[to_change(r, deliveries.get(int(r["clientId"]), [])) for r in fresh],

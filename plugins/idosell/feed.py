@@ -9,6 +9,10 @@ the first page (its ``Date`` header) less a small overlap for clock skew and lat
 Clients changed within that overlap are delivered again; the cursor drops those it already
 delivered with identical content (a hash of the client as returned), so a quiet run costs
 one call (IS-6). Without a ``Date`` header the read falls back to the latest date it saw.
+
+A client's delivery addresses are not in its list entry, yet adding one moves the entry's
+date: an address added within the second of an earlier change leaves the entry exactly as
+it was delivered, so what is compared is the entry and its delivery addresses together.
 """
 
 from __future__ import annotations
@@ -25,9 +29,9 @@ from pydantic import BaseModel, ConfigDict, Field
 DATE = "%Y-%m-%d %H:%M:%S"
 
 
-def digest(result: dict[str, Any]) -> str:
-    """A short hash of one client as GET returned it."""
-    body = orjson.dumps(result, option=orjson.OPT_SORT_KEYS)
+def digest(result: dict[str, Any], deliveries: list[Any]) -> str:
+    """A short hash of one client as GET returned it, with its delivery addresses."""
+    body = orjson.dumps([result, deliveries], option=orjson.OPT_SORT_KEYS)
     return hashlib.blake2b(body, digest_size=8).hexdigest()
 
 
@@ -73,11 +77,11 @@ class ClientsCursor(BaseModel):
         if self.page == 0:
             self.start = shop_now
 
-    def fresh(self, result: dict[str, Any]) -> bool:
+    def fresh(self, result: dict[str, Any], deliveries: list[Any]) -> bool:
         """Whether a client is new to this reader; notes it as delivered when it is."""
         client_id = str(result["clientId"])
         moment = str(result["clientsLastModificationDate"])
-        mark = (moment, digest(result))
+        mark = (moment, digest(result, deliveries))
         if self.seen.get(client_id) == mark:
             return False
         if self.start is not None:

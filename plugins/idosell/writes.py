@@ -6,8 +6,11 @@ per-item ``faultCode`` refuses that record only.
 Writes are idempotent (G-6) although IdoSell has no idempotency key: the external code is a
 client's identity (IS-3), so a create whose login is "in use" (fault 3) first looks its code
 up, and an account found with it is the one an earlier attempt created (a lost response, a
-retried batch): it is adopted, not duplicated. Delivery addresses are added only when the
-account lacks them (IS-9), so a repeated batch adds nothing twice.
+retried batch): it is adopted, not duplicated. A record that comes without a code (a POS
+that keeps none) is created with the write's idempotency key as its external code, so a
+replay finds it the same way (as Edge imports carry it as the partner id). Delivery
+addresses are added only when the account lacks them (IS-9), so a repeated batch adds
+nothing twice.
 """
 
 from __future__ import annotations
@@ -22,6 +25,14 @@ from plugins.idosell.mapping import as_stored, delivery_item, post_item, put_ite
 
 LOGIN_IN_USE = 3
 Result = ApplyResult | ConnectorError
+
+
+def code_of(request: WriteRequest) -> str:
+    """The external code a new account is created with (IS-3).
+
+    The F/K code; else the write's idempotency key, stable across replays (G-6).
+    """
+    return request.link_key or request.idempotency_key
 
 
 def refusal(shop: Shop, item: dict[str, Any], rule: str, doing: str) -> RecordRejected:
@@ -87,7 +98,9 @@ class Batch:
                 record = as_stored(
                     customer, login, customer.discount_group, customer.delivery_addresses
                 )
-                self.out[n] = ApplyResult(id=client_id, record=record)
+                request = self.requests[n]
+                code = code_of(request) if request.op is WriteOp.CREATE else None
+                self.out[n] = ApplyResult(id=client_id, record=record, link_key=code)
         return [self.out[n] for n in range(len(self.requests))]
 
     # -- creates -------------------------------------------------------------------------------
@@ -106,7 +119,7 @@ class Batch:
             items[n] = post_item(
                 self.customer(n),
                 logins[n].current,
-                request.link_key,
+                code_of(request),
                 request.idempotency_key,
                 group,
             )
@@ -155,7 +168,7 @@ class Batch:
 
     def adopt(self, in_use: dict[int, dict[str, Any]]) -> None:
         """G-6: an account already carrying the code is the one an earlier attempt created."""
-        wanted = {self.requests[n].link_key: n for n in in_use if self.requests[n].link_key}
+        wanted = {code_of(self.requests[n]): n for n in in_use}
         found: dict[str, list[dict[str, Any]]] = {}
         for client in self.shop.by_codes([c for c in wanted if c is not None]):
             found.setdefault(str(client.get("clientCodeExternal")), []).append(client)
