@@ -10,6 +10,7 @@ credentials a request carried wherever an answer echoes them. Secrets are held a
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -19,6 +20,22 @@ from pydantic import BaseModel, SecretStr
 _SECRETS: set[str] = set()
 _LOCK = threading.Lock()
 MASK = "***"
+
+
+def from_environment(value: Any) -> Any:
+    """``"env:NAME"`` is the value of the environment variable ``NAME``; anything else is itself.
+
+    Lets a configuration file name where a secret is instead of holding it.
+
+    Raises:
+        ValueError: the variable is not set (pydantic reports it under the key).
+    """
+    if isinstance(value, str) and value.startswith("env:"):
+        name = value[4:]
+        if name not in os.environ:
+            raise ValueError(f"environment variable {name} is not set")
+        return os.environ[name]
+    return value
 
 
 def register_secret(value: str | None) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
+
+from framework.secrets import from_environment
 
 
 class SystemSettings(BaseModel):
@@ -31,12 +32,7 @@ class HttpSettings(SystemSettings):
     @classmethod
     def _from_environment(cls, value: Any) -> Any:
         """``api_key = "env:NAME"`` reads the key from the environment variable ``NAME``."""
-        if isinstance(value, str) and value.startswith("env:"):
-            name = value[4:]
-            if name not in os.environ:
-                raise ValueError(f"environment variable {name} is not set")
-            return os.environ[name]
-        return value
+        return from_environment(value)
 
 
 class EntitySupport(BaseModel):

@@ -11,7 +11,6 @@ IS-1) update the customer, add delivery addresses (IS-9) and record who made the
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,7 +37,7 @@ from framework import (
     WriteRequest,
 )
 from framework.errors import describe
-from framework.secrets import register_secret
+from framework.secrets import from_environment, register_secret
 from plugins.fk.flavours import FLAVOURS, Flavour
 from plugins.fk.mapping import delivery_of, to_customer, to_row
 
@@ -79,11 +78,7 @@ class FkSettings(SystemSettings):
     @classmethod
     def _resolved(cls, value: Any, info: ValidationInfo) -> Any:
         text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
-        if text.startswith("env:"):
-            name = text[4:]
-            if name not in os.environ:
-                raise ValueError(f"environment variable {name} is not set")
-            text = os.environ[name]
+        text = from_environment(text)
         try:
             url = make_url(text)
         except ArgumentError:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any, Literal
 
 from pydantic import Field, HttpUrl, SecretStr, field_validator
 
 from framework import HttpSettings
+from framework.secrets import from_environment
 
 Tier = Literal["clientele", "clientele_plus"]
 
@@ -53,9 +53,4 @@ class PodiumSettings(HttpSettings):
     @classmethod
     def _from_environment(cls, value: Any) -> Any:
         """``"env:NAME"`` reads the secret from the environment variable ``NAME``."""
-        if isinstance(value, str) and value.startswith("env:"):
-            name = value[4:]
-            if name not in os.environ:
-                raise ValueError(f"environment variable {name} is not set")
-            return os.environ[name]
-        return value
+        return from_environment(value)
