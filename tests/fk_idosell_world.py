@@ -12,8 +12,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from fakes.fk import FkDatabase
 from fakes.idosell import IdoSellState, make_app
 from fakes.toolkit import FaultPlan, FaultRule, FaultState, SyncASGITransport
@@ -21,27 +19,11 @@ from framework.config import parse_config
 from framework.engine.engine import Engine
 from framework.engine.report import RunReport
 from framework.presets import deep_merge
+from tests.recorder import Recorder
 
 API_KEY = "test-idosell-key"
 BASE_URL = "https://yourshop.iai-shop.com/api/admin/v6"
 BRIDGE_USER = "7"  # the F/K user id the bridge records its writes under (G-8)
-
-
-class Recording(httpx.BaseTransport):
-    """A transport that keeps every exchange (request, response)."""
-
-    def __init__(self, inner: httpx.BaseTransport):
-        self.inner = inner
-        self.exchanges: list[tuple[httpx.Request, httpx.Response]] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        response.read()
-        self.exchanges.append((request, response))
-        return response
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def fk_idosell_config(
@@ -80,7 +62,7 @@ class IsWorld:
         self.fk = FkDatabase(tmp / "fk.db", flavour)
         self.shop = IdoSellState(api_key=API_KEY)
         self.faults = FaultState()
-        self.transport = Recording(SyncASGITransport(make_app(self.shop, self.faults)))
+        self.transport = Recorder(SyncASGITransport(make_app(self.shop, self.faults)))
         config, hooks = parse_config(
             fk_idosell_config(tmp, flavour, overrides, **idosell), source="test.toml", base_dir=tmp
         )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,8 @@ import httpx
 from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from tests.recorder import Recorder as BaseRecorder
 
 SPEC_NAME = "podium-openapi.json"
 SPEC = next(
@@ -118,17 +120,8 @@ def check(request: httpx.Request, response: httpx.Response) -> str:
 
 
 @dataclass
-class Recorder(httpx.BaseTransport):
-    """Passes requests to ``inner`` and keeps every exchange."""
-
-    inner: httpx.BaseTransport
-    exchanges: list[tuple[httpx.Request, httpx.Response]] = field(default_factory=list)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        response.read()
-        self.exchanges.append((request, response))
-        return response
+class Recorder(BaseRecorder):
+    """A recorder that validates what it kept against the spec."""
 
     def checked(self) -> dict[str, int]:
         """Validate every exchange so far; how many were checked against the spec, by path."""

@@ -10,7 +10,6 @@ against the spec's ``Customer`` schema.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -88,20 +87,6 @@ class _Response:
         self.content_type = response.headers.get("content-type", "")
         self.headers = Headers(list(response.headers.items()))
         self.data = response.content
-
-
-@dataclass
-class Recorder(httpx.BaseTransport):
-    """Passes requests to ``inner`` and keeps every exchange."""
-
-    inner: httpx.BaseTransport
-    exchanges: list[tuple[httpx.Request, httpx.Response]] = field(default_factory=list)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response = self.inner.handle_request(request)
-        response.read()
-        self.exchanges.append((request, response))
-        return response
 
 
 def check(request: httpx.Request, response: httpx.Response) -> str:

@@ -17,7 +17,8 @@ from square.core.api_error import ApiError
 
 from fakes.square import SquareState, make_app
 from fakes.toolkit import FaultPlan, FaultRule, FaultState, SyncASGITransport
-from tests.square_spec import HOST, Recorder, check
+from tests.recorder import Recorder
+from tests.square_spec import HOST, check
 
 TOKEN = "sdk-test-token"
 
