@@ -24,6 +24,7 @@ from conformance.driver import Driver
 from conformance.subject import Claims, FakeSystem, Subject
 from fakes.fk import FkDatabase
 from framework.models.base import CanonicalRecord
+from plugins.fk.connector import CUSTOMER_FIELDS
 
 REGION = "PL"
 DEFAULT_SHOPS = ["1"]
@@ -215,18 +216,7 @@ subject = Subject(
 wf_mag = Subject(
     connector="fk", fake=fk_fake("wf_mag"), entities={"customer": FULL_READS}, name="fk-wf-mag"
 )
-ONE_NAME = (
-    "company",
-    "tax_id",
-    "emails",
-    "phones",
-    "addresses",
-    "delivery_addresses",
-    "discount_group",
-    "shops",
-    "trade_credit",
-    "blocked",
-)
+ONE_NAME = tuple(f for f in CUSTOMER_FIELDS if f not in ("first_name", "last_name"))
 generic = Subject(
     connector="fk",
     fake=fk_fake("generic"),
