@@ -16,6 +16,7 @@ from fakes.clientbook import ClientbookState, make_app
 from fakes.edge import EdgeFake
 from fakes.toolkit import BackgroundServer, free_port
 from framework.cli.app import app, main, parse_fault, parse_rate
+from tests.configs import edge_clientbook_toml
 
 runner = CliRunner(env={"COLUMNS": "200"})
 
@@ -30,29 +31,7 @@ def served() -> Iterator[tuple[ClientbookState, str]]:
 
 
 def config_file(tmp_path: Path, url: str) -> Path:
-    path = tmp_path / "syncwright.toml"
-    path.write_text(f"""
-[state]
-path = "state.db"
-[engine]
-retry_attempts = 2
-retry_initial_wait = 0.01
-[systems.edge]
-connector = "edge"
-folder = "edt"
-store_license_id = "1001"
-settle_seconds = 0
-[systems.clientbook]
-connector = "clientbook"
-base_url = "{url}"
-api_key = "cli-key"
-[pairs.store]
-preset = "edge-clientbook"
-pos = "edge"
-platform = "clientbook"
-default_associate = "1"
-""")
-    return path
+    return edge_clientbook_toml(tmp_path, url, "cli-key")
 
 
 def test_plugins_lists_the_bundled_connectors_and_preset():

@@ -13,6 +13,7 @@ from fakes.edge import EdgeFake
 from fakes.toolkit import BackgroundServer
 from framework.cli.app import app
 from framework.engine.problems import requeue
+from tests.configs import edge_clientbook_toml
 from tests.harness import World
 
 TOO_LONG = "Preferred stone for the engagement ring, as told at the first visit"  # > 64
@@ -149,31 +150,8 @@ def served() -> Iterator[tuple[ClientbookState, str]]:
 
 
 def write_config(tmp_path: Path, url: str, stone: str) -> Path:
-    path = tmp_path / "syncwright.toml"
-    path.write_text(f"""
-[state]
-path = "state.db"
-[engine]
-retry_attempts = 2
-retry_initial_wait = 0.01
-[systems.edge]
-connector = "edge"
-folder = "edt"
-store_license_id = "1001"
-settle_seconds = 0
-[systems.clientbook]
-connector = "clientbook"
-base_url = "{url}"
-api_key = "problem-key"
-[pairs.store]
-preset = "edge-clientbook"
-pos = "edge"
-platform = "clientbook"
-default_associate = "1"
-[pairs.store.flows.customer.fields.custom]
-map = {{ CustomerKey3 = "{stone}" }}
-""")
-    return path
+    custom = f'[pairs.store.flows.customer.fields.custom]\nmap = {{ CustomerKey3 = "{stone}" }}'
+    return edge_clientbook_toml(tmp_path, url, "problem-key", pair=custom)
 
 
 @pytest.mark.rule("G-5")

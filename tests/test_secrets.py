@@ -25,6 +25,7 @@ from fakes.toolkit import BackgroundServer, FaultPlan, FaultRule, FaultState
 from framework.config import parse_config
 from framework.engine.engine import Engine
 from framework.secrets import MASK, mask_credentials, redact, secrets_in
+from tests.configs import edge_clientbook_toml
 from tests.harness import edge_clientbook_config
 
 KEY = "sk_live_51Hq-KNOWN-fake-key-7f3a9c"
@@ -85,30 +86,7 @@ def hostile() -> Iterator[tuple[ClientbookState, str]]:
 
 
 def config(tmp: Path, url: str, key: str = "env:CB_KEY") -> Path:
-    path = tmp / "syncwright.toml"
-    path.write_text(f"""
-[state]
-path = "state.db"
-[engine]
-retry_attempts = 3
-retry_initial_wait = 0.01
-[systems.edge]
-connector = "edge"
-folder = "edt"
-store_license_id = "1001"
-settle_seconds = 0
-[systems.clientbook]
-connector = "clientbook"
-base_url = "{url}"
-api_key = "{key}"
-timeout = 0.3
-[pairs.store]
-preset = "edge-clientbook"
-pos = "edge"
-platform = "clientbook"
-default_associate = "1"
-""")
-    return path
+    return edge_clientbook_toml(tmp, url, key, retry_attempts=3, clientbook="timeout = 0.3")
 
 
 def syncwright(tmp: Path, *args: str, key: str = KEY) -> str:
