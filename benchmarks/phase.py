@@ -1,0 +1,167 @@
+"""One measured phase, in a fresh Python process of its own, so its peak memory is its own.
+
+``python -m benchmarks.phase JOB.json RESULT.json``: JOB says what to run, an engine run of
+the store's pair or a replay of a recording (the floor); RESULT receives the time, the
+engine's report and the process's peak resident memory (``ru_maxrss``, which is the peak of
+this process alone: it was started fresh, not forked from the runner).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.floor import RecordingTransport, replay
+from benchmarks.server import API_KEY, clientbook
+from fakes.clientbook import make_app
+from fakes.toolkit import SyncASGITransport
+from framework.config import parse_config
+from framework.engine.engine import Engine
+
+IN_PROCESS_URL = "http://clientbook.bench"
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def engine_config(
+    work: Path, state: str, edge_folder: Path, clientbook_url: str, rate_limit: int | None = None
+) -> dict[str, Any]:
+    """The store's configuration: Edge <-> Clientbook with the preset, custom fields mapped."""
+    clientbook_system: dict[str, Any] = {
+        "connector": "clientbook",
+        "base_url": clientbook_url,
+        "api_key": API_KEY,
+    }
+    if rate_limit:
+        clientbook_system["rate_limit_per_minute"] = rate_limit
+    return {
+        "state": {"path": str(work / state)},
+        "systems": {
+            "edge": {
+                "connector": "edge",
+                "folder": str(edge_folder),
+                "store_license_id": "1001",
+                "settle_seconds": 0,
+            },
+            "clientbook": clientbook_system,
+        },
+        "pairs": {
+            "store": {
+                "preset": "edge-clientbook",
+                "pos": "edge",
+                "platform": "clientbook",
+                "default_associate": "1",
+                "flows": {
+                    "customer": {
+                        "fields": {
+                            "custom": {
+                                "map": {"CustomerKey1": "Ring size", "CustomerKey2": "Metal"}
+                            }
+                        }
+                    }
+                },
+            }
+        },
+    }
+
+
+def run_engine(job: dict[str, Any]) -> dict[str, Any]:
+    """One engine run of the pair ``store``."""
+    started = time.perf_counter()
+    config, hooks = parse_config(job["config"], source="bench", base_dir=Path(job["work"]))
+    transport: httpx.BaseTransport | None = None
+    if job.get("in_process"):
+        transport = SyncASGITransport(make_app(clientbook()))
+    if job.get("record"):
+        transport = RecordingTransport(transport or httpx.HTTPTransport(), Path(job["record"]))
+    engine = Engine(config, hooks, transports={"clientbook": transport} if transport else None)
+    setup = time.perf_counter() - started
+    rss_before = peak_rss_mb()
+    profiler = _profiler(job)
+    start = time.perf_counter()
+    try:
+        report = engine.run_pair("store")
+    finally:
+        seconds = time.perf_counter() - start
+        if profiler is not None:
+            profiler.stop()
+        engine.close()
+    if profiler is not None:
+        _write_profile(profiler, Path(job["profile"]))
+    return {
+        "seconds": seconds,
+        "setup_seconds": setup,
+        "counts": dict(report.counts),
+        "calls": dict(report.calls),
+        "errors": report.errors,
+        "rss_before_mb": rss_before,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def run_floor(job: dict[str, Any]) -> dict[str, Any]:
+    """Replay a recording to a fresh fake: over HTTP to ``url``, or in-process."""
+    if job.get("url"):
+        client = httpx.Client(base_url=job["url"], timeout=60)
+    else:
+        transport = SyncASGITransport(make_app(clientbook()))
+        client = httpx.Client(base_url=IN_PROCESS_URL, transport=transport, timeout=60)
+    with client:
+        result = replay(Path(job["recording"]), client)
+    return {
+        "seconds": result.seconds,
+        "requests": result.requests,
+        "bytes_sent": result.bytes_sent,
+        "statuses": {str(k): v for k, v in sorted(result.statuses.items())},
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def _profiler(job: dict[str, Any]) -> Any:
+    if not job.get("profile"):
+        return None
+    from pyinstrument import Profiler  # the bench extra; only asked for with --profile
+
+    profiler = Profiler(interval=0.001)
+    profiler.start()
+    return profiler
+
+
+def _write_profile(profiler: Any, path: Path) -> None:
+    """The profile as text, and the functions that took the most time themselves as JSON."""
+    path.write_text(profiler.output_text(unicode=False, color=False))
+    own: Counter[str] = Counter()
+
+    def walk(frame: Any) -> None:
+        if frame is None:
+            return
+        if not frame.is_synthetic:
+            where = f"{frame.function} {frame.file_path_short}:{frame.line_no}"
+            own[where] += frame.total_self_time
+        for child in frame.children:
+            walk(child)
+
+    walk(profiler.last_session.root_frame())
+    total = profiler.last_session.duration
+    top = [{"where": k, "seconds": v, "share": v / total} for k, v in own.most_common(25)]
+    path.with_suffix(".json").write_text(json.dumps({"seconds": total, "top": top}, indent=1))
+
+
+def main() -> None:
+    job = json.loads(Path(sys.argv[1]).read_text())
+    result = run_engine(job) if job["kind"] == "engine" else run_floor(job)
+    Path(sys.argv[2]).write_text(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
