@@ -12,7 +12,7 @@ from fakes.clientbook import ClientbookState, make_app
 from fakes.toolkit import FaultPlan, FaultRule, FaultState, RateLimit, SyncASGITransport
 from framework.engine.retry import RetryPolicy, call_with_retries
 from framework.errors import FatalError, RetryableError, RetryBudgetExhausted
-from framework.http import CallMeter, MeteredTransport
+from framework.http import CallMeter, MeteredTransport, paced_rates
 from tests.harness import World
 
 
@@ -98,6 +98,27 @@ def test_client_side_rate_limit_keeps_under_the_systems_cap():
     assert seconds >= 0.7, "15 requests at 5 per 0.4 s take at least two more windows"
     rejected, _ = burst(limited=False)
     assert rejected > 0, "without the limiter the same burst runs into the cap"
+
+
+@pytest.mark.rule("IS-6")
+def test_the_client_side_cap_is_paced_not_spent_at_once():
+    def rates(per_window: int, window: float) -> list[tuple[int, int]]:
+        return [(r.limit, r.interval) for r in paced_rates(per_window, window)]
+
+    assert rates(600, 60) == [(10, 1000), (600, 60_000)]  # 10 a second
+    assert rates(100, 60) == [(2, 1200), (100, 60_000)]
+    assert rates(5, 0.4) == [(5, 400)]  # under a second: the window itself
+    # A platform enforcing the same rate over one-second slices (4/s) sees no burst from a
+    # client capped at 12 per 3 s: it never gets a 429.
+    faults = FaultState(FaultPlan(rate_limit=RateLimit(requests=4, window=1.0)))
+    inner = SyncASGITransport(make_app(ClientbookState(api_key="k"), faults))
+    transport = MeteredTransport(inner, "cb", CallMeter(), 12, 3.0)
+    with httpx.Client(
+        base_url="http://cb.test", transport=transport, headers={"authorization": "Bearer k"}
+    ) as client:
+        statuses = [client.get("/v1/associates").status_code for _ in range(12)]
+    assert statuses == [200] * 12
+    assert faults.summary()["rate_limited"] == 0
 
 
 @pytest.mark.rule("G-5", "G-8")
