@@ -169,13 +169,25 @@ def print_report(console: Console, results: dict[str, Any], info: dict[str, str]
             f"{r['peak_rss_mb']:.0f}",
         )
     console.print(table)
-    rate = results["rate_limit"]
-    console.print(
-        f"rate limit: allowed {rate['allowed_per_second']:.2f} req/s, achieved "
-        f"{rate['achieved_per_second']:.2f} req/s ({rate['efficiency']:.1%}) over "
-        f"{rate['seconds']:.1f} s; 429 answers {rate['rate_limited']} of "
-        f"{rate['requests'] + rate['rate_limited']} ({rate['share_429']:.2%})"
-    )
+    for line in rate_lines(results["rate_limit"]):
+        console.print(line)
+
+
+def rate_lines(rate: dict[str, Any]) -> list[str]:
+    """The rate-limited run in words: one line per window."""
+    lines = [
+        f"rate limit: the fake allows {rate['allowed_per_second']:.2f} requests/s, the engine "
+        f"is configured to {rate['cap_per_minute']}/min"
+    ]
+    for name, what in (("start", "from its first request"), ("steady", "the next")):
+        w = rate[name]
+        early = " (the upload finished early)" if w["finished_early"] else ""
+        lines.append(
+            f"{what} {w['seconds']:.1f} s{early}: {w['achieved_per_second']:.2f} requests/s = "
+            f"{w['efficiency']:.1%} of the allowed rate; {w['share_429']:.2%} answered 429 "
+            f"({w['rate_limited']} of {w['requests'] + w['rate_limited']})"
+        )
+    return lines
 
 
 def _load(load: list[float] | tuple[float, ...]) -> str:
@@ -219,16 +231,7 @@ def markdown(results: dict[str, Any], info: dict[str, str], note: str = "") -> s
             f"| {r['run']} | {r['seconds']:.2f} | {r['calls']} | {r['most_pages_per_feed']} "
             f"| {r['read']} | {r['moved']} | {r['peak_rss_mb']:.0f} |"
         )
-    rate = results["rate_limit"]
-    lines += [
-        "",
-        f"Rate limit (fake capped at {rate['allowed_per_second']:.2f} req/s, engine "
-        f"configured to the same cap): achieved {rate['achieved_per_second']:.2f} req/s = "
-        f"**{rate['efficiency']:.1%}** of the allowed rate over {rate['seconds']:.1f} s; "
-        f"**{rate['share_429']:.2%}** of requests answered 429 "
-        f"({rate['rate_limited']} of {rate['requests'] + rate['rate_limited']}).",
-        "",
-    ]
+    lines += ["", *(f"- {line}" for line in rate_lines(results["rate_limit"])), ""]
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -145,46 +146,62 @@ class Bench:
         requests, _, window = self.options.rate_limit.partition("/")
         allowed = int(requests) / float(window)
         cap_per_minute = round(allowed * 60)
+        seconds = self.options.rate_seconds
         self.say(
-            f"rate limit: the fake allows {self.options.rate_limit} (requests/seconds); "
-            f"the engine set to {cap_per_minute}/min, for {self.options.rate_seconds:g} s"
+            f"rate limit: the fake allows {self.options.rate_limit} (requests/seconds), the "
+            f"engine is set to {cap_per_minute}/min; twice {seconds:g} s of the upload"
         )
         with FakeServer(self.options.rate_limit) as clientbook:
             config = engine_config(
                 self.work, "rate.db", self.work / "edt-rate", clientbook.url, cap_per_minute
             )
-            measured = self._for_a_while(clientbook, config)
-        measured["allowed_per_second"] = allowed
-        measured["efficiency"] = measured["achieved_per_second"] / allowed
+            windows = self._for_a_while(clientbook, config, [seconds, 2 * seconds])
+        measured = {"allowed_per_second": allowed, "cap_per_minute": cap_per_minute}
+        for name, window in zip(("start", "steady"), windows, strict=True):
+            window["efficiency"] = window["achieved_per_second"] / allowed
+            measured[name] = window
         return measured
 
-    def _for_a_while(self, clientbook: FakeServer, config: dict[str, Any]) -> dict[str, Any]:
-        """Run the engine until ``rate_seconds`` after its first request reached the fake."""
+    def _for_a_while(
+        self, clientbook: FakeServer, config: dict[str, Any], marks: list[float]
+    ) -> list[dict[str, Any]]:
+        """Run the engine and read the fake's counters ``marks`` seconds after the engine's
+        first request reached it; one window of figures between consecutive marks.
+
+        The first window includes reading the store before the first write (no requests
+        then); the next shows the pace once the writes flow.
+        """
         job, result = self._job("rate", {"kind": "engine", "config": config})
         process = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.phase", job, result], cwd=ROOT
         )
         try:
-            first = _first_request(clientbook, process)
+            samples = [(0.0, _first_request(clientbook, process))]
             start = time.monotonic()
-            deadline = start + self.options.rate_seconds
-            while time.monotonic() < deadline and process.poll() is None:
-                time.sleep(0.05)
-            last = clientbook.faults()
-            elapsed = time.monotonic() - start
+            for mark in marks:
+                while time.monotonic() < start + mark and process.poll() is None:
+                    time.sleep(0.05)
+                samples.append((time.monotonic() - start, clientbook.faults()))
         finally:
             process.kill()
             process.wait()
-        answered = last["calls"] - first["calls"]
-        limited = last["rate_limited"] - first["rate_limited"]
-        return {
-            "seconds": elapsed,
-            "finished_early": elapsed < self.options.rate_seconds * 0.99,
-            "requests": answered,
-            "rate_limited": limited,
-            "achieved_per_second": answered / elapsed if elapsed > 0 else 0.0,
-            "share_429": limited / (answered + limited) if answered + limited else 0.0,
-        }
+        windows = []
+        for (t0, before), (t1, after) in itertools.pairwise(samples):
+            answered = after["calls"] - before["calls"]
+            limited = after["rate_limited"] - before["rate_limited"]
+            elapsed = t1 - t0
+            windows.append(
+                {
+                    "from": t0,
+                    "seconds": elapsed,
+                    "finished_early": elapsed < (marks[0] * 0.99),
+                    "requests": answered,
+                    "rate_limited": limited,
+                    "achieved_per_second": answered / elapsed if elapsed > 0 else 0.0,
+                    "share_429": limited / (answered + limited) if answered + limited else 0.0,
+                }
+            )
+        return windows
 
     # -- running phases -----------------------------------------------------------------------
 
