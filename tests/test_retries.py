@@ -150,6 +150,32 @@ def test_an_unreachable_system_during_reconcile_leaves_the_records_staged(world:
     assert world.engine.store.inbox_count("store") == 0
 
 
+@pytest.mark.rule("G-5", "G-6")
+def test_single_writes_made_before_the_system_went_down_are_settled_the_rest_wait(world: World):
+    # Notes go one by one (no batch endpoint) and settle together: when the system goes
+    # down after two of five, those two are settled and the other three stay journaled.
+    key = world.edge.add_customer("Ada", "Lovelace", emails=[("Home", "ada@example.com")])
+    world.sync()
+    for n in range(5):
+        world.edge.add_note(key, f"Note {n}")
+    world.fail(FaultRule(kind="503", nth=list(range(3, 30)), path="/v1/activity", methods=["POST"]))
+    report = world.sync()
+    assert report.status == "partial"
+    assert any("gave up after 3" in e for e in report.errors)
+    assert len(world.notes_of(world.client_of(key)["id"])) == 2
+    left = world.engine.store.intents("store", "note")
+    assert len(left) == 3, "the three not written stay journaled"
+    settled = [m for m in world.moves("note") if m.action == "create"]
+    assert len(settled) == 2, "the two written are settled (linked, moved)"
+    world.fail()
+    world.sync()
+    assert sorted(n["text"] for n in world.notes_of(world.client_of(key)["id"])) == [
+        f"Note {n}" for n in range(5)
+    ]
+    assert world.engine.store.intents("store") == []
+    assert world.problems() == []
+
+
 @pytest.mark.rule("G-5")
 def test_bad_credentials_are_fatal_one_clear_line_and_lose_nothing(tmp_path: Path):
     world = World(tmp_path, settings={"systems": {"clientbook": {"api_key": "wrong-key"}}})
