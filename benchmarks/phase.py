@@ -8,6 +8,7 @@ this process alone: it was started fresh, not forked from the runner).
 
 from __future__ import annotations
 
+import gc
 import json
 import resource
 import sys
@@ -19,7 +20,7 @@ from typing import Any
 import httpx
 
 from benchmarks.floor import RecordingTransport, replay
-from benchmarks.server import API_KEY, clientbook
+from benchmarks.server import API_KEY, ROOT, clientbook
 from fakes.clientbook import make_app
 from fakes.toolkit import SyncASGITransport
 from framework.config import parse_config
@@ -87,6 +88,28 @@ def engine_config(
     }
 
 
+class GcTimer:
+    """How long Python's cyclic garbage collector ran while the block ran."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.collections = [0, 0, 0]
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.collections[info["generation"]] += 1
+
+    def __enter__(self) -> None:
+        gc.callbacks.append(self._callback)
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+
 def run_engine(job: dict[str, Any]) -> dict[str, Any]:
     """One engine run of the pair ``store``."""
     started = time.perf_counter()
@@ -100,9 +123,11 @@ def run_engine(job: dict[str, Any]) -> dict[str, Any]:
     setup = time.perf_counter() - started
     rss_before = peak_rss_mb()
     profiler = _profiler(job)
+    collector = GcTimer()
     start = time.perf_counter()
     try:
-        report = engine.run_pair("store")
+        with collector:
+            report = engine.run_pair("store")
     finally:
         seconds = time.perf_counter() - start
         if profiler is not None:
@@ -116,6 +141,8 @@ def run_engine(job: dict[str, Any]) -> dict[str, Any]:
         "counts": dict(report.counts),
         "calls": dict(report.calls),
         "errors": report.errors,
+        "gc_seconds": collector.seconds,
+        "gc_collections": collector.collections,
         "rss_before_mb": rss_before,
         "peak_rss_mb": peak_rss_mb(),
     }
@@ -150,23 +177,57 @@ def _profiler(job: dict[str, Any]) -> Any:
 
 
 def _write_profile(profiler: Any, path: Path) -> None:
-    """The profile as text, and the functions that took the most time themselves as JSON."""
+    """The profile as text; as JSON, the time spent in each function itself and in each
+    part of the code (a package, a built-in's library, a folder of ours)."""
     path.write_text(profiler.output_text(unicode=False, color=False))
     own: Counter[str] = Counter()
+    parts: Counter[str] = Counter()
 
     def walk(frame: Any) -> None:
         if frame is None:
             return
         if not frame.is_synthetic:
-            where = f"{frame.function} {frame.file_path_short}:{frame.line_no}"
-            own[where] += frame.total_self_time
+            own[f"{frame.function} {frame.file_path_short}:{frame.line_no}"] += (
+                frame.total_self_time
+            )
+            parts[part_of(frame.function, frame.file_path or "")] += frame.total_self_time
         for child in frame.children:
             walk(child)
 
     walk(profiler.last_session.root_frame())
     total = profiler.last_session.duration
-    top = [{"where": k, "seconds": v, "share": v / total} for k, v in own.most_common(25)]
-    path.with_suffix(".json").write_text(json.dumps({"seconds": total, "top": top}, indent=1))
+
+    def share(counter: Counter[str], n: int) -> list[dict[str, Any]]:
+        return [{"where": k, "seconds": v, "share": v / total} for k, v in counter.most_common(n)]
+
+    path.with_suffix(".json").write_text(
+        json.dumps({"seconds": total, "top": share(own, 25), "parts": share(parts, 20)}, indent=1)
+    )
+
+
+BUILT_INS = {
+    "Connection.execute": "sqlite3",
+    "Connection.executemany": "sqlite3",
+    "loads": "orjson/json",
+    "dumps": "orjson/json",
+    "SchemaValidator.validate_python": "pydantic",
+    "SchemaSerializer.to_python": "pydantic",
+    "socket.recv": "socket (waiting for the fake)",
+    "socket.send": "socket",
+    "socket.sendall": "socket",
+}
+
+
+def part_of(function: str, file_path: str) -> str:
+    """Which part of the code a function belongs to, for a profile's summary."""
+    if "site-packages/" in file_path:
+        return file_path.split("site-packages/")[1].split("/")[0]
+    if file_path.startswith("<built-in>") or not file_path:
+        return BUILT_INS.get(function, "other built-ins")
+    root = str(ROOT) + "/"
+    if file_path.startswith(root):
+        return "/".join(file_path[len(root) :].split("/")[:2])
+    return "stdlib " + Path(file_path).stem
 
 
 def main() -> None:

@@ -75,6 +75,7 @@ def upload_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "calls_per_record": calls / records,
                 "peak_rss_mb": engine["peak_rss_mb"],
                 "floor_peak_rss_mb": floor["peak_rss_mb"],
+                "gc_seconds": engine.get("gc_seconds", 0.0),
                 "moved": moved(engine["counts"]),
             }
         )
@@ -137,6 +138,7 @@ def print_report(console: Console, results: dict[str, Any], info: dict[str, str]
         "engine/floor",
         "calls",
         "calls/rec",
+        "GC s",
         "peak RSS MB",
         "floor RSS MB",
     ):
@@ -151,6 +153,7 @@ def print_report(console: Console, results: dict[str, Any], info: dict[str, str]
             f"{r['ratio']:.2f}",
             str(r["calls"]),
             f"{r['calls_per_record']:.3f}",
+            f"{r['gc_seconds']:.2f}",
             f"{r['peak_rss_mb']:.0f}",
             f"{r['floor_peak_rss_mb']:.0f}",
         )
@@ -211,15 +214,15 @@ def markdown(results: dict[str, Any], info: dict[str, str], note: str = "") -> s
         + f" ({results['records']} records)",
         "",
         "| upload, Clientbook | engine s | rec/s | floor s | floor rec/s | engine/floor "
-        "| calls | calls/rec | peak RSS MB (floor) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| calls | calls/rec | GC s | peak RSS MB (floor) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in upload_rows(results):
         lines.append(
             f"| {r['variant']} | {r['seconds']:.2f} | {r['records_per_second']:.0f} "
             f"| {r['floor_seconds']:.2f} | {r['floor_records_per_second']:.0f} "
             f"| {r['ratio']:.2f} | {r['calls']} | {r['calls_per_record']:.3f} "
-            f"| {r['peak_rss_mb']:.0f} ({r['floor_peak_rss_mb']:.0f}) |"
+            f"| {r['gc_seconds']:.2f} | {r['peak_rss_mb']:.0f} ({r['floor_peak_rss_mb']:.0f}) |"
         )
     lines += [
         "",

@@ -71,8 +71,10 @@ class Bench:
         self.results["upload"] = {"in-process": self._upload_in_process()}
         with FakeServer() as clientbook:
             self.results["upload"]["uvicorn"] = self._upload_http(clientbook)
-            self.results["incremental"] = self._incremental(clientbook)
-        self.results["rate_limit"] = self._rate_limit()
+            if not self.options.profile:  # a profile is of the uploads alone
+                self.results["incremental"] = self._incremental(clientbook)
+        if not self.options.profile:
+            self.results["rate_limit"] = self._rate_limit()
         self.results["load_after"] = os.getloadavg()
         return self.results
 
