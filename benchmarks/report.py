@@ -49,7 +49,9 @@ def _commit() -> str:
         ).stdout.strip()
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
-    return f"{commit}{' (uncommitted changes)' if git('status', '--porcelain') else ''}"
+    # Changes to the results file itself (appended by every run) do not count.
+    changed = git("status", "--porcelain", "--", ".", ":!benchmarks/RESULTS.md")
+    return f"{commit}{' (uncommitted changes)' if changed else ''}"
 
 
 # -- figures ----------------------------------------------------------------------------------
