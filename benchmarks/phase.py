@@ -24,7 +24,7 @@ from benchmarks.server import API_KEY, ROOT, clientbook
 from fakes.clientbook import make_app
 from fakes.toolkit import SyncASGITransport
 from framework.config import parse_config
-from framework.engine.engine import Engine
+from framework.engine.engine import Engine, fewer_collections
 
 IN_PROCESS_URL = "http://clientbook.bench"
 
@@ -155,7 +155,7 @@ def run_floor(job: dict[str, Any]) -> dict[str, Any]:
     else:
         transport = SyncASGITransport(make_app(clientbook()))
         client = httpx.Client(base_url=IN_PROCESS_URL, transport=transport, timeout=60)
-    with client:
+    with client, fewer_collections():  # as the engine's run does: same client, same fake
         result = replay(Path(job["recording"]), client)
     return {
         "seconds": result.seconds,
