@@ -226,7 +226,10 @@ def markdown(results: dict[str, Any], info: dict[str, str], note: str = "") -> s
             f"| {r['ratio']:.2f} | {r['calls']} | {r['calls_per_record']:.3f} "
             f"| {r['gc_seconds']:.2f} | {r['peak_rss_mb']:.0f} ({r['floor_peak_rss_mb']:.0f}) |"
         )
+    routes = results["upload"]["uvicorn"]["engine"]["requests"]["by_route"]
     lines += [
+        "",
+        "- upload calls by route: " + ", ".join(f"{n} {route}" for route, n in routes.items()),
         "",
         "| incremental run | s | calls | most pages of one feed | read | moved | peak RSS MB |",
         "|---|---|---|---|---|---|---|",

@@ -250,7 +250,7 @@ def _requests(path: Path) -> dict[str, Any]:
     sent = 0
     for method, target, _, content, status in recorded(path):
         route = "/".join(
-            "{id}" if "_" in part and part[:2].isalpha() else part
+            "{id}" if any(c.isdigit() for c in part) and part != "v1" else part
             for part in target.split("?")[0].split("/")
         )
         kinds[f"{method} {route}"] += 1
