@@ -1,4 +1,4 @@
-"""The one way to run things: nox sessions (tests, lint, typecheck, conformance; bench later)."""
+"""The one way to run things: nox sessions (tests, lint, typecheck, conformance; bench apart)."""
 
 import nox
 
@@ -43,3 +43,14 @@ def conformance(session: nox.Session) -> None:
         "from conformance.subject import load_subjects; load_subjects(['example-crm'])",
     )
     session.run("pytest", "--syncwright-conformance", "-n", "auto", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmark, not run by default: ``nox -s bench`` (10k), ``nox -s bench -- --size 100k``.
+
+    Initial upload, incremental runs and a rate-limited run against the floor; appends to
+    ``benchmarks/RESULTS.md`` (see ``benchmarks/README.md``).
+    """
+    session.install("-e", ".[bench]")
+    session.run("python", "-m", "benchmarks", *session.posargs)

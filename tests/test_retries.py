@@ -12,7 +12,7 @@ from fakes.clientbook import ClientbookState, make_app
 from fakes.toolkit import FaultPlan, FaultRule, FaultState, RateLimit, SyncASGITransport
 from framework.engine.retry import RetryPolicy, call_with_retries
 from framework.errors import FatalError, RetryableError, RetryBudgetExhausted
-from framework.http import CallMeter, MeteredTransport
+from framework.http import CallMeter, MeteredTransport, paced_rates
 from tests.harness import World
 
 
@@ -100,6 +100,27 @@ def test_client_side_rate_limit_keeps_under_the_systems_cap():
     assert rejected > 0, "without the limiter the same burst runs into the cap"
 
 
+@pytest.mark.rule("IS-6")
+def test_the_client_side_cap_is_paced_not_spent_at_once():
+    def rates(per_window: int, window: float) -> list[tuple[int, int]]:
+        return [(r.limit, r.interval) for r in paced_rates(per_window, window)]
+
+    assert rates(600, 60) == [(10, 1000), (600, 60_000)]  # 10 a second
+    assert rates(100, 60) == [(2, 1200), (100, 60_000)]
+    assert rates(5, 0.4) == [(5, 400)]  # under a second: the window itself
+    # A platform enforcing the same rate over one-second slices (4/s) sees no burst from a
+    # client capped at 12 per 3 s: it never gets a 429.
+    faults = FaultState(FaultPlan(rate_limit=RateLimit(requests=4, window=1.0)))
+    inner = SyncASGITransport(make_app(ClientbookState(api_key="k"), faults))
+    transport = MeteredTransport(inner, "cb", CallMeter(), 12, 3.0)
+    with httpx.Client(
+        base_url="http://cb.test", transport=transport, headers={"authorization": "Bearer k"}
+    ) as client:
+        statuses = [client.get("/v1/associates").status_code for _ in range(12)]
+    assert statuses == [200] * 12
+    assert faults.summary()["rate_limited"] == 0
+
+
 @pytest.mark.rule("G-5", "G-8")
 def test_a_transient_failure_while_mapping_an_associate_is_retried_not_quarantined(
     world: World,
@@ -127,6 +148,32 @@ def test_an_unreachable_system_during_reconcile_leaves_the_records_staged(world:
     world.settle()
     assert len(world.edge.customers) == 3
     assert world.engine.store.inbox_count("store") == 0
+
+
+@pytest.mark.rule("G-5", "G-6")
+def test_single_writes_made_before_the_system_went_down_are_settled_the_rest_wait(world: World):
+    # Notes go one by one (no batch endpoint) and settle together: when the system goes
+    # down after two of five, those two are settled and the other three stay journaled.
+    key = world.edge.add_customer("Ada", "Lovelace", emails=[("Home", "ada@example.com")])
+    world.sync()
+    for n in range(5):
+        world.edge.add_note(key, f"Note {n}")
+    world.fail(FaultRule(kind="503", nth=list(range(3, 30)), path="/v1/activity", methods=["POST"]))
+    report = world.sync()
+    assert report.status == "partial"
+    assert any("gave up after 3" in e for e in report.errors)
+    assert len(world.notes_of(world.client_of(key)["id"])) == 2
+    left = world.engine.store.intents("store", "note")
+    assert len(left) == 3, "the three not written stay journaled"
+    settled = [m for m in world.moves("note") if m.action == "create"]
+    assert len(settled) == 2, "the two written are settled (linked, moved)"
+    world.fail()
+    world.sync()
+    assert sorted(n["text"] for n in world.notes_of(world.client_of(key)["id"])) == [
+        f"Note {n}" for n in range(5)
+    ]
+    assert world.engine.store.intents("store") == []
+    assert world.problems() == []
 
 
 @pytest.mark.rule("G-5")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from fakes.toolkit import FaultRule
 from tests.harness import World
 
 
@@ -262,3 +263,37 @@ def test_replayed_wish_writes_make_one_wish_and_one_product_each(world: World):
     ]
     assert sorted(i["title"] for i in world.collection_items(client_id)) == ["Twice 0", "Twice 1"]
     assert len(world.cb.products.records) == 2, "the stock item's product and the wish's own"
+
+
+@pytest.mark.rule("CB-6")
+def test_the_stock_items_of_a_batch_of_wishes_are_upserted_in_one_call(world: World):
+    # Every single-product upsert fails: the wishes still land, so their items went up
+    # through the products' batch endpoint (one call for the batch, not one per wish).
+    world.fail(FaultRule(kind="500", rate=1.0, path="/v1/products/by-sku", methods=["PUT"]))
+    keys = [customer(world, f"ada{n}@example.com") for n in range(3)]
+    items = [world.edge.add_item(f"Opal pendant {n}", price=100.0 + n) for n in range(3)]
+    for key, item in zip(keys, items, strict=True):
+        world.edge.add_wish(key, f"Opal pendant for {key}", item_key=item)
+        if item != items[0]:
+            world.edge.add_wish(key, "An opal pendant too", item_key=items[0])
+    world.settle()
+    assert world.problems() == []
+    assert world.faults.summary()["injected"] == {}, "no single upsert was tried"
+    for key, item in zip(keys, items, strict=True):
+        skus = sorted(i["sku"] for i in world.collection_items(world.client_of(key)["id"]))
+        assert skus == sorted({item, items[0]})
+    by_sku = {p["sku"]: p for p in world.cb.products.live()}
+    assert by_sku[items[1]]["title"] == "Opal pendant 1", "an uploaded item keeps its title"
+
+
+@pytest.mark.rule("CB-6")
+def test_when_the_batch_upsert_fails_each_wish_makes_sure_of_its_own_product(world: World):
+    world.fail(FaultRule(kind="503", rate=1.0, path="/v1/products/batch"))
+    keys = [customer(world, f"ada{n}@example.com") for n in range(2)]
+    items = [world.edge.add_item(f"Opal pendant {n}", price=100.0) for n in range(2)]
+    for key, item in zip(keys, items, strict=True):
+        world.edge.add_wish(key, f"Opal pendant {item}", item_key=item)
+    world.settle()
+    assert world.problems() == []
+    for key, item in zip(keys, items, strict=True):
+        assert [i["sku"] for i in world.collection_items(world.client_of(key)["id"])] == [item]

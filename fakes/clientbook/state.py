@@ -49,6 +49,7 @@ class ClientbookState(Catalog, Wishlists, Timeline):
     activity: FeedStore = field(init=False)
     messages: FeedStore = field(init=False)
     sku_index: dict[str, str] = field(init=False)
+    collections_by_client: dict[str, list[str]] = field(init=False)
     sms: dict[str, dict[str, Any]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -64,6 +65,7 @@ class ClientbookState(Catalog, Wishlists, Timeline):
         self.activity = FeedStore(self.clock, "ac_")
         self.messages = FeedStore(self.clock, "ms_")
         self.sku_index = {}
+        self.collections_by_client = {}
         self.sms = {}
         self.idempotency.clear()
         self.queue.clear()

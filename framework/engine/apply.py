@@ -28,6 +28,12 @@ from framework.models import ApplyResult, MatchQuery, WriteOp, WriteRequest
 from framework.models.base import entity_model
 from framework.state.store import Intent, Link, StoredRecord
 
+# Writes to a system without a batch endpoint go one by one, but settle in groups of this
+# many, one transaction a group: a transaction a write (its commit, the WAL checkpoints)
+# cost about as much as the write. A run killed inside a group replays the group's writes
+# that had not settled, and replays are idempotent (G-6).
+SETTLE_GROUP = 50
+
 
 class Unavailable(Exception):
     """A target system stayed unreachable: stop writing to it this run."""
@@ -69,8 +75,10 @@ class Applier:
                 by_entity.setdefault(intent.entity, []).append(intent)
             for name, group in by_entity.items():
                 size = self.ctx.support(side, name).batch_size
+                send = self._send if size > 1 else self._send_each
+                size = size if size > 1 else SETTLE_GROUP
                 for start in range(0, len(group), size):
-                    self._send(side, group[start : start + size], replay)
+                    send(side, group[start : start + size], replay)
                     done += len(group[start : start + size])
                     self.ctx.progress("apply", name, done, len(intents))
 
@@ -104,6 +112,35 @@ class Applier:
         with self.store.transaction():
             for intent, request, result in settled:
                 self._settle(intent, request, result)
+
+    def _send_each(self, side: Side, intents: list[Intent], replay: bool) -> None:
+        """Writes one by one, each with its retries; their results settle in one transaction.
+
+        Raises:
+            Unavailable: a write found the system unreachable (or refusing us as a whole);
+                the writes made before it are settled, it and the rest stay journaled.
+        """
+        system = self.ctx.systems[side]
+        settled: list[tuple[Intent, WriteRequest, ApplyResult | ConnectorError]] = []
+        stopped: ConnectorError | None = None
+        for intent in intents:
+            try:
+                request = self._request(intent, replay)
+                result: ApplyResult | ConnectorError = self._retry(
+                    side, lambda r=request: self.ctx.hooks.apply_change(system, r)
+                )
+            except (RetryBudgetExhausted, FatalError) as exc:
+                stopped = exc
+                break
+            except RecordRejected as exc:
+                result = exc
+            settled.append((intent, request, result))
+        with self.store.transaction():
+            for intent, request, result in settled:
+                self._settle(intent, request, result)
+        if stopped is not None:
+            self._attempted(intents[len(settled) :])
+            raise Unavailable(str(stopped)) from stopped
 
     def _retry(self, side: Side, fn: Any) -> Any:
         return self.ctx.retrying(side, "writing to", fn)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import httpx
 
@@ -20,6 +22,27 @@ from framework.state.sqlite import SQLiteStore
 from framework.state.store import StateStore
 
 log = logging.getLogger("syncwright.engine")
+
+# Container allocations between young collections during a run (Python's default is 700).
+GC_THRESHOLD = 10_000
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect cyclic garbage less often while a run works, then as before.
+
+    A run allocates many short-lived containers (records, models, JSON) next to many
+    long-lived ones (an export file being read): at Python's default threshold the full
+    collections, each walking every live object, took 11% of an initial upload (measured:
+    10k customers, 1.5 s of 13.3 s; 0.1 s at this threshold). Almost nothing a run makes
+    is cyclic, so waiting longer keeps little garbage.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], GC_THRESHOLD), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 class Engine:
@@ -75,7 +98,8 @@ class Engine:
         )
         error: str | None = None
         try:
-            PairRunner(ctx).run()
+            with fewer_collections():
+                PairRunner(ctx).run()
         except BaseException as exc:  # recorded, then re-raised: Ctrl-C and bugs alike
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             report.errors.append(error)

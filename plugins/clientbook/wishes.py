@@ -22,6 +22,7 @@ from framework import (
 )
 from framework.errors import describe
 from plugins.clientbook.api import call, delete, feed_base, write
+from plugins.clientbook.catalog import upsert_products
 
 ITEM_FIELDS = {
     "buy_for": "buy_for",
@@ -69,34 +70,69 @@ def apply_wishes(
 ) -> list[ApplyResult | ConnectorError]:
     """Several wishes; each client's collection is looked up once per batch.
 
-    The lookup is never kept longer: a collection renamed in the app stops being the wish
+    The stock items the batch's wishes need are upserted together first, through the
+    products' batch endpoint (one call instead of one per wish). The collection lookup is
+    never kept longer than the batch: a collection renamed in the app stops being the wish
     list at once, and the next wish goes to (a new) collection named ``collection``.
     """
     known: dict[str, str] = {}
+    try:
+        stock = _stock_products(system, requests)
+    except ConnectorError:  # each wish then makes sure of its own product, and says so
+        stock = {}
     results: list[ApplyResult | ConnectorError] = []
     for request in requests:
         try:
-            results.append(apply_wish(system, request, collection, known))
+            results.append(apply_wish(system, request, collection, known, stock))
         except ConnectorError as exc:
             results.append(exc)
     return results
 
 
+def _stock_products(system: SystemContext, requests: list[WriteRequest]) -> dict[str, str]:
+    """Upsert the stock items of the wishes that need their product: SKU -> product id.
+
+    A SKU the platform refuses is left out; its wish's own upsert then reports why.
+    """
+    ops: dict[str, dict[str, Any]] = {}
+    for request in requests:
+        wish = request.record
+        needs = request.op is WriteOp.CREATE or "item_key" in request.fields
+        if needs and isinstance(wish, WishItem) and wish.item_key and wish.item_key not in ops:
+            ops[wish.item_key] = _stock_op(wish)
+    if len(ops) < 2:  # one product: the wish's own call is as cheap
+        return {}
+    found = upsert_products(system, list(ops.values()))
+    return {
+        sku: str(product["id"])
+        for sku, product in zip(ops, found, strict=True)
+        if not isinstance(product, RecordRejected)
+    }
+
+
 def apply_wish(
-    system: SystemContext, request: WriteRequest, collection: str, known: dict[str, str]
+    system: SystemContext,
+    request: WriteRequest,
+    collection: str,
+    known: dict[str, str],
+    stock: dict[str, str] | None = None,
 ) -> ApplyResult:
-    """Create, update or delete one item of the client's wish-list collection."""
+    """Create, update or delete one item of the client's wish-list collection.
+
+    ``stock`` holds the product ids of stock items already upserted (SKU -> id).
+    """
     if request.op is WriteOp.DELETE:
         delete(system, f"/v1/collection-items/{request.target_id}")
         return ApplyResult(id=request.target_id)
     wish = request.record
     assert isinstance(wish, WishItem)
+    stock = stock or {}
     if request.op is WriteOp.CREATE:
-        item = _create(system, wish, collection, request, known)
+        item = _create(system, wish, collection, request, known, stock)
     else:
         body = _item_fields(wish, request.fields)
         if "item_key" in request.fields:
-            body["product_id"] = _product_for(system, wish, request.idempotency_key)
+            body["product_id"] = _product_for(system, wish, request.idempotency_key, stock)
         if "description" in request.fields:
             body["title"] = _title(wish)
         item = write(system, "PATCH", f"/v1/collection-items/{request.target_id}", json=body)
@@ -109,9 +145,10 @@ def _create(
     collection: str,
     request: WriteRequest,
     known: dict[str, str],
+    stock: dict[str, str],
 ) -> dict[str, Any]:
     body = {
-        "product_id": _product_for(system, wish, request.idempotency_key),
+        "product_id": _product_for(system, wish, request.idempotency_key, stock),
         "title": _title(wish),
         **_item_fields(wish, None),
     }
@@ -147,14 +184,28 @@ def _item_fields(wish: WishItem, fields: list[str] | None) -> dict[str, Any]:
     }
 
 
-def _product_for(system: SystemContext, wish: WishItem, key: str) -> str:
+def _stock_op(wish: WishItem) -> dict[str, Any]:
+    """The upsert of a stock wish's item: an uploaded item keeps its own title and kind."""
+    return {
+        "sku": wish.item_key,
+        "product": {},
+        "defaults": {"title": _title(wish), "kind": "item"},
+    }
+
+
+def _product_for(
+    system: SystemContext, wish: WishItem, key: str, stock: dict[str, str] | None = None
+) -> str:
     """The product a wish-list item references: the stock item's, or a wish product of its own."""
+    if wish.item_key and stock and wish.item_key in stock:
+        return stock[wish.item_key]
     if wish.item_key:
+        op = _stock_op(wish)
         product = call(
             system,
             "PUT",
             f"/v1/products/by-sku/{wish.item_key}",
-            json={"product": {}, "defaults": {"title": _title(wish), "kind": "item"}},
+            json={"product": op["product"], "defaults": op["defaults"]},
         )
     else:
         product = call(

@@ -1,0 +1,60 @@
+"""``python -m benchmarks [--size 1k|10k|100k|N]``: run the benchmark, print and record it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from benchmarks.report import append_results, machine, markdown, print_report
+from benchmarks.runner import Bench, Options
+from benchmarks.server import ROOT
+from benchmarks.store import parse_size
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--size", default="10k", help="1k, 10k, 100k or a number of customers")
+    parser.add_argument("--rate-limit", default="600/60", help="the fake's cap, REQUESTS/SECONDS")
+    parser.add_argument("--rate-seconds", type=float, default=30.0, help="rate-limited run time")
+    parser.add_argument(
+        "--profile", action="store_true", help="only the uploads, profiled (pyinstrument)"
+    )
+    parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / ".work")
+    parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
+    parser.add_argument("--no-append", action="store_true", help="do not append to RESULTS.md")
+    parser.add_argument("--note", default="", help="a remark for RESULTS.md")
+    args = parser.parse_args(argv)
+    console = Console(width=None if sys.stdout.isatty() else 120)
+    options = Options(
+        size=parse_size(args.size),
+        work=args.work,
+        rate_limit=args.rate_limit,
+        rate_seconds=args.rate_seconds,
+        profile=args.profile,
+        log=lambda text: console.print(f"[dim]{text}[/dim]"),
+    )
+    results = Bench(options).run()
+    info = machine()
+    (args.work / "results.json").write_text(json.dumps({"info": info, **results}, indent=1))
+    if args.profile:
+        for variant, measured in results["upload"].items():
+            engine = measured["engine"]
+            console.rule(f"profile of the upload ({variant}), {engine['seconds']:.1f} s profiled")
+            console.print(f"GC: {engine['gc_seconds']:.2f} s {engine['gc_collections']}")
+            for title, key in (("parts of the code", "parts"), ("functions", "top")):
+                console.print(f"[bold]{title}, by own time[/bold]")
+                for item in engine["profile"][key][:15]:
+                    console.print(f"{item['seconds']:7.2f} s {item['share']:6.1%}  {item['where']}")
+        return  # a profiled run is slower: its figures are not the benchmark's
+    print_report(console, results, info)
+    if not args.no_append:
+        append_results(args.results, markdown(results, info, args.note))
+        console.print(f"appended to {args.results}")
+
+
+if __name__ == "__main__":
+    main()

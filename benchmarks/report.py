@@ -1,0 +1,257 @@
+"""The benchmark's report: rich tables on the terminal, a section appended to RESULTS.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import os
+import platform
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks.server import ROOT
+from benchmarks.store import size_label
+
+PACKAGES = ("httpx", "httpcore", "pydantic", "uvicorn", "starlette", "orjson", "pyrate-limiter")
+
+
+def machine() -> dict[str, str]:
+    """Where and with what the benchmark ran."""
+    versions = ", ".join(f"{p} {importlib.metadata.version(p)}" for p in PACKAGES)
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {_cpu_model()}",
+        "os": platform.platform(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "commit": _commit(),
+        "versions": versions,
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _commit() -> str:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    # Changes to the results file itself (appended by every run) do not count.
+    changed = git("status", "--porcelain", "--", ".", ":!benchmarks/RESULTS.md")
+    return f"{commit}{' (uncommitted changes)' if changed else ''}"
+
+
+# -- figures ----------------------------------------------------------------------------------
+
+
+def upload_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per variant of the upload: records/s of engine and floor, their ratio, calls, memory."""
+    records = results["records"]
+    rows = []
+    for variant, measured in results["upload"].items():
+        engine, floor = measured["engine"], measured["floor"]
+        calls = engine["requests"]["count"]
+        rows.append(
+            {
+                "variant": variant,
+                "seconds": engine["seconds"],
+                "records_per_second": records / engine["seconds"],
+                "floor_seconds": floor["seconds"],
+                "floor_records_per_second": records / floor["seconds"],
+                "ratio": engine["seconds"] / floor["seconds"],
+                "calls": calls,
+                "floor_calls": floor["requests"],
+                "calls_per_record": calls / records,
+                "peak_rss_mb": engine["peak_rss_mb"],
+                "floor_peak_rss_mb": floor["peak_rss_mb"],
+                "gc_seconds": engine.get("gc_seconds", 0.0),
+                "moved": moved(engine["counts"]),
+            }
+        )
+    return rows
+
+
+def moved(counts: dict[str, int]) -> int:
+    """Records created, updated, deleted or linked on either side."""
+    return sum(
+        n for k, n in counts.items() if k.split(".")[1] in ("create", "update", "delete", "link")
+    )
+
+
+def read(counts: dict[str, int]) -> int:
+    """Records read from either side."""
+    return sum(n for k, n in counts.items() if ".read." in k)
+
+
+def incremental_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per incremental run: time, calls, pages read per feed, records read and moved, memory."""
+    rows = []
+    for name, run in results["incremental"].items():
+        feeds = {k: v for k, v in run["requests"]["by_route"].items() if k.startswith("GET ")}
+        rows.append(
+            {
+                "run": name,
+                "seconds": run["seconds"],
+                "calls": run["requests"]["count"],
+                "most_pages_per_feed": max(feeds.values(), default=0),
+                "read": read(run["counts"]),
+                "moved": moved(run["counts"]),
+                "changed": run.get("changed"),
+                "peak_rss_mb": run["peak_rss_mb"],
+                "errors": run["errors"],
+            }
+        )
+    return rows
+
+
+# -- terminal -----------------------------------------------------------------------------------
+
+
+def print_report(console: Console, results: dict[str, Any], info: dict[str, str]) -> None:
+    """The figures as tables."""
+    console.rule(f"syncwright benchmark, {size_label(results['size'])} customers")
+    console.print(
+        f"{info['date']} · {info['machine']} · {info['python']} · commit {info['commit']}\n"
+        f"{info['versions']}\nload average before {_load(results['load_before'])}, "
+        f"after {_load(results['load_after'])}"
+    )
+    store = ", ".join(f"{v} {k}" for k, v in results["store"].items())
+    console.print(f"store: {store} ({results['records']} records)")
+    table = Table(title="initial upload Edge -> Clientbook (engine vs floor)")
+    for column in (
+        "Clientbook",
+        "engine s",
+        "rec/s",
+        "floor s",
+        "floor rec/s",
+        "engine/floor",
+        "calls",
+        "calls/rec",
+        "GC s",
+        "peak RSS MB",
+        "floor RSS MB",
+    ):
+        table.add_column(column, justify="right" if column != "Clientbook" else "left")
+    for r in upload_rows(results):
+        table.add_row(
+            r["variant"],
+            f"{r['seconds']:.2f}",
+            f"{r['records_per_second']:.0f}",
+            f"{r['floor_seconds']:.2f}",
+            f"{r['floor_records_per_second']:.0f}",
+            f"{r['ratio']:.2f}",
+            str(r["calls"]),
+            f"{r['calls_per_record']:.3f}",
+            f"{r['gc_seconds']:.2f}",
+            f"{r['peak_rss_mb']:.0f}",
+            f"{r['floor_peak_rss_mb']:.0f}",
+        )
+    console.print(table)
+    table = Table(title="incremental runs (Clientbook over uvicorn)")
+    for column in ("run", "s", "calls", "pages/feed", "read", "moved", "peak RSS MB"):
+        table.add_column(column, justify="right" if column != "run" else "left")
+    for r in incremental_rows(results):
+        table.add_row(
+            r["run"],
+            f"{r['seconds']:.2f}",
+            str(r["calls"]),
+            str(r["most_pages_per_feed"]),
+            str(r["read"]),
+            str(r["moved"]),
+            f"{r['peak_rss_mb']:.0f}",
+        )
+    console.print(table)
+    for line in rate_lines(results["rate_limit"]):
+        console.print(line)
+
+
+def rate_lines(rate: dict[str, Any]) -> list[str]:
+    """The rate-limited run in words: one line per window."""
+    lines = [
+        f"rate limit: the fake allows {rate['allowed_per_second']:.2f} requests/s, the engine "
+        f"is configured to {rate['cap_per_minute']}/min"
+    ]
+    for name, what in (("start", "from its first request"), ("steady", "the next")):
+        w = rate[name]
+        early = " (the upload finished early)" if w["finished_early"] else ""
+        lines.append(
+            f"{what} {w['seconds']:.1f} s{early}: {w['achieved_per_second']:.2f} requests/s = "
+            f"{w['efficiency']:.1%} of the allowed rate; {w['share_429']:.2%} answered 429 "
+            f"({w['rate_limited']} of {w['requests'] + w['rate_limited']})"
+        )
+    return lines
+
+
+def _load(load: list[float] | tuple[float, ...]) -> str:
+    return " ".join(f"{x:.2f}" for x in load)
+
+
+# -- RESULTS.md ---------------------------------------------------------------------------------
+
+
+def markdown(results: dict[str, Any], info: dict[str, str], note: str = "") -> str:
+    """One section of RESULTS.md."""
+    lines = [
+        f"## {size_label(results['size'])} customers — {info['date']}",
+        "",
+        f"- machine: {info['machine']}; {info['os']}; {info['python']}",
+        f"- commit {info['commit']}; {info['versions']}",
+        f"- load average before {_load(results['load_before'])}, "
+        f"after {_load(results['load_after'])}" + (f"; {note}" if note else ""),
+        "- store: "
+        + ", ".join(f"{v} {k}" for k, v in results["store"].items())
+        + f" ({results['records']} records)",
+        "",
+        "| upload, Clientbook | engine s | rec/s | floor s | floor rec/s | engine/floor "
+        "| calls | calls/rec | GC s | peak RSS MB (floor) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in upload_rows(results):
+        lines.append(
+            f"| {r['variant']} | {r['seconds']:.2f} | {r['records_per_second']:.0f} "
+            f"| {r['floor_seconds']:.2f} | {r['floor_records_per_second']:.0f} "
+            f"| {r['ratio']:.2f} | {r['calls']} | {r['calls_per_record']:.3f} "
+            f"| {r['gc_seconds']:.2f} | {r['peak_rss_mb']:.0f} ({r['floor_peak_rss_mb']:.0f}) |"
+        )
+    routes = results["upload"]["uvicorn"]["engine"]["requests"]["by_route"]
+    lines += [
+        "",
+        "- upload calls by route: " + ", ".join(f"{n} {route}" for route, n in routes.items()),
+        "",
+        "| incremental run | s | calls | most pages of one feed | read | moved | peak RSS MB |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in incremental_rows(results):
+        lines.append(
+            f"| {r['run']} | {r['seconds']:.2f} | {r['calls']} | {r['most_pages_per_feed']} "
+            f"| {r['read']} | {r['moved']} | {r['peak_rss_mb']:.0f} |"
+        )
+    lines += ["", *(f"- {line}" for line in rate_lines(results["rate_limit"])), ""]
+    return "\n".join(lines)
+
+
+def append_results(path: Path, text: str) -> None:
+    """Append a section to RESULTS.md (created with its heading when missing)."""
+    if not path.exists():
+        path.write_text(HEADER)
+    with path.open("a") as f:
+        f.write("\n" + text)
+
+
+HEADER = """# Benchmark results
+
+Appended by `nox -s bench` (`python -m benchmarks`); the method is in `benchmarks/README.md`.
+"""

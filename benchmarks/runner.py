@@ -1,0 +1,299 @@
+"""Runs the benchmark's phases in order, each measured in a process of its own.
+
+1. The store is generated in the fake Edge and exported (a full EDT export), untimed.
+2. The initial upload Edge -> Clientbook with the fake in the engine's process, then its
+   floor (the same requests replayed with plain httpx to a fresh in-process fake).
+3. The same upload with the fake served by uvicorn in another process (real HTTP on
+   127.0.0.1), then its floor against a fresh server.
+4. Incremental runs on that store: the read-back of the upload, a run with nothing changed,
+   a run after 1% of the customers changed on each side, and the runs that read that back.
+5. Rate-limit efficiency: the upload against a fake that caps requests, for a set time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.floor import recorded
+from benchmarks.phase import engine_config
+from benchmarks.server import API_KEY, ROOT, FakeServer
+from benchmarks.store import StoreCounts, edit_clientbook, edit_edge, generate
+from fakes.edge import EdgeFake
+
+CHANGED_SHARE = 0.01
+
+
+@dataclass
+class Options:
+    """What to run."""
+
+    size: int
+    work: Path
+    rate_limit: str = "600/60"
+    rate_seconds: float = 30.0
+    profile: bool = False
+    seed: int = 8
+    log: Any = print
+
+
+class Bench:
+    """One benchmark run in ``options.work`` (emptied first)."""
+
+    def __init__(self, options: Options):
+        self.options = options
+        self.work = options.work
+        self.results: dict[str, Any] = {"size": options.size, "load_before": os.getloadavg()}
+        self.edge: EdgeFake | None = None
+
+    def say(self, text: str) -> None:
+        """Progress for the person waiting."""
+        self.options.log(text)
+
+    def run(self) -> dict[str, Any]:
+        """Every phase; the results as plain data (see ``report.py``)."""
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.work.mkdir(parents=True)
+        counts = self._store()
+        self.results["store"] = counts.as_dict()
+        self.results["records"] = counts.total
+        self.results["upload"] = {"in-process": self._upload_in_process()}
+        with FakeServer() as clientbook:
+            self.results["upload"]["uvicorn"] = self._upload_http(clientbook)
+            if not self.options.profile:  # a profile is of the uploads alone
+                self.results["incremental"] = self._incremental(clientbook)
+        if not self.options.profile:
+            self.results["rate_limit"] = self._rate_limit()
+        self.results["load_after"] = os.getloadavg()
+        return self.results
+
+    # -- the store ----------------------------------------------------------------------------
+
+    def _store(self) -> StoreCounts:
+        self.say(f"generating a store of {self.options.size} customers")
+        start = time.perf_counter()
+        self.edge = EdgeFake(self.work / "edt")
+        counts = generate(self.edge, self.options.size, self.options.seed)
+        self.edge.run_cycle()  # EDT's first run: a full export of everything
+        for copy in ("edt-in-process", "edt-rate"):
+            shutil.copytree(self.work / "edt", self.work / copy)
+        self.results["generate_seconds"] = time.perf_counter() - start
+        return counts
+
+    # -- uploads and floors -------------------------------------------------------------------
+
+    def _upload_in_process(self) -> dict[str, Any]:
+        self.say("initial upload, Clientbook in-process")
+        config = engine_config(self.work, "in-process.db", self.work / "edt-in-process", "")
+        config["systems"]["clientbook"]["base_url"] = "http://clientbook.bench"
+        engine = self.phase("upload-in-process", config, in_process=True)
+        self.say("  its floor")
+        floor = self.floor("upload-in-process", None)
+        return {"engine": engine, "floor": floor}
+
+    def _upload_http(self, clientbook: FakeServer) -> dict[str, Any]:
+        self.say(f"initial upload, Clientbook served by uvicorn at {clientbook.url}")
+        engine = self.phase("upload-uvicorn", self._config(clientbook.url))
+        self.say("  its floor, to a fresh server")
+        with FakeServer() as fresh:
+            floor = self.floor("upload-uvicorn", fresh.url)
+        engine["server_rss_mb"] = _rss_mb(clientbook.process.pid)
+        return {"engine": engine, "floor": floor}
+
+    def _config(self, url: str, rate_limit: int | None = None) -> dict[str, Any]:
+        return engine_config(self.work, "uvicorn.db", self.work / "edt", url, rate_limit)
+
+    # -- incremental runs ---------------------------------------------------------------------
+
+    def _incremental(self, clientbook: FakeServer) -> dict[str, Any]:
+        assert self.edge is not None
+        runs: dict[str, Any] = {}
+        config = self._config(clientbook.url)
+        self.say("incremental: the upload read back")
+        self.edge.run_cycle()
+        runs["read-back of the upload"] = self.phase("read-back", config)
+        self.say("incremental: nothing changed")
+        self.edge.run_cycle()
+        runs["nothing changed"] = self.phase("quiet", config)
+        edge_changed = edit_edge(self.edge, CHANGED_SHARE)
+        self.edge.run_cycle()
+        with httpx.Client(
+            base_url=clientbook.url, headers={"authorization": f"Bearer {API_KEY}"}, timeout=60
+        ) as client:
+            cb_changed = edit_clientbook(client, _client_ids(client), CHANGED_SHARE)
+        self.say(f"incremental: {edge_changed} Edge customers and {cb_changed} clients changed")
+        runs["1% changed"] = self.phase("one-percent", config)
+        runs["1% changed"]["changed"] = {"pos": edge_changed, "platform": cb_changed}
+        for n in (1, 2):  # EDT downloads an import on one run and imports it on the next
+            self.edge.run_cycle()
+            runs[f"after 1%: read-back {n}"] = self.phase(f"one-percent-read-back-{n}", config)
+        self.edge.run_cycle()
+        runs["nothing changed, again"] = self.phase("quiet-again", config)
+        return runs
+
+    # -- rate limit ---------------------------------------------------------------------------
+
+    def _rate_limit(self) -> dict[str, Any]:
+        requests, _, window = self.options.rate_limit.partition("/")
+        allowed = int(requests) / float(window)
+        cap_per_minute = round(allowed * 60)
+        seconds = self.options.rate_seconds
+        self.say(
+            f"rate limit: the fake allows {self.options.rate_limit} (requests/seconds), the "
+            f"engine is set to {cap_per_minute}/min; twice {seconds:g} s of the upload"
+        )
+        with FakeServer(self.options.rate_limit) as clientbook:
+            config = engine_config(
+                self.work, "rate.db", self.work / "edt-rate", clientbook.url, cap_per_minute
+            )
+            windows = self._for_a_while(clientbook, config, [seconds, 2 * seconds])
+        measured = {"allowed_per_second": allowed, "cap_per_minute": cap_per_minute}
+        for name, window in zip(("start", "steady"), windows, strict=True):
+            window["efficiency"] = window["achieved_per_second"] / allowed
+            measured[name] = window
+        return measured
+
+    def _for_a_while(
+        self, clientbook: FakeServer, config: dict[str, Any], marks: list[float]
+    ) -> list[dict[str, Any]]:
+        """Run the engine and read the fake's counters ``marks`` seconds after the engine's
+        first request reached it; one window of figures between consecutive marks.
+
+        The first window includes reading the store before the first write (no requests
+        then); the next shows the pace once the writes flow.
+        """
+        job, result = self._job("rate", {"kind": "engine", "config": config})
+        process = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.phase", job, result], cwd=ROOT
+        )
+        try:
+            samples = [(0.0, _first_request(clientbook, process))]
+            start = time.monotonic()
+            for mark in marks:
+                while time.monotonic() < start + mark and process.poll() is None:
+                    time.sleep(0.05)
+                samples.append((time.monotonic() - start, clientbook.faults()))
+        finally:
+            process.kill()
+            process.wait()
+        windows = []
+        for (t0, before), (t1, after) in itertools.pairwise(samples):
+            answered = after["calls"] - before["calls"]
+            limited = after["rate_limited"] - before["rate_limited"]
+            elapsed = t1 - t0
+            windows.append(
+                {
+                    "from": t0,
+                    "seconds": elapsed,
+                    "finished_early": elapsed < (marks[0] * 0.99),
+                    "requests": answered,
+                    "rate_limited": limited,
+                    "achieved_per_second": answered / elapsed if elapsed > 0 else 0.0,
+                    "share_429": limited / (answered + limited) if answered + limited else 0.0,
+                }
+            )
+        return windows
+
+    # -- running phases -----------------------------------------------------------------------
+
+    def _job(self, name: str, job: dict[str, Any]) -> tuple[str, str]:
+        path = self.work / f"{name}.job.json"
+        path.write_text(json.dumps({"work": str(self.work), **job}))
+        return str(path), str(self.work / f"{name}.result.json")
+
+    def phase(self, name: str, config: dict[str, Any], in_process: bool = False) -> dict[str, Any]:
+        """An engine run in its own process, recording its requests."""
+        recording = self.work / f"{name}.requests"
+        job: dict[str, Any] = {
+            "kind": "engine",
+            "config": config,
+            "in_process": in_process,
+            "record": str(recording),
+        }
+        if self.options.profile and name.startswith("upload"):
+            job["profile"] = str(self.work / f"{name}.profile.txt")
+        result = self._run(name, job)
+        result["requests"] = _requests(recording)
+        if "profile" in job:
+            result["profile"] = json.loads(Path(job["profile"]).with_suffix(".json").read_text())
+        return result
+
+    def floor(self, name: str, url: str | None) -> dict[str, Any]:
+        """Replay ``name``'s recording to a fresh fake (``url``; in-process when ``None``)."""
+        job = {"kind": "floor", "recording": str(self.work / f"{name}.requests"), "url": url}
+        return self._run(f"{name}-floor", job)
+
+    def _run(self, name: str, job: dict[str, Any]) -> dict[str, Any]:
+        job_path, result_path = self._job(name, job)
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.phase", job_path, result_path], cwd=ROOT, check=True
+        )
+        result: dict[str, Any] = json.loads(Path(result_path).read_text())
+        return result
+
+
+def _requests(path: Path) -> dict[str, Any]:
+    """What a recording holds: requests by method and path (ids folded), bytes, statuses."""
+    kinds: Counter[str] = Counter()
+    statuses: Counter[str] = Counter()
+    sent = 0
+    for method, target, _, content, status in recorded(path):
+        route = "/".join(
+            "{id}" if any(c.isdigit() for c in part) and part != "v1" else part
+            for part in target.split("?")[0].split("/")
+        )
+        kinds[f"{method} {route}"] += 1
+        statuses[str(status)] += 1
+        sent += len(content)
+    return {
+        "count": sum(kinds.values()),
+        "bytes_sent": sent,
+        "by_route": dict(kinds.most_common()),
+        "statuses": dict(sorted(statuses.items())),
+    }
+
+
+def _client_ids(client: httpx.Client) -> list[str]:
+    """Every live client's id, read through the clients feed."""
+    ids: list[str] = []
+    token: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 500}
+        if token:
+            params["page_token"] = token
+        body = client.get("/v1/clients", params=params).raise_for_status().json()
+        ids += [c["id"] for c in body["data"] if not c.get("deleted")]
+        token = body.get("next_page_token")
+        if not token:
+            return ids
+
+
+def _first_request(clientbook: FakeServer, process: subprocess.Popen[bytes]) -> dict[str, int]:
+    """The fake's counters right after the engine's first request reached it."""
+    while True:
+        counters = clientbook.faults()
+        if counters["calls"] + counters["rate_limited"] > 0 or process.poll() is not None:
+            return counters
+        time.sleep(0.01)
+
+
+def _rss_mb(pid: int) -> float | None:
+    """The current resident memory of another process (Linux), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):  # its peak
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None

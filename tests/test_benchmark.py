@@ -1,0 +1,93 @@
+"""The benchmark's own code at a tiny size, so it cannot rot unseen (its figures are not checked
+here: performance targets live in the benchmark, never in timed tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.report import incremental_rows, markdown, upload_rows
+from benchmarks.runner import Bench, Options
+from benchmarks.store import parse_size, size_label
+
+SIZE = 50
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    work = tmp_path_factory.mktemp("bench") / "work"
+    options = Options(
+        size=SIZE, work=work, rate_limit="20/1", rate_seconds=1.5, log=lambda text: None
+    )
+    return Bench(options).run()
+
+
+def test_every_generated_record_is_uploaded_in_both_variants(results: dict):
+    assert results["records"] == sum(results["store"].values()) > SIZE
+    for variant, measured in results["upload"].items():
+        engine = measured["engine"]
+        assert engine["errors"] == [], variant
+        for entity, count in results["store"].items():
+            created = engine["counts"].get(f"{entity}.create.platform", 0)
+            assert created == count, (variant, entity)
+    for row in upload_rows(results):
+        assert row["moved"] == results["records"]
+        assert row["calls"] > 0
+        assert 0 < row["calls_per_record"] < 1, "customers go up in batches"
+        assert row["seconds"] > 0
+        assert row["floor_seconds"] > 0
+        assert row["peak_rss_mb"] > 10
+
+
+def test_the_floor_sends_what_the_engine_sent_and_gets_the_same_answers(results: dict):
+    for variant, measured in results["upload"].items():
+        engine, floor = measured["engine"]["requests"], measured["floor"]
+        assert floor["requests"] == engine["count"], variant
+        assert floor["bytes_sent"] == engine["bytes_sent"] > 0, variant
+        assert floor["statuses"] == engine["statuses"], variant
+
+
+def test_incremental_runs_read_what_changed_and_nothing_more(results: dict):
+    rows = {r["run"]: r for r in incremental_rows(results)}
+    assert rows["read-back of the upload"]["read"] >= SIZE
+    assert rows["read-back of the upload"]["moved"] == 0, "the upload read back is an echo"
+    for quiet in ("nothing changed", "nothing changed, again"):
+        assert rows[quiet]["moved"] == rows[quiet]["read"] == 0
+        assert rows[quiet]["most_pages_per_feed"] == 1
+        assert 0 < rows[quiet]["calls"] <= 4, "one page of each Clientbook feed"
+    changed = rows["1% changed"]
+    assert changed["changed"] == {"pos": 1, "platform": 1}
+    assert 1 <= changed["moved"] <= 2
+    assert all(not r["errors"] for r in rows.values())
+
+
+def test_the_rate_limited_run_is_measured(results: dict):
+    rate = results["rate_limit"]
+    assert rate["allowed_per_second"] == 20
+    assert rate["cap_per_minute"] == 1200
+    for window in (rate["start"], rate["steady"]):
+        assert window["requests"] > 0
+        assert 0 < window["efficiency"] < 2
+        assert 0 <= window["share_429"] < 1
+
+
+def test_the_report_names_the_size_and_every_phase(results: dict):
+    info = {"date": "today", "machine": "m", "os": "o", "python": "p", "commit": "c"}
+    text = markdown(results, {**info, "versions": "v"})
+    assert text.startswith(f"## {SIZE} customers")
+    for word in ("in-process", "uvicorn", "nothing changed", "1% changed", "rate limit"):
+        assert word in text
+
+
+def test_sizes():
+    assert parse_size("10k") == 10_000
+    assert parse_size("250") == 250
+    assert size_label(100_000) == "100k"
+    with pytest.raises(ValueError, match="--size"):
+        parse_size("huge")
+
+
+def test_the_work_folder_is_the_ignored_one():
+    ignored = (Path(__file__).parent.parent / ".gitignore").read_text()
+    assert "benchmarks/.work/" in ignored

@@ -1,0 +1,31 @@
+"""A run collects cyclic garbage less often, and leaves the process's setting as it was."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from framework.engine.engine import GC_THRESHOLD, fewer_collections
+from tests.harness import World
+
+
+def test_the_young_threshold_is_raised_during_a_run_and_restored_after():
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold() == (max(before[0], GC_THRESHOLD), *before[1:])
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), fewer_collections():
+        raise RuntimeError("a run that dies")
+    assert gc.get_threshold() == before
+
+
+def test_a_run_leaves_the_threshold_as_it_found_it(world: World):
+    original = gc.get_threshold()
+    gc.set_threshold(500, 9, 9)
+    try:
+        world.edge.add_customer("Ada", "Lovelace", emails=[("Home", "ada@example.com")])
+        world.sync()
+        assert gc.get_threshold() == (500, 9, 9)
+    finally:
+        gc.set_threshold(*original)
