@@ -50,6 +50,8 @@ class Reconciler:
         """
         side: Side = "pos" if entry.side == "pos" else "platform"
         entries = self.store.inbox_for(self.ctx.name, self.entity, side, entry.id)
+        if not entries:  # reconciled already (with its linked counterpart's change)
+            return set()
         change = entries[-1].change
         consumed = {e.seq for e in entries}
         if change.get("problem"):
