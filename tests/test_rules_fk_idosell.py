@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from framework.engine.problems import requeue
 from framework.errors import ConfigError
 from tests.fk_idosell_world import BRIDGE_USER, IsWorld
 
@@ -229,7 +230,36 @@ def test_a_code_changed_in_fk_only_breaks_the_link_and_is_reported(world: IsWorl
     report = world.settle()
     assert len(world.shop.clients) == 1, "never 'fixed' by a duplicate"
     assert world.client("K0001")["clientBillingAddress"]["clientStreet"] == "ul. Stara 5"
-    assert report.counts["customer.skipped_broken"] >= 1
+    assert sum(r.counts["customer.held_broken_link"] for r in world.reports) == 1
+    assert report.counts["customer.quarantined"] == 0, "a re-read of it holds nothing more"
+
+
+@pytest.mark.rule("IS-4", "G-5")
+def test_a_broken_link_stays_reported_while_broken_counting_what_it_holds_back(world: IsWorld):
+    kowalski(world)
+    world.settle()
+    world.fk.update("K0001", code="K0001-X")  # the code only, on one side
+    world.settle()
+    [problem] = world.problems()
+    said = requeue(world.engine.store, problem)  # `syncwright problems retry`
+    assert "cannot succeed" in said
+    assert "'K0001-X'" in said
+    assert "'K0001'" in said, "names both codes"
+    world.settle()
+    assert [p.id for p in world.problems()] == [problem.id], "a retry does not close it"
+    for street in ("ul. Nowa 1", "ul. Nowa 2"):
+        world.fk.update("K0001-X", street=street)
+        world.settle()
+        [still] = world.problems()
+        assert still.rule == "IS-4", "open while the link is broken"
+    assert sum(r.counts["customer.held_broken_link"] for r in world.reports) == 2
+    assert still.payload is not None
+    assert still.payload["held_back"] == 2, "each change held back is counted on it"
+    assert world.client("K0001")["clientBillingAddress"]["clientStreet"] == "ul. Stara 5"
+    world.shop.set_code(world.raw("K0001")["clientId"], None, "K0001-X")  # the codes agree
+    world.settle()
+    assert world.problems() == [], "mended by itself"
+    assert world.client("K0001-X")["clientBillingAddress"]["clientStreet"] == "ul. Nowa 2"
 
 
 @pytest.mark.rule("IS-4")

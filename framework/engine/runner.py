@@ -219,6 +219,9 @@ class PairRunner:
             with self.store.savepoint():
                 return reconciler.reconcile(entry)
         except Deferred as exc:
+            if (reason := reconciler.park(entry, exc)) is not None:
+                log.info("%s %s parked (%s): %s", entry.entity, entry.id, reason, exc)
+                return set()
             self.ctx.report.count(entry.entity, "deferred")
             log.info("%s %s deferred: %s", entry.entity, entry.id, exc)
             return set()

@@ -485,6 +485,42 @@ class SQLiteStore:
             is not None
         )
 
+    # -- held back --------------------------------------------------------------------------
+
+    def set_held(
+        self,
+        pair: str,
+        entity: str,
+        side: str,
+        record_id: str,
+        reason: str | None,
+        waits_for: str | None = None,
+    ) -> None:
+        """Mark a record held back for ``reason`` (``None``: no longer), waiting for a parent."""
+        self._db.execute(
+            "DELETE FROM keys WHERE pair=? AND entity=? AND side=? AND id=? "
+            "AND name IN ('held', 'waits_for')",
+            (pair, entity, side, record_id),
+        )
+        marks = [("held", reason), ("waits_for", waits_for)] if reason else []
+        self._db.executemany(
+            "INSERT OR IGNORE INTO keys VALUES (?,?,?,?,?,?)",
+            [(pair, entity, side, name, value, record_id) for name, value in marks if value],
+        )
+
+    def held_for(self, pair: str, entity: str, side: str, waits_for: str) -> list[str]:
+        """Ids of records held back waiting for ``waits_for`` (a parent)."""
+        return self.find_by_keys(pair, entity, side, {"waits_for": [waits_for]})
+
+    def held_counts(self, pair: str) -> list[tuple[str, str, int]]:
+        """How many records are held back, by entity and reason."""
+        rows = self._db.execute(
+            "SELECT entity, value, COUNT(*) FROM keys WHERE pair=? AND name='held' "
+            "GROUP BY entity, value ORDER BY entity, value",
+            (pair,),
+        ).fetchall()
+        return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
     # -- journal ----------------------------------------------------------------------------
 
     def add_intent(

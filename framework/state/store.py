@@ -325,6 +325,30 @@ class StateStore(Protocol):
         """The pair's lease as stored (live or lapsed), if any."""
         ...
 
+    # held back (counted by reason, so nothing waits unseen)
+    def set_held(
+        self,
+        pair: str,
+        entity: str,
+        side: str,
+        record_id: str,
+        reason: str | None,
+        waits_for: str | None = None,
+    ) -> None:
+        """Mark a record held back for ``reason`` (``None``: no longer), waiting for a parent.
+
+        Staging a fresh change of the record clears the mark (its keys are indexed anew).
+        """
+        ...
+
+    def held_for(self, pair: str, entity: str, side: str, waits_for: str) -> list[str]:
+        """Ids of records held back waiting for ``waits_for`` (a parent)."""
+        ...
+
+    def held_counts(self, pair: str) -> list[tuple[str, str, int]]:
+        """How many records are held back, by entity and reason."""
+        ...
+
     # merges (SQ-2)
     def add_merge(
         self,
