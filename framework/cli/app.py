@@ -24,6 +24,7 @@ from framework.cli.duplicates import duplicates_app, find
 from framework.cli.progress import RunProgress
 from framework.config import load_config
 from framework.engine.engine import Engine
+from framework.engine.held import held_back
 from framework.engine.lease import EXIT_BUSY, LeaseHeld, LeaseLost, describe, holder_now, run_states
 from framework.engine.problems import requeue
 from framework.engine.report import RunReport
@@ -207,6 +208,8 @@ def status(ctx: typer.Context) -> None:
                 + (f"; running now: {describe(holder)}" if holder is not None else ""),
                 highlight=False,
             )
+            for line in held_back(engine.store, name):
+                console.print(f"  held back: {line}", highlight=False)
         problems = engine.store.problems()
         console.print(
             f"{len(problems)} open problem(s)"

@@ -16,15 +16,24 @@ from typing import Any
 from framework.engine.flows import Side
 from framework.engine.scope import EntityScope
 from framework.models.base import entity_model
-from framework.state.store import InboxEntry, StoredRecord
+from framework.state.store import InboxEntry, StateStore, StoredRecord
 
 REASONS = {
-    "out_of_scope": "out of scope (a linked record's change the flow's filter holds back)",
-    "parent_out_of_scope": "waiting for a parent that is out of scope (CB-1: not selected)",
+    "out_of_scope": "linked, changed, out of scope now (the flow's filter holds them)",
+    "broken_link": "behind a broken link (IS-4, see problems)",
+    "parent_out_of_scope": "waiting for a parent out of scope (CB-1: not selected)",
     "parent_has_problem": "waiting for a parent that is quarantined (see problems)",
-    "parent_not_synced": "waiting for a parent that is not synced (not created, or unknown)",
+    "parent_not_synced": "waiting for a parent not synced (not created, or unknown)",
 }
 """Why a record is held back, as ``syncwright status`` says it."""
+
+
+def held_back(store: StateStore, pair: str) -> list[str]:
+    """What a pair holds back now, one line per entity and reason (``syncwright status``)."""
+    return [
+        f"{n} {entity} record(s) {REASONS.get(reason, reason)}"
+        for entity, reason, n in store.held_counts(pair)
+    ]
 
 
 def waits_for(parent_entity: str, parent_id: str) -> str:

@@ -284,9 +284,12 @@ class Reconciler:
             Move(self.entity, f"{ids['pos']}={ids['platform']}", "both", "link", (), (rule,))
         )
         self.parking.release(ids)
-        if theirs.latest is None:  # found remotely without content: link only, merge on change
+        staged = self.store.inbox_for(self.ctx.name, self.entity, target, other_id)
+        if theirs.latest is None and not staged:
+            # Found remotely without content: link only, merge on its next change.
             self.s.keep(side, change["id"], change["record"], change.get("link_key"), link.id)
             return
+        # Merged now with what its side holds (stored, or staged and taken with it here).
         self._linked(link, {side: change}, consumed, arrival=target)
 
 
