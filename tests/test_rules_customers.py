@@ -6,6 +6,7 @@ Each test names the rule it proves. Clientbook edits are made as a Clientbook us
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from framework.engine.duplicates import find_duplicates
@@ -376,9 +377,20 @@ def test_clientbook_contact_change_is_added_in_edge_never_overwriting(world: Wor
 def test_clientbook_removing_a_contact_never_erases_it_in_edge(world: World):
     key = add(world, "Ava", "Jones", "ava@example.com")
     world.settle()
+    imported = set(p.name for p in world.edge.processed.iterdir())
     world.cb.update_client(world.client_of(key)["id"], {"email": None}, "as_12")
     world.settle()
     assert world.edge_emails(key) == ["ava@example.com"]
+    # What the engine sent, not only what the fake kept (its import never deletes one):
+    # no import touches Ava's contact methods after the Clientbook removal.
+    sent = [
+        record
+        for path in sorted(world.edge.processed.iterdir())
+        if path.name not in imported and path.name.endswith("CustomerList.json")
+        for record in orjson.loads(path.read_bytes())["Customers"]
+        if record.get("Key") == key
+    ]
+    assert sent == [], f"the engine wrote the removal to Edge: {sent}"
 
 
 @pytest.mark.rule("CB-3")
