@@ -45,6 +45,8 @@ SINS: dict[str, str] = {
     "guesses_matches": "when two records match, it answers the first",
     "drops_unreadable": "it leaves out the records it cannot read instead of reporting them",
     "fatal_on_transient": "it takes a 429 or a 503 for a failure retrying cannot fix",
+    "false_merges": "it reports a new record as a merge of the records sharing its e-mail "
+    "(its system only flagged them as possible duplicates)",
 }
 
 CONTACTS = ("emails", "phones", "addresses")
@@ -62,6 +64,7 @@ BREAKS: dict[str, set[str]] = {
     "guesses_matches": {"match_ambiguous"},
     "drops_unreadable": {"unreadable_quarantined"},
     "fatal_on_transient": {"transient_faults"},
+    "false_merges": {"match_linked"},
 }
 """The checks each sin must make fail (and no others)."""
 
@@ -99,8 +102,23 @@ class HostileConnector(MemoryConnector):
             changes = [c for c in changes if c.updated_at != since]
         if "lossy_paging" in self.sins and cursor and FeedCursor.load(cursor).token:
             changes = changes[1:]
+        if "false_merges" in self.sins:
+            changes = [self._merged(system, c) for c in changes]
         system.cache.setdefault("seen", set()).update(c.id for c in changes)
         return page.model_copy(update={"changes": changes})
+
+    @staticmethod
+    def _merged(system: SystemContext, change: Change) -> Change:
+        """A record first seen sharing an e-mail with others: reported as their merge."""
+        known: dict[str, set[str]] = system.cache.setdefault("emails", {})
+        record = change.record.model_dump(mode="json") if change.record is not None else {}
+        mine = {str(e.get("address", "")).lower() for e in record.get("emails") or []}
+        first = change.id not in known
+        known[change.id] = mine
+        others = sorted(i for i, theirs in known.items() if i != change.id and mine & theirs)
+        if not first or not others:
+            return change
+        return change.model_copy(update={"supersedes": others})
 
     def to_change(self, entity: str, item: dict[str, Any]) -> Change:
         """A feed record as a change; a naive reader loses the zone of its time."""

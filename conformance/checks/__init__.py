@@ -24,6 +24,7 @@ MODULES = (
     "feed",
     "writes",
     "pair",
+    "matching",
     "deletes",
     "faults",
     "policies",
