@@ -9,6 +9,7 @@ memory connector under another name and passes everything.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from conformance.memory import memory_fake
@@ -45,6 +46,7 @@ SINS: dict[str, str] = {
     "guesses_matches": "when two records match, it answers the first",
     "drops_unreadable": "it leaves out the records it cannot read instead of reporting them",
     "fatal_on_transient": "it takes a 429 or a 503 for a failure retrying cannot fix",
+    "find_or_create": "it looks a record up with its system's find-or-create call",
     "false_merges": "it reports a new record as a merge of the records sharing its e-mail "
     "(its system only flagged them as possible duplicates)",
 }
@@ -64,6 +66,16 @@ BREAKS: dict[str, set[str]] = {
     "guesses_matches": {"match_ambiguous"},
     "drops_unreadable": {"unreadable_quarantined"},
     "fatal_on_transient": {"transient_faults"},
+    # A write where a look-up was asked for: records appear on a side whatever the flow
+    # allows (IS-1's create switch, G-1's direction) and the engine's create never shows.
+    "find_or_create": {
+        "switches",
+        "direction",
+        "echo_suppression",
+        "field_map",
+        "associate_recorded",
+        "kill_and_resume",
+    },
     "false_merges": {"match_linked"},
 }
 """The checks each sin must make fail (and no others)."""
@@ -173,7 +185,25 @@ class HostileConnector(MemoryConnector):
             return MatchResult(ids=query.candidates[:1], source="a guess")
         if "duplicates" in self.sins:
             return None
-        return super().match_record(system, query)
+        found = super().match_record(system, query)
+        if "find_or_create" in self.sins and not query.replay and not query.candidates:
+            # Its system's lookup: find by the keys, else create (whatever the flow allows).
+            search = super().match_record(system, query.model_copy(update={"replay": True}))
+            if search is not None and search.ids:
+                return search
+            made = self.write(
+                system,
+                WriteRequest(
+                    entity=query.entity,
+                    op=WriteOp.CREATE,
+                    record=query.record,
+                    fields=list(query.record.model_dump(exclude_none=True)),
+                    idempotency_key=f"find-or-create-{uuid.uuid4().hex}",
+                ),
+            )
+            record = made.record or query.record
+            return MatchResult(ids=[str(made.id)], records={str(made.id): record}, source="found")
+        return found
 
     def associate(
         self, system: SystemContext, user_id: str | None, default_associate: str | None

@@ -25,6 +25,7 @@ MODULES = (
     "writes",
     "pair",
     "matching",
+    "switches",
     "deletes",
     "faults",
     "policies",
