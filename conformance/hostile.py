@@ -47,6 +47,7 @@ SINS: dict[str, str] = {
     "drops_unreadable": "it leaves out the records it cannot read instead of reporting them",
     "fatal_on_transient": "it takes a 429 or a 503 for a failure retrying cannot fix",
     "find_or_create": "it looks a record up with its system's find-or-create call",
+    "stale_codes": "it reports each record's shared code as it was when first read",
     "false_merges": "it reports a new record as a merge of the records sharing its e-mail "
     "(its system only flagged them as possible duplicates)",
 }
@@ -76,6 +77,7 @@ BREAKS: dict[str, set[str]] = {
         "associate_recorded",
         "kill_and_resume",
     },
+    "stale_codes": {"code_changed_on_one_side"},
     "false_merges": {"match_linked"},
 }
 """The checks each sin must make fail (and no others)."""
@@ -116,6 +118,12 @@ class HostileConnector(MemoryConnector):
             changes = changes[1:]
         if "false_merges" in self.sins:
             changes = [self._merged(system, c) for c in changes]
+        if "stale_codes" in self.sins:  # a code cached by id, never read again
+            codes: dict[str, str | None] = system.cache.setdefault("codes", {})
+            changes = [
+                c.model_copy(update={"link_key": codes.setdefault(c.id, c.link_key)})
+                for c in changes
+            ]
         system.cache.setdefault("seen", set()).update(c.id for c in changes)
         return page.model_copy(update={"changes": changes})
 

@@ -26,6 +26,7 @@ MODULES = (
     "pair",
     "matching",
     "switches",
+    "codes",
     "deletes",
     "faults",
     "policies",
