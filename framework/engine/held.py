@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from framework.engine.flows import Side
-from framework.engine.scope import EntityScope
+from framework.engine.scope import SIDES, EntityScope
 from framework.models.base import entity_model
 from framework.state.store import InboxEntry, StateStore, StoredRecord
 
@@ -46,6 +46,24 @@ class Parking:
 
     def __init__(self, scope: EntityScope):
         self.s = scope
+        self._waiting: set[tuple[str, Side]] | None = None
+
+    def _children_waiting(self) -> set[tuple[str, Side]]:
+        """The child entities and sides holding any parked record (looked up once a run).
+
+        Children's flows run after their parents', so none is parked for this entity
+        while it is reconciled: one look-up per run spares one per record linked.
+        """
+        if self._waiting is None:
+            s = self.s
+            self._waiting = {
+                (child, side)
+                for child in s.ctx.pair.flows
+                if s.entity in entity_model(child).ref_fields().values()
+                for side in SIDES
+                if s.store.has_keys(s.pair, child, side, "waits_for")
+            }
+        return self._waiting
 
     def park(self, entry: InboxEntry, parent: tuple[str, Side, str]) -> str | None:
         """Park a deferred child whose parent is not linked; returns why (``None``: it waits).
@@ -90,27 +108,23 @@ class Parking:
         """
         s = self.s
         staged = 0
-        for child in s.ctx.pair.flows:
-            if s.entity not in entity_model(child).ref_fields().values():
+        for child, side in self._children_waiting():
+            record_id = ids.get(side)
+            if record_id is None or record_id.startswith("~"):
                 continue
-            for side, record_id in ids.items():
-                if record_id.startswith("~"):
+            for child_id in s.store.held_for(s.pair, child, side, waits_for(s.entity, record_id)):
+                rec = s.store.record(s.pair, child, side, child_id)
+                if rec is None or rec.latest is None:
                     continue
-                for child_id in s.store.held_for(
-                    s.pair, child, side, waits_for(s.entity, record_id)
-                ):
-                    rec = s.store.record(s.pair, child, side, child_id)
-                    if rec is None or rec.latest is None:
-                        continue
-                    change: dict[str, Any] = {
-                        "entity": child,
-                        "id": child_id,
-                        "op": "upsert",
-                        "record": rec.latest,
-                        "link_key": rec.link_key,
-                    }
-                    s.store.set_held(s.pair, child, side, child_id, None)
-                    s.store.restage(s.pair, child, side, change)
-                    s.ctx.report.count(child, "released")
-                    staged += 1
+                change: dict[str, Any] = {
+                    "entity": child,
+                    "id": child_id,
+                    "op": "upsert",
+                    "record": rec.latest,
+                    "link_key": rec.link_key,
+                }
+                s.store.set_held(s.pair, child, side, child_id, None)
+                s.store.restage(s.pair, child, side, change)
+                s.ctx.report.count(child, "released")
+                staged += 1
         return staged
