@@ -190,6 +190,22 @@ def test_a_new_edge_customer_matching_a_linked_client_is_reported_never_created(
     assert world.client_of(pat)["first_name"] == "Pat", "Pat's client untouched"
 
 
+@pytest.mark.rule("G-3", "G-7")
+def test_a_new_client_matching_a_customer_whose_client_was_deleted_is_reported(world: World):
+    ella = add(world, "Ella", "Lee", "ella@example.com")
+    world.settle()
+    world.cb.clients.delete(world.client_of(ella)["id"], "as_12")
+    world.settle()  # G-7: unlinked on that side, reported, nothing deleted in Edge
+    again = world.cb.create_client(
+        {"first_name": "Ella", "last_name": "Lee", "email": "ella@example.com"}, "as_12"
+    )
+    world.settle()
+    assert list(world.edge.customers) == [ella], "no second Edge customer"
+    [problem] = already_linked(world)
+    assert problem.record_id == again["id"]
+    assert "deleted_on_platform" in problem.reason
+
+
 @pytest.mark.rule("G-3")
 def test_a_new_record_matching_two_linked_records_is_ambiguous_never_created(world: World):
     pat = add(world, "Pat", "Smith", "pat@example.com")

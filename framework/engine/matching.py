@@ -86,10 +86,11 @@ class Matcher:
         return found
 
     def _sorted(self, target: Side, side: Side, ids: list[str], rule: str) -> Match:
-        """Candidates sorted out: an adoptable one wins; else every live one, linked or free.
+        """Candidates sorted out: an adoptable one wins; else every one, linked or free.
 
-        A link whose record is gone or merged away (deleted, superseded, merged) holds
-        nothing a new record could duplicate: its record is no candidate.
+        A record whose link is broken, or whose counterpart was deleted or merged away, is
+        still the person the new record names: a candidate, reported with that status.
+        Only a link gone on both sides (``deleted``) holds nothing left to duplicate.
         """
         adopt = [i for i in dict.fromkeys(ids) if self.adoptable(target, i, side)]
         if adopt:
@@ -99,10 +100,10 @@ class Matcher:
             link = self.s.link_of(target, i)
             if link is None:
                 found.ids.append(i)
-            elif link.status in ("ok", "broken"):
+            elif link.status != "deleted":  # gone on both sides: nothing left to duplicate
                 found.ids.append(i)
-                pending = link.pending_on(side)
-                found.linked[i] = "a record being created" if pending else link.id_on(side)
+                mine = "a record being created" if link.pending_on(side) else link.id_on(side)
+                found.linked[i] = mine if link.status == "ok" else f"{mine} ({link.status})"
         return found
 
     def rivals(self, side: Side, record_id: str, found: Match) -> list[str]:
