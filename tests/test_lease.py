@@ -23,10 +23,15 @@ from pathlib import Path
 
 import pytest
 
+from framework.engine.context import PairContext
 from framework.engine.lease import EXIT_BUSY, LeaseHeld, lapsed, pair_lease, run_states
+from framework.engine.reconcile import Reconciler
+from framework.engine.report import RunReport
+from framework.engine.runner import PairRunner
 from framework.state.sqlite import SQLiteStore
 from framework.state.store import Lease
 from tests.crash import CrashWorld, Snapshot
+from tests.harness import World
 
 EDGE, CLIENTBOOK, SHARED = 300, 60, 15
 TRIALS = int(os.environ.get("SYNCWRIGHT_LEASE_TRIALS", "4"))
@@ -255,4 +260,26 @@ def test_wait_waits_for_the_holder_then_runs(tmp_path: Path):
         assert "waited" in log.read_text()
     finally:
         store.close()
+        world.close()
+
+
+def test_an_entry_another_process_consumed_is_skipped_not_an_index_error(tmp_path: Path):
+    world = World(tmp_path)
+    try:
+        world.edge.add_customer("Ada", "Lovelace", emails=[("Home", "ada@example.com")])
+        world.edge.run_cycle()
+        engine = world.engine
+        pair = engine.config.pairs["store"]
+        ctx = PairContext(
+            pair=pair,
+            systems={"pos": engine.systems[pair.pos], "platform": engine.systems[pair.platform]},
+            store=engine.store,
+            hooks=engine.hooks,
+            report=RunReport(pair="store", run_id=0),
+        )
+        assert PairRunner(ctx)._fetch("customer")
+        [entry] = engine.store.inbox_batch("store", "customer", 10)
+        engine.store.inbox_done([entry.seq])  # reconciled meanwhile, elsewhere
+        assert Reconciler(ctx, "customer").reconcile(entry) == set()
+    finally:
         world.close()
