@@ -113,6 +113,10 @@ class Driver:
         """
         raise NotImplementedError
 
+    def set_code(self, entity: str, record_id: str, code: str) -> None:
+        """Change a record's shared code as a user would (IS-4: a code changed on one side)."""
+        raise NotImplementedError
+
     def add_foreign(self, entity: str, record: CanonicalRecord) -> str:
         """Store what looks like ``record`` but the rules say is no record of ``entity``.
 

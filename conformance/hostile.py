@@ -9,6 +9,7 @@ memory connector under another name and passes everything.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from conformance.memory import memory_fake
@@ -45,6 +46,10 @@ SINS: dict[str, str] = {
     "guesses_matches": "when two records match, it answers the first",
     "drops_unreadable": "it leaves out the records it cannot read instead of reporting them",
     "fatal_on_transient": "it takes a 429 or a 503 for a failure retrying cannot fix",
+    "find_or_create": "it looks a record up with its system's find-or-create call",
+    "stale_codes": "it reports each record's shared code as it was when first read",
+    "false_merges": "it reports a new record as a merge of the records sharing its e-mail "
+    "(its system only flagged them as possible duplicates)",
 }
 
 CONTACTS = ("emails", "phones", "addresses")
@@ -62,6 +67,18 @@ BREAKS: dict[str, set[str]] = {
     "guesses_matches": {"match_ambiguous"},
     "drops_unreadable": {"unreadable_quarantined"},
     "fatal_on_transient": {"transient_faults"},
+    # A write where a look-up was asked for: records appear on a side whatever the flow
+    # allows (IS-1's create switch, G-1's direction) and the engine's create never shows.
+    "find_or_create": {
+        "switches",
+        "direction",
+        "echo_suppression",
+        "field_map",
+        "associate_recorded",
+        "kill_and_resume",
+    },
+    "stale_codes": {"code_changed_on_one_side"},
+    "false_merges": {"match_linked"},
 }
 """The checks each sin must make fail (and no others)."""
 
@@ -99,8 +116,29 @@ class HostileConnector(MemoryConnector):
             changes = [c for c in changes if c.updated_at != since]
         if "lossy_paging" in self.sins and cursor and FeedCursor.load(cursor).token:
             changes = changes[1:]
+        if "false_merges" in self.sins:
+            changes = [self._merged(system, c) for c in changes]
+        if "stale_codes" in self.sins:  # a code cached by id, never read again
+            codes: dict[str, str | None] = system.cache.setdefault("codes", {})
+            changes = [
+                c.model_copy(update={"link_key": codes.setdefault(c.id, c.link_key)})
+                for c in changes
+            ]
         system.cache.setdefault("seen", set()).update(c.id for c in changes)
         return page.model_copy(update={"changes": changes})
+
+    @staticmethod
+    def _merged(system: SystemContext, change: Change) -> Change:
+        """A record first seen sharing an e-mail with others: reported as their merge."""
+        known: dict[str, set[str]] = system.cache.setdefault("emails", {})
+        record = change.record.model_dump(mode="json") if change.record is not None else {}
+        mine = {str(e.get("address", "")).lower() for e in record.get("emails") or []}
+        first = change.id not in known
+        known[change.id] = mine
+        others = sorted(i for i, theirs in known.items() if i != change.id and mine & theirs)
+        if not first or not others:
+            return change
+        return change.model_copy(update={"supersedes": others})
 
     def to_change(self, entity: str, item: dict[str, Any]) -> Change:
         """A feed record as a change; a naive reader loses the zone of its time."""
@@ -155,7 +193,25 @@ class HostileConnector(MemoryConnector):
             return MatchResult(ids=query.candidates[:1], source="a guess")
         if "duplicates" in self.sins:
             return None
-        return super().match_record(system, query)
+        found = super().match_record(system, query)
+        if "find_or_create" in self.sins and not query.replay and not query.candidates:
+            # Its system's lookup: find by the keys, else create (whatever the flow allows).
+            search = super().match_record(system, query.model_copy(update={"replay": True}))
+            if search is not None and search.ids:
+                return search
+            made = self.write(
+                system,
+                WriteRequest(
+                    entity=query.entity,
+                    op=WriteOp.CREATE,
+                    record=query.record,
+                    fields=list(query.record.model_dump(exclude_none=True)),
+                    idempotency_key=f"find-or-create-{uuid.uuid4().hex}",
+                ),
+            )
+            record = made.record or query.record
+            return MatchResult(ids=[str(made.id)], records={str(made.id): record}, source="found")
+        return found
 
     def associate(
         self, system: SystemContext, user_id: str | None, default_associate: str | None

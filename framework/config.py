@@ -61,11 +61,18 @@ class PluginsConfig(_Strict):
 
 
 class EngineConfig(_Strict):
-    """How hard the engine retries."""
+    """How hard the engine retries, and how long a silent run keeps its pair."""
 
     retry_attempts: int = Field(6, ge=1)
     retry_initial_wait: float = Field(0.5, ge=0)
     retry_max_wait: float = Field(60.0, ge=0)
+    lease_ttl: float = Field(
+        60.0,
+        gt=0,
+        description="Seconds without a heartbeat after which a run's pair lease is taken "
+        "over (heartbeats go every quarter of it; a dead process on this host is taken "
+        "over at once)",
+    )
 
 
 class _File(_Strict):

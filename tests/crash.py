@@ -294,6 +294,7 @@ class CrashWorld:
         shared: int,
         faults: FaultPlan | None = None,
         extra_config: str = "",
+        engine_config: str = "",
     ):
         self.tmp = tmp
         self.edge = EdgeFake(tmp / "edt")
@@ -312,6 +313,7 @@ path = "state.db"
 retry_attempts = 4
 retry_initial_wait = 0.01
 retry_max_wait = 0.2
+{engine_config}
 [systems.edge]
 connector = "edge"
 folder = "edt"
@@ -359,6 +361,29 @@ map = {{ CustomerKey1 = "Ring size", CustomerKey2 = "Metal" }}
             env=env,
         )
         return self.proc
+
+    def spawn(self, name: str, *args: str) -> tuple[subprocess.Popen[bytes], Path]:
+        """Start ``syncwright -c CFG run --once ARGS`` on its own log, without waiting."""
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
+        log = self.tmp / f"{name}.log"
+        with log.open("wb") as out:
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "framework.cli",
+                    "-c",
+                    str(self.config),
+                    "run",
+                    "--once",
+                    *args,
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=self.tmp,
+                env=env,
+            )
+        return proc, log
 
     def _end(
         self, proc: subprocess.Popen[bytes], killed: bool, started: float, working: float

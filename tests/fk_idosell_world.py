@@ -18,6 +18,7 @@ from fakes.toolkit import FaultPlan, FaultRule, FaultState, SyncASGITransport
 from framework.config import parse_config
 from framework.engine.engine import Engine
 from framework.engine.report import RunReport
+from framework.models import SystemContext, WriteRequest
 from framework.presets import deep_merge
 from tests.recorder import Recorder
 
@@ -68,6 +69,24 @@ class IsWorld:
         )
         self.engine = Engine(config, hooks, transports={"shop": self.transport})
         self.reports: list[RunReport] = []
+        self.sent: list[tuple[str, WriteRequest]] = []
+        self._record_writes()
+
+    def _record_writes(self) -> None:
+        """Keep every write the engine hands a connector (what it sends, whatever is kept)."""
+        hooks = self.engine.hooks
+        change, batch = hooks.apply_change, hooks.apply_batch
+
+        def apply_change(system: SystemContext, request: WriteRequest) -> Any:
+            self.sent.append((system.name, request))
+            return change(system, request)
+
+        def apply_batch(system: SystemContext, requests: list[WriteRequest]) -> Any:
+            self.sent.extend((system.name, r) for r in requests)
+            return batch(system, requests)
+
+        hooks.apply_change = apply_change  # type: ignore[method-assign]
+        hooks.apply_batch = apply_batch  # type: ignore[method-assign]
 
     def sync(self) -> RunReport:
         """One engine run; the shop's clock then moves on a minute (runs are minutes apart)."""

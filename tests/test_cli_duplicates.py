@@ -85,6 +85,9 @@ def test_duplicates_listed_merged_only_on_request_and_found(tmp_path, square):
     history = runner.invoke(app, ["-c", cfg, "duplicates", "history"])
     assert b["id"] in history.output
 
+    # B was reported as a duplicate of A (G-3), never copied to Edge: the phone it had is
+    # the survivor's now, and the next run reads it there.
+    assert runner.invoke(app, ["-c", cfg, "run", "--once"]).exit_code == 0
     found = runner.invoke(app, ["-c", cfg, "find", "(217) 555-0155"])
     assert found.exit_code == 0, found.output
     assert "Noa Twice" in found.output

@@ -187,5 +187,6 @@ records:
     ada: {first_name: Ada}
 codes: {ada: K/0001}
 """
+    clientbook_pos = MEMORY_PAIR.replace("{pos: memory,", "{pos: clientbook,")  # no codes
     with pytest.raises(ScenarioError, match="'ada': the pos system keeps no shared code"):
-        run_scenario(parse(MEMORY_PAIR + text, "codes.yaml"), tmp_path)
+        run_scenario(parse(clientbook_pos + text, "codes.yaml"), tmp_path)

@@ -41,21 +41,26 @@ def test_queued_creates_are_adopted_when_they_show_up_never_duplicated(world: Wo
     world.cb.queue_delay = 60
     keys = add_store(world)
     first = world.sync()
-    assert first.counts["customer.create.platform"] == 5
+    # Sam shares Pat's e-mail: it matches Pat's client, queued but linked to Pat (G-3).
+    assert first.counts["customer.create.platform"] == 4
+    assert first.counts["customer.matches_linked"] == 1
     assert world.clients() == [], "queued: nothing visible yet"
-    assert len(world.cb.queue) == 5
+    assert len(world.cb.queue) == 4
     for _ in range(2):
         world.sync()  # runs before the queue has run: nothing sent again
-    assert len(world.cb.queue) == 5
-    assert sum(r.counts["customer.create.platform"] for r in world.reports) == 5
+    assert len(world.cb.queue) == 4
+    assert sum(r.counts["customer.create.platform"] for r in world.reports) == 4
     later(world, 61)
     world.settle()
-    assert len(world.clients()) == 5, "each customer once"
+    assert len(world.clients()) == 4, "each customer once"
     assert len(world.edge.customers) == 5, "no queued client came down as a new customer"
+    sam = keys.pop("sam")
     for name, key in keys.items():
         client = world.client_of(key)
         assert client["first_name"] == world.edge.customers[key]["CustomerFirstName"], name
-    assert world.problems() == []
+    [problem] = world.problems()
+    assert (problem.rule, problem.record_id) == ("G-3", sam)
+    assert "already linked to " + keys["pat"] in problem.reason
     quiet = world.sync()
     writes = {k: v for k, v in quiet.counts.items() if k.split(".")[1] in ("create", "update")}
     assert writes == {}

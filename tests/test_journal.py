@@ -42,7 +42,7 @@ def die_when_writing(world: World, *, after_sending: bool) -> Callable[[], None]
 def test_a_replayed_create_never_takes_over_a_record_linked_to_another(
     world: World, after_sending: bool
 ):
-    pat = world.edge.add_customer("Pat", "Smith", emails=[("Home", "shared@example.com")])
+    pat = world.edge.add_customer("Pat", "Smith", emails=[("Home", "pat@example.com")])
     world.settle()
     sam = world.edge.add_customer("Sam", "Smith", emails=[("Home", "shared@example.com")])
     world.edge.run_cycle()
@@ -50,6 +50,10 @@ def test_a_replayed_create_never_takes_over_a_record_linked_to_another(
     with pytest.raises(KeyboardInterrupt):
         world.engine.run_pair("store")
     restore()
+    # Meanwhile Pat's client takes Sam's e-mail in Clientbook: the replay's re-match of
+    # Sam's create finds Pat's client, linked to Pat, which it must never take over.
+    pats = world.client_of(pat)["id"]
+    world.cb.update_client(pats, {"email": "shared@example.com"}, "as_12")
     report = world.settle()
     assert report.errors == []
     assert sorted(c["first_name"] for c in world.clients()) == ["Pat", "Sam"]

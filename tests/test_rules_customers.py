@@ -6,8 +6,10 @@ Each test names the rule it proves. Clientbook edits are made as a Clientbook us
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
+from framework.engine.duplicates import find_duplicates
 from tests.harness import World
 
 SELECTED = {"flows": {"customer": {"pos_filter": [{"field": "sync_flag", "eq": True}]}}}
@@ -150,13 +152,77 @@ def test_a_match_whose_counterpart_matches_twice_is_reported_never_guessed(world
     assert len(world.clients()) == 2, "nothing made in Clientbook either"
 
 
-@pytest.mark.rule("G-3")
-def test_linked_records_are_not_match_candidates(world: World):
-    first = add(world, "Pat", "Smith", "shared@example.com")
-    second = add(world, "Sam", "Smith", "shared@example.com")  # spouses sharing an e-mail
+def already_linked(world: World) -> list:
+    return [p for p in world.problems() if p.rule == "G-3" and "already linked" in p.reason]
+
+
+@pytest.mark.rule("G-3", "SQ-2")
+def test_a_new_client_matching_a_linked_edge_customer_is_reported_never_created(world: World):
+    ella = add(world, "Ella", "Lee", "ella@example.com")
     world.settle()
-    assert world.client_of(first)["id"] != world.client_of(second)["id"]
-    assert len(world.clients()) == 2
+    linked = world.client_of(ella)
+    twin = world.cb.create_client(
+        {"first_name": "Ella", "last_name": "Lee-Smith", "email": "ELLA@Example.com"}, "as_12"
+    )
+    world.settle()
+    assert list(world.edge.customers) == [ella], "no second Edge customer with that e-mail"
+    [problem] = already_linked(world)
+    assert problem.record_id == twin["id"]
+    assert problem.side == "platform"
+    assert f"matches {ella} on edge, already linked to {linked['id']}" in problem.reason
+    assert world.link_of("customer", "platform", twin["id"]) is None
+    groups = find_duplicates(world.engine, "store", side="platform")
+    assert [sorted(g.ids) for g in groups] == [sorted([linked["id"], twin["id"]])]
+    world.settle()
+    assert len(already_linked(world)) == 1, "reported once, still not created"
+    assert list(world.edge.customers) == [ella]
+
+
+@pytest.mark.rule("G-3", "SQ-2")
+def test_a_new_edge_customer_matching_a_linked_client_is_reported_never_created(world: World):
+    pat = add(world, "Pat", "Smith", "shared@example.com")
+    world.settle()
+    sam = add(world, "Sam", "Smith", "Shared@Example.com")  # the same e-mail: the same person?
+    world.settle()
+    assert [c["first_name"] for c in world.clients()] == ["Pat"], "no second client"
+    [problem] = already_linked(world)
+    assert (problem.record_id, problem.side) == (sam, "pos")
+    assert world.client_of(pat)["first_name"] == "Pat", "Pat's client untouched"
+
+
+@pytest.mark.rule("G-3", "G-7")
+def test_a_new_client_matching_a_customer_whose_client_was_deleted_is_reported(world: World):
+    ella = add(world, "Ella", "Lee", "ella@example.com")
+    world.settle()
+    world.cb.clients.delete(world.client_of(ella)["id"], "as_12")
+    world.settle()  # G-7: unlinked on that side, reported, nothing deleted in Edge
+    again = world.cb.create_client(
+        {"first_name": "Ella", "last_name": "Lee", "email": "ella@example.com"}, "as_12"
+    )
+    world.settle()
+    assert list(world.edge.customers) == [ella], "no second Edge customer"
+    [problem] = already_linked(world)
+    assert problem.record_id == again["id"]
+    assert "deleted_on_platform" in problem.reason
+
+
+@pytest.mark.rule("G-3")
+def test_a_new_record_matching_two_linked_records_is_ambiguous_never_created(world: World):
+    pat = add(world, "Pat", "Smith", "pat@example.com")
+    sam = add(world, "Sam", "Smith", "sam@example.com")
+    world.settle()
+    world.edge.edit_customer(sam, Emails=[])
+    world.edge.add_contact(sam, "Emails", "Home", EmailEmail="pat@example.com")
+    world.settle()  # two linked Edge customers now share one e-mail
+    world.cb.create_client(
+        {"first_name": "Chris", "last_name": "Smith", "email": "PAT@example.com"}, "as_12"
+    )
+    world.settle()
+    assert sorted(world.edge.customers) == sorted([pat, sam]), "no third Edge customer"
+    [problem] = [p for p in world.problems() if "ambiguous" in p.reason]
+    assert problem.rule == "G-3"
+    assert "2 records" in problem.reason
+    assert "linked to" in problem.reason
 
 
 # -- G-4: echo suppression -------------------------------------------------------------------
@@ -327,9 +393,20 @@ def test_clientbook_contact_change_is_added_in_edge_never_overwriting(world: Wor
 def test_clientbook_removing_a_contact_never_erases_it_in_edge(world: World):
     key = add(world, "Ava", "Jones", "ava@example.com")
     world.settle()
+    imported = set(p.name for p in world.edge.processed.iterdir())
     world.cb.update_client(world.client_of(key)["id"], {"email": None}, "as_12")
     world.settle()
     assert world.edge_emails(key) == ["ava@example.com"]
+    # What the engine sent, not only what the fake kept (its import never deletes one):
+    # no import touches Ava's contact methods after the Clientbook removal.
+    sent = [
+        record
+        for path in sorted(world.edge.processed.iterdir())
+        if path.name not in imported and path.name.endswith("CustomerList.json")
+        for record in orjson.loads(path.read_bytes())["Customers"]
+        if record.get("Key") == key
+    ]
+    assert sent == [], f"the engine wrote the removal to Edge: {sent}"
 
 
 @pytest.mark.rule("CB-3")

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from framework.engine.problems import requeue
 from framework.errors import ConfigError
 from tests.fk_idosell_world import BRIDGE_USER, IsWorld
 
@@ -229,7 +230,36 @@ def test_a_code_changed_in_fk_only_breaks_the_link_and_is_reported(world: IsWorl
     report = world.settle()
     assert len(world.shop.clients) == 1, "never 'fixed' by a duplicate"
     assert world.client("K0001")["clientBillingAddress"]["clientStreet"] == "ul. Stara 5"
-    assert report.counts["customer.skipped_broken"] >= 1
+    assert sum(r.counts["customer.held_broken_link"] for r in world.reports) == 1
+    assert report.counts["customer.quarantined"] == 0, "a re-read of it holds nothing more"
+
+
+@pytest.mark.rule("IS-4", "G-5")
+def test_a_broken_link_stays_reported_while_broken_counting_what_it_holds_back(world: IsWorld):
+    kowalski(world)
+    world.settle()
+    world.fk.update("K0001", code="K0001-X")  # the code only, on one side
+    world.settle()
+    [problem] = world.problems()
+    said = requeue(world.engine.store, problem)  # `syncwright problems retry`
+    assert "cannot succeed" in said
+    assert "'K0001-X'" in said
+    assert "'K0001'" in said, "names both codes"
+    world.settle()
+    assert [p.id for p in world.problems()] == [problem.id], "a retry does not close it"
+    for street in ("ul. Nowa 1", "ul. Nowa 2"):
+        world.fk.update("K0001-X", street=street)
+        world.settle()
+        [still] = world.problems()
+        assert still.rule == "IS-4", "open while the link is broken"
+    assert sum(r.counts["customer.held_broken_link"] for r in world.reports) == 2
+    assert still.payload is not None
+    assert still.payload["held_back"] == 2, "each change held back is counted on it"
+    assert world.client("K0001")["clientBillingAddress"]["clientStreet"] == "ul. Stara 5"
+    world.shop.set_code(world.raw("K0001")["clientId"], None, "K0001-X")  # the codes agree
+    world.settle()
+    assert world.problems() == [], "mended by itself"
+    assert world.client("K0001-X")["clientBillingAddress"]["clientStreet"] == "ul. Nowa 2"
 
 
 @pytest.mark.rule("IS-4")
@@ -445,6 +475,29 @@ def streets(client: dict[str, Any]) -> list[str]:
     return [d["clientDeliveryAddressStreet"] for d in client["deliveryAddresses"]]
 
 
+def sent_streets(world: IsWorld, system: str) -> list[list[str]]:
+    """The delivery streets of each write the engine sent ``system`` that carried them."""
+    return [
+        sorted(a.street1 or "" for a in request.record.delivery_addresses)
+        for name, request in world.sent
+        if name == system
+        and request.record is not None
+        and ("delivery_addresses" in request.fields or request.op.value == "create")
+        and request.record.delivery_addresses
+    ]
+
+
+def sends_only_additions(world: IsWorld, system: str, everything: list[str]) -> None:
+    """IS-9 in what the engine sends: its last delivery write to ``system`` replaces none.
+
+    The connectors only ever add, so the fakes would keep every address whatever the
+    engine decided: the write itself must carry every address either side holds.
+    """
+    sent = sent_streets(world, system)
+    assert sent, f"no delivery address was sent to {system}"
+    assert sent[-1] == sorted(everything), f"{system} was sent {sent[-1]}, not {everything}"
+
+
 @pytest.mark.rule("IS-9")
 def test_a_new_fk_delivery_address_is_added_in_idosell(world: IsWorld):
     kowalski(world, deliveries=[("ul. Magazynowa 1", "30-002", "Kraków")])
@@ -462,6 +515,7 @@ def test_a_new_fk_delivery_address_is_added_in_idosell(world: IsWorld):
     world.settle()
     assert streets(world.client("K0001")) == ["ul. Magazynowa 1", "ul. Sklepowa 2", "ul. Żytnia 3"]
     assert world.shop.clients[client_id]["deliveries"][1]["clientDeliveryAddressId"] == "2"
+    sends_only_additions(world, "shop", ["ul. Magazynowa 1", "ul. Sklepowa 2", "ul. Żytnia 3"])
 
 
 @pytest.mark.rule("IS-9")
@@ -469,6 +523,7 @@ def test_a_new_idosell_delivery_address_is_added_in_fk(make_world: MakeWorld):
     world = make_world(overrides=BOTH_WAYS)
     kowalski(world, deliveries=[("ul. Magazynowa 1", "30-002", "Kraków")])
     world.settle()
+    world.raw("K0001")["deliveries"].clear()  # a panel user drops the old one, and adds:
     world.shop.add_delivery(
         {
             "clientLogin": world.raw("K0001")["clientLogin"],
@@ -482,7 +537,8 @@ def test_a_new_idosell_delivery_address_is_added_in_fk(make_world: MakeWorld):
         "ul. Magazynowa 1",
         "ul. Sklepowa 2",
     ]
-    assert streets(world.client("K0001")) == ["ul. Magazynowa 1", "ul. Sklepowa 2"]
+    # Added in F/K, never replacing the address F/K holds: in what the engine sent too.
+    sends_only_additions(world, "fk", ["ul. Magazynowa 1", "ul. Sklepowa 2"])
 
 
 @pytest.mark.rule("IS-9")
@@ -508,6 +564,8 @@ def test_delivery_addresses_survive_a_conflict_where_fk_wins_the_record(make_wor
         "ul. Żytnia 3",
     ]
     assert world.client("K0001")["clientEmail"] == "jan.kowalski@example.pl", "IS-2 still"
+    sends_only_additions(world, "shop", ["ul. Sklepowa 2", "ul. Żytnia 3"])
+    sends_only_additions(world, "fk", ["ul. Sklepowa 2", "ul. Żytnia 3"])
 
 
 @pytest.mark.rule("IS-9", "IS-1")
@@ -526,6 +584,7 @@ def test_idosell_delivery_addresses_stay_in_idosell_when_fk_updates_are_off(worl
     world.settle()
     assert [d[0] for d in world.fk.get("K0001")["deliveries"]] == ["ul. Żytnia 3"]
     assert streets(world.client("K0001")) == ["ul. Sklepowa 2", "ul. Żytnia 3"], "not replaced"
+    sends_only_additions(world, "shop", ["ul. Sklepowa 2", "ul. Żytnia 3"])
 
 
 # -- IS-10: discount groups ------------------------------------------------------------------
@@ -670,9 +729,15 @@ def test_a_delivery_address_added_in_the_second_of_the_last_read_still_comes_dow
     world = IsWorld(tmp_path / "w", overrides={"flows": {"customer": {"update_pos": True}}})
     try:
         world.shop.clock.frozen = world.shop.clock.now()  # every change within one second
-        world.fk.add(code="K/0001", name="Hurtownia Kwiat", shops=[1])
+        world.fk.add(
+            code="K/0001",
+            name="Hurtownia Kwiat",
+            shops=[1],
+            deliveries=[("ul. Stara 1", "81-301", "Gdynia")],
+        )
         world.settle()
         client = world.raw("K/0001")
+        client["deliveries"].clear()  # a panel user drops it, and adds another:
         world.shop.add_delivery(
             {
                 "clientLogin": client["clientLogin"],
@@ -682,6 +747,10 @@ def test_a_delivery_address_added_in_the_second_of_the_last_read_still_comes_dow
             }
         )
         world.settle()
-        assert world.fk.get("K/0001")["deliveries"] == [("ul. Portowa 2", "81-300", "Gdynia")]
+        assert world.fk.get("K/0001")["deliveries"] == [
+            ("ul. Stara 1", "81-301", "Gdynia"),
+            ("ul. Portowa 2", "81-300", "Gdynia"),
+        ]
+        sends_only_additions(world, "fk", ["ul. Portowa 2", "ul. Stara 1"])
     finally:
         world.close()

@@ -64,7 +64,7 @@ class MemoryConnector(Connector):
     rules = [
         *GENERAL_RULES,
         *("CB-1", "CB-3", "CB-4", "CB-5", "CB-6", "CB-7", "CB-8", "CB-9", "CB-10", "CB-11"),
-        *("CB-12", "IS-2"),
+        *("CB-12", "IS-2", "IS-3", "IS-4"),
     ]
 
     def info(self) -> ConnectorInfo:
@@ -98,6 +98,7 @@ class MemoryConnector(Connector):
             "actor": item.get("updated_by"),
             "updated_at": parse_utc(item["updated_at"]),
             "version": str(item["version"]),
+            "link_key": item.get("code") or None,
         }
         if item.get("deleted"):
             return Change(**base, op=Op.DELETE)
@@ -158,7 +159,10 @@ class MemoryConnector(Connector):
             data = self.body(request)
             if request.op is WriteOp.CREATE:
                 headers["idempotency-key"] = request.idempotency_key
-                item = self.call(system, "POST", path, json={"data": data}, headers=headers)
+                body: dict[str, Any] = {"data": data}
+                if request.link_key:  # the shared code travels with a new record (IS-3)
+                    body["code"] = request.link_key
+                item = self.call(system, "POST", path, json=body, headers=headers)
             else:
                 url = f"{path}/{request.target_id}"
                 item = self.call(system, "PATCH", url, json={"data": data}, headers=headers)
@@ -170,7 +174,10 @@ class MemoryConnector(Connector):
             raise RecordRejected(str(exc), system=system.name, status=404) from None
         model = entity_model(request.entity)
         return ApplyResult(
-            id=item["id"], version=str(item["version"]), record=model.model_validate(item["data"])
+            id=item["id"],
+            version=str(item["version"]),
+            record=model.model_validate(item["data"]),
+            link_key=item.get("code") or None,
         )
 
     @staticmethod

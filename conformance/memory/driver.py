@@ -28,6 +28,18 @@ class MemoryDriver(Driver):
         created = self.state.create(entity, data, actor or self.users.mapped)
         return str(created["id"])
 
+    def add_with_code(
+        self, entity: str, record: CanonicalRecord, code: str, actor: str | None = None
+    ) -> str:
+        """Create a record carrying the shared code ``code``."""
+        data = record.model_dump(mode="json")
+        created = self.state.create(entity, data, actor or self.users.mapped, code=code)
+        return str(created["id"])
+
+    def set_code(self, entity: str, record_id: str, code: str) -> None:
+        """Change a record's shared code, as a user would."""
+        self.state.set_code(entity, record_id, code, self.users.mapped)
+
     def edit(
         self, entity: str, record_id: str, values: dict[str, Any], actor: str | None = None
     ) -> None:

@@ -55,11 +55,24 @@ class MemoryState:
         self.zone = ZoneInfo(name)
 
     def create(
-        self, entity: str, data: Any, user: str | None = None, associate: str | None = None
+        self,
+        entity: str,
+        data: Any,
+        user: str | None = None,
+        associate: str | None = None,
+        code: str | None = None,
     ) -> dict[str, Any]:
-        """Validate and store a new record."""
+        """Validate and store a new record (with its shared code, when it has one)."""
         clean = validated(entity, data)
-        return self.store(entity).create({"data": clean, "associate": associate}, user)
+        return self.store(entity).create(
+            {"data": clean, "associate": associate, "code": code}, user
+        )
+
+    def set_code(
+        self, entity: str, record_id: str, code: str | None, user: str | None = None
+    ) -> None:
+        """Change a live record's shared code (``KeyError`` when none)."""
+        self.store(entity).update(record_id, {"code": code}, user)
 
     def update(
         self,
@@ -183,7 +196,8 @@ def make_app(state: MemoryState | None = None, faults: FaultState | None = None)
             return json_response(state.shown(state.idempotency[key]), 201)
         body = await read_json(request)
         try:
-            record = state.create(entity, (body or {}).get("data"), *_who(request))
+            code = (body or {}).get("code") if isinstance(body, dict) else None
+            record = state.create(entity, (body or {}).get("data"), *_who(request), code=code)
         except Invalid as exc:
             return error(422, "invalid_request", str(exc))
         if key:
@@ -203,7 +217,9 @@ def make_app(state: MemoryState | None = None, faults: FaultState | None = None)
                 state.delete(entity, record_id, _who(request)[0])
                 return Response(status_code=204)
             body = await read_json(request)
-            record = state.update(entity, record_id, (body or {}).get("data"), *_who(request))
+            if isinstance(body, dict) and "code" in body:
+                state.set_code(entity, record_id, body["code"], _who(request)[0])
+            record = state.update(entity, record_id, (body or {}).get("data", {}), *_who(request))
         except KeyError:
             return error(404, "not_found", f"no live record {record_id}")
         except Invalid as exc:

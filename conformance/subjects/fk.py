@@ -76,6 +76,10 @@ class FkDriver(Driver):
             self.db.update(key, changed_by=actor)
         return str(key)
 
+    def set_code(self, entity: str, record_id: str, code: str) -> None:
+        """Change a customer's code (its Symbol), as a user of the program would."""
+        self.db.update(int(record_id), code=code)
+
     def _neutral(self, values: dict[str, Any], whole: dict[str, Any]) -> dict[str, Any]:
         """The program's fields for canonical ``values`` (``whole``: the record after)."""
         out: dict[str, Any] = {}

@@ -106,6 +106,10 @@ class IdoSellDriver(Driver):
         """Open an account carrying the external code ``code`` (IS-3)."""
         return self._open(record, code)
 
+    def set_code(self, entity: str, record_id: str, code: str) -> None:
+        """Change an account's external code in the panel (IS-4 when only here)."""
+        self.state.set_code(int(record_id), None, code)
+
     def _open(self, record: CanonicalRecord, code: str | None) -> str:
         self.made += 1
         data = record.model_dump(mode="json")

@@ -24,12 +24,16 @@ from framework.cli.duplicates import duplicates_app, find
 from framework.cli.progress import RunProgress
 from framework.config import load_config
 from framework.engine.engine import Engine
+from framework.engine.held import held_back
+from framework.engine.lease import EXIT_BUSY, LeaseHeld, LeaseLost, describe, holder_now, run_states
 from framework.engine.problems import requeue
+from framework.engine.report import RunReport
 from framework.errors import SyncwrightError
 from framework.facade import Hooks
 from framework.models.base import entity_model, entity_names
 from framework.plugin_manager import ENTRY_POINT_GROUP, get_plugin_manager
 from framework.secrets import install_log_redaction, redact
+from framework.state.store import Lease
 
 app = typer.Typer(
     help="Keep a store's POS or ERP in sync with its platforms.",
@@ -124,8 +128,23 @@ def run(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Run every pair once, then stop.")] = False,
     pair: Annotated[str | None, typer.Option(help="Only this pair.")] = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait",
+            help="When another process runs a pair, wait for it to finish "
+            "(default: refuse at once, exit code 75).",
+        ),
+    ] = False,
+    wait_max: Annotated[
+        float, typer.Option(help="With --wait: give up after this many seconds.", min=0)
+    ] = 3600.0,
 ) -> None:
-    """Sync: the first run uploads everything (G-2), later runs move what changed."""
+    """Sync: the first run uploads everything (G-2), later runs move what changed.
+
+    One process runs a pair at a time: a pair another process is running is refused in
+    one line naming it (exit code 75), or waited for with ``--wait``.
+    """
     engine = _engine(ctx)
     names = [pair] if pair else list(engine.config.pairs)
     unknown = [n for n in names if n not in engine.config.pairs]
@@ -133,12 +152,20 @@ def run(
         raise SyncwrightError(f"no pair named {unknown[0]!r} in {engine.config.source}")
     try:
         while True:
-            failed = False
+            failed = busy = False
             for name in names:
-                with RunProgress(console) as progress:
-                    report = engine.run_pair(name, progress)
+                try:
+                    report = _run_one(engine, name, wait_max if wait else None)
+                except LeaseHeld as exc:
+                    err_console.print(
+                        f"error: {exc}", highlight=False, markup=False, soft_wrap=True
+                    )
+                    busy = True
+                    continue
                 render.print_report(console, report)
                 failed = failed or report.status != "ok"
+            if busy:  # a scheduler sees the run did not happen, and why (one line above)
+                raise typer.Exit(EXIT_BUSY)
             if once:
                 if failed:  # a scheduler (cron, systemd) sees that the run did not finish
                     raise typer.Exit(1)
@@ -150,18 +177,39 @@ def run(
         engine.close()
 
 
+def _run_one(engine: Engine, name: str, wait: float | None) -> RunReport:
+    """Run one pair under its lease, waiting up to ``wait`` seconds for a busy pair."""
+
+    def waiting(holder: Lease | None) -> None:
+        who = describe(holder) if holder is not None else "another process"
+        console.print(
+            f"pair {name!r} is being run by {who}; waiting (up to {wait:g} s)",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+
+    with engine.lease(name, wait=wait, on_wait=waiting) as held, RunProgress(console) as progress:
+        return engine.run_pair(name, progress, lease=held)
+
+
 @app.command()
 def status(ctx: typer.Context) -> None:
     """The latest runs, what they moved, and open problems."""
     engine = _engine(ctx)
     try:
-        console.print(render.runs_table(engine.store.runs(limit=10)))
+        console.print(render.runs_table(run_states(engine.store, engine.store.runs(limit=10))))
         for name in engine.config.pairs:
+            holder = holder_now(engine.store, name)
             console.print(
                 f"pair {name}: {engine.store.links_count(name)} linked records, "
                 f"{engine.store.inbox_count(name)} staged, "
                 f"{len(engine.store.intents(name))} journaled writes pending"
+                + (f"; running now: {describe(holder)}" if holder is not None else ""),
+                highlight=False,
             )
+            for line in held_back(engine.store, name):
+                console.print(f"  held back: {line}", highlight=False)
         problems = engine.store.problems()
         console.print(
             f"{len(problems)} open problem(s)"
@@ -194,12 +242,15 @@ def problems_retry(
     engine = _engine(ctx)
     try:
         chosen = [p for p in engine.store.problems() if not ids or p.id in ids]
-        pairs = set()
-        for problem in chosen:
-            console.print(f"problem {problem.id}: {requeue(engine.store, problem)}")
-            pairs.add(problem.pair)
-        for name in sorted(pairs & set(engine.config.pairs)):
-            render.print_report(console, engine.run_pair(name))
+        for name in sorted({p.pair for p in chosen}):
+            if name not in engine.config.pairs:  # queued; a configuration with it runs it
+                for problem in (p for p in chosen if p.pair == name):
+                    console.print(f"problem {problem.id}: {requeue(engine.store, problem)}")
+                continue
+            with engine.lease(name) as held:  # never under a run of the pair going on
+                for problem in (p for p in chosen if p.pair == name):
+                    console.print(f"problem {problem.id}: {requeue(engine.store, problem)}")
+                render.print_report(console, engine.run_pair(name, lease=held))
         left = engine.store.problems()
         console.print(f"{len(left)} open problem(s) left")
     finally:
@@ -329,6 +380,9 @@ def main() -> None:
     add_plugin_commands()
     try:
         app()
+    except (LeaseHeld, LeaseLost) as exc:  # another process runs the pair: try again later
+        err_console.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        raise SystemExit(EXIT_BUSY) from None
     except SyncwrightError as exc:
         err_console.print(
             f"error: {redact(str(exc))}", highlight=False, markup=False, soft_wrap=True

@@ -110,7 +110,8 @@ def merge(
         question = f"merge {', '.join(others)} into {survivor} on the {chosen} side of {name}?"
         if not yes and not typer.confirm(question):
             raise typer.Exit(1)
-        done = merge_duplicates(engine, name, entity, chosen, survivor, others)
+        with engine.lease(name):  # never beside a run of the pair (it moves links)
+            done = merge_duplicates(engine, name, entity, chosen, survivor, others)
         console.print(f"merge {done.id}: {', '.join(done.merged)} -> {done.survivor}")
         console.print_json(orjson.dumps(done.details).decode())
     finally:

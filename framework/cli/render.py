@@ -81,7 +81,11 @@ def print_problems(console: Console, problems: list[Problem]) -> None:
     """Quarantined changes, one line each: what, where, which rule, why."""
     console.print(f"{len(problems)} open problem(s)")
     for p in problems:
-        tries = f", {p.attempts} tries" if p.attempts > 1 else ""
+        held = int((p.payload or {}).get("held_back", 0))
+        if held:  # a broken link (IS-4): what it holds back, not how often it was seen
+            tries = f", {held} change(s) held back"
+        else:
+            tries = f", {p.attempts} tries" if p.attempts > 1 else ""
         console.print(
             f"  #{p.id} {p.pair}: {p.entity} {p.record_id} on the {p.side} side "
             f"[{p.rule}{tries}]: {p.reason}",

@@ -84,6 +84,7 @@ class Applier:
 
     def _send(self, side: Side, intents: list[Intent], replay: bool) -> None:
         system = self.ctx.systems[side]
+        self.ctx.fence()  # a run taken over sends nothing more
         try:
             requests = [self._request(intent, replay) for intent in intents]
         except (RetryBudgetExhausted, FatalError) as exc:  # re-matching could not search
@@ -110,6 +111,7 @@ class Applier:
         # One transaction for the batch: if the process dies before it commits, the writes
         # are replayed next run, and replays are idempotent (G-6).
         with self.store.transaction():
+            self.ctx.fence()
             for intent, request, result in settled:
                 self._settle(intent, request, result)
 
@@ -123,7 +125,10 @@ class Applier:
         system = self.ctx.systems[side]
         settled: list[tuple[Intent, WriteRequest, ApplyResult | ConnectorError]] = []
         stopped: ConnectorError | None = None
+        self.ctx.fence()  # a run taken over sends nothing more
         for intent in intents:
+            if settled:
+                self.ctx.fence()  # taken over meanwhile: not one write more
             try:
                 request = self._request(intent, replay)
                 result: ApplyResult | ConnectorError = self._retry(
@@ -136,6 +141,7 @@ class Applier:
                 result = exc
             settled.append((intent, request, result))
         with self.store.transaction():
+            self.ctx.fence()
             for intent, request, result in settled:
                 self._settle(intent, request, result)
         if stopped is not None:

@@ -32,6 +32,8 @@ class PairContext:
     report: RunReport
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     progress: Progress = no_progress
+    fence: Callable[[], None] = field(default=lambda: None)
+    """Checks, in the caller's transaction, that this run still holds its pair (lease.py)."""
     _associates: dict[str | None, str] = field(default_factory=dict)
 
     @property

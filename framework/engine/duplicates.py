@@ -187,8 +187,13 @@ def _drop(
 
 
 def _forget(store: StateStore, pair: str, entity: str, side: Side, record_id: str) -> None:
-    """A merged-away record: no keys (it is no duplicate any more), marked deleted."""
+    """A merged-away record: no keys (it is no duplicate any more), marked deleted.
+
+    Its problems are moot (a G-3 report of it as a duplicate of a linked record, G-5).
+    """
     store.index_keys(pair, entity, side, record_id, {})
+    for problem in store.problems_of(pair, entity, side, record_id):
+        store.resolve_problem(problem.id)
     rec = store.record(pair, entity, side, record_id)
     if rec is not None:
         rec.deleted = True

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 
 import httpx
 
 from framework.config import Config
 from framework.engine.context import PairContext
+from framework.engine.lease import HeldLease, LeaseLost, pair_lease
 from framework.engine.report import Progress, RunReport, no_progress
 from framework.engine.retry import RetryPolicy
 from framework.engine.runner import PairRunner
@@ -19,7 +20,7 @@ from framework.http import CallMeter, build_client
 from framework.models import HttpSettings, SystemContext
 from framework.secrets import redact, register_secret, secrets_in
 from framework.state.sqlite import SQLiteStore
-from framework.state.store import StateStore
+from framework.state.store import Lease, StateStore
 
 log = logging.getLogger("syncwright.engine")
 
@@ -81,10 +82,40 @@ class Engine:
                 name=name, connector=settings.connector, settings=settings, http=http
             )
 
-    def run_pair(self, name: str, progress: Progress = no_progress) -> RunReport:
-        """Run one pair once and record the run in the store."""
+    def lease(
+        self,
+        name: str,
+        *,
+        wait: float | None = None,
+        on_wait: Callable[[Lease | None], None] | None = None,
+    ) -> AbstractContextManager[HeldLease]:
+        """Hold pair ``name``'s lease: no other process runs it meanwhile (see ``lease.py``).
+
+        Raises:
+            LeaseHeld: another process runs the pair (after waiting ``wait`` seconds).
+        """
+        return pair_lease(
+            self.store, name, self.config.engine.lease_ttl, wait=wait, on_wait=on_wait
+        )
+
+    def run_pair(
+        self, name: str, progress: Progress = no_progress, *, lease: HeldLease | None = None
+    ) -> RunReport:
+        """Run one pair once and record the run in the store.
+
+        The run holds the pair's lease: the caller's ``lease`` when it took it already
+        (to wait for it, or to do more under it), else one taken here without waiting.
+
+        Raises:
+            LeaseHeld: another process runs the pair now; nothing was done.
+            LeaseLost: another process took the pair over during the run; it stopped.
+        """
+        if lease is None:
+            with self.lease(name) as held:
+                return self.run_pair(name, progress, lease=held)
         pair = self.config.pairs[name]
         run_id = self.store.start_run(name)
+        lease.attach_run(run_id)
         before = self.meter.snapshot()
         report = RunReport(pair=name, run_id=run_id)
         ctx = PairContext(
@@ -95,13 +126,16 @@ class Engine:
             report=report,
             retry=self.retry,
             progress=progress,
+            fence=lease.fence,
         )
         error: str | None = None
+        lost = False
         try:
             with fewer_collections():
                 PairRunner(ctx).run()
         except BaseException as exc:  # recorded, then re-raised: Ctrl-C and bugs alike
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            lost = isinstance(exc, LeaseLost)
             report.errors.append(error)
             raise
         finally:
@@ -113,6 +147,8 @@ class Engine:
                 if after.get(k, 0) != before.get(k, 0)
             }
             status = "failed" if error else report.status
+            if lost:
+                status = "interrupted"
             self.store.finish_run(
                 run_id, status, dict(report.counts), report.calls, "; ".join(report.errors) or None
             )

@@ -16,6 +16,8 @@ from framework.state.store import Problem, StateStore
 def requeue(store: StateStore, problem: Problem) -> str:
     """Queue a problem's change again; returns what was done, for the operator."""
     payload = problem.payload or {}
+    if problem.rule == "IS-4" and (why := _still_broken(store, problem)) is not None:
+        return why
     with store.transaction():
         if "origin" in payload:
             side, record_id = payload["origin"]["side"], payload["origin"]["id"]
@@ -49,3 +51,30 @@ def requeue(store: StateStore, problem: Problem) -> str:
             return "nothing to retry (no change was kept)"
         store.resolve_problem(problem.id)
     return done
+
+
+def _still_broken(store: StateStore, problem: Problem) -> str | None:
+    """Why retrying a broken link's problem cannot succeed (``None``: it can, go on).
+
+    A broken link (IS-4) mends when the shared codes agree again, by itself, at the next
+    run that reads them; until then every change of the record is held back and counted
+    on the problem, which stays open: a retry would only hold the change back again.
+    """
+    link = store.link_by_id(problem.pair, problem.entity, problem.side, problem.record_id)
+    if link is None or link.status != "broken":
+        return None
+    codes = {
+        side: (store.record(problem.pair, problem.entity, side, link.id_on(side)) or None)
+        for side in ("pos", "platform")
+    }
+    shown = ", ".join(
+        f"{side} {link.id_on(side)} has {rec.link_key if rec else None!r}"
+        for side, rec in codes.items()
+    )
+    held = int((problem.payload or {}).get("held_back", 0))
+    return (
+        f"cannot succeed: the link {link.pos_id} / {link.platform_id} is broken (IS-4): "
+        f"the shared codes differ ({shown}; linked as {link.link_key!r}); make them agree "
+        f"again on either side and the next run mends it; {held} change(s) held back so far, "
+        "the problem stays open"
+    )

@@ -24,7 +24,17 @@ RefResolver = Callable[[str, Side, str], str | None]
 
 
 class Deferred(Exception):
-    """The record cannot be written yet (its parent is not on the target side yet)."""
+    """The record cannot be written yet (its parent is not on the target side yet).
+
+    ``parent`` names the parent (entity, the side its id is of, that id) when it is not
+    linked at all, so may never be on the target (out of scope, refused): such a child is
+    parked where people see it (``held.py``). Without it the parent is on its way (its
+    create is queued): the child waits, staged.
+    """
+
+    def __init__(self, message: str, parent: tuple[str, Side, str] | None = None):
+        super().__init__(message)
+        self.parent = parent
 
 
 class Projection:
@@ -110,11 +120,17 @@ class Projection:
         """
         if side == "platform":
             translated = self.resolve(entity, "pos", value)
-            if translated is None or translated.startswith("~"):
+            if translated is None:
+                raise Deferred(f"{entity} {value} is not on the platform", (entity, "pos", value))
+            if translated.startswith("~"):
                 raise Deferred(f"{entity} {value} is not on the platform yet")
             return translated
-        if value.startswith(("?", "~")):
-            raise Deferred(f"{entity} {value.lstrip('?')} is not on the POS yet")
+        if value.startswith("?"):
+            raise Deferred(
+                f"{entity} {value[1:]} is not on the POS", (entity, "platform", value[1:])
+            )
+        if value.startswith("~"):
+            raise Deferred(f"{entity} {value} is not on the POS yet")
         return value
 
     def side_fields(self, side: Side, fields: list[str]) -> list[str]:

@@ -1,44 +1,42 @@
-"""Reconciling staged changes: link, match, merge, and journal the writes (never make them).
+"""Reconciling staged changes: one record's walk from the inbox to journaled writes.
 
-For each staged record the reconciler finds its link (by id, or by the shared code),
-detects a broken link (IS-4), applies the flow's scope (CB-1), handles deletes (G-7),
-matches before creating (G-3), merges linked records three ways under the policies, and
-journals every write it decides as an intent. Writes are made later by ``apply.py``.
+For each staged record the reconciler finds its link (by id, by shared code, or through
+a merge made inside a system: ``links.py``), keeps a broken link broken and visible
+(IS-4), applies the flow's scope (CB-1), handles deletes (G-7), matches before creating
+(G-3: ``matching.py``), merges linked records three ways under the policies
+(``merge.py``), and journals every write it decides as an intent (``journal.py``).
+Writes are made later by ``apply.py``. Children whose parent is not synced are parked
+where people see them (``held.py``). This module holds the walk, top to bottom.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from framework.engine.context import PairContext, idempotency_key, label, match_keys
+from framework.engine.context import PairContext
 from framework.engine.flows import Side, other
-from framework.engine.merge import MergeResult, merge
-from framework.engine.projection import Deferred, Projection, apply_values
+from framework.engine.held import Parking
+from framework.engine.journal import Journal
+from framework.engine.links import Links
+from framework.engine.matching import Match, Matcher
+from framework.engine.merge import merge
+from framework.engine.projection import Deferred
 from framework.engine.report import Move
-from framework.models import MatchQuery, WriteOp, WriteRequest
-from framework.models.base import CanonicalRecord, entity_model
+from framework.engine.scope import SIDES, Changes, EntityScope
+from framework.models import WriteOp
 from framework.state.store import InboxEntry, Link, StoredRecord
-
-Changes = dict[Side, dict[str, Any]]
-SIDES: tuple[Side, Side] = ("pos", "platform")
-Write = tuple[Side, dict[str, Any], list[str], dict[str, Any], list[str]]
 
 
 class Reconciler:
     """Turns the staged changes of one entity of one pair into links, shadows and intents."""
 
     def __init__(self, ctx: PairContext, entity: str):
-        self.ctx = ctx
-        self.entity = entity
-        self.flow = ctx.flow(entity)
-        self.model = entity_model(entity)
-        self.store = ctx.store
-        self.proj = Projection(self.flow, self.model, self._resolve_ref)
-        self.single = {s: set(ctx.support(s, entity).single_valued) for s in ("pos", "platform")}
-        # Sides holding creates not yet seen (202): only their new records are fingerprinted.
-        # Creates made in this pass cannot show up in it: its changes were fetched before.
-        self.awaited = {s for s in SIDES if self.store.has_keys(ctx.name, entity, s, "created")}
-        self.joint = {s: ctx.support(s, entity).joint_fields for s in ("pos", "platform")}
+        self.s = EntityScope(ctx, entity)
+        self.ctx, self.entity, self.flow, self.store = ctx, entity, self.s.flow, ctx.store
+        self.links = Links(self.s)
+        self.matcher = Matcher(self.s)
+        self.journal = Journal(self.s)
+        self.parking = Parking(self.s)
 
     # -- entry point ------------------------------------------------------------------------
 
@@ -50,12 +48,14 @@ class Reconciler:
         """
         side: Side = "pos" if entry.side == "pos" else "platform"
         entries = self.store.inbox_for(self.ctx.name, self.entity, side, entry.id)
+        if not entries:  # reconciled already (with its linked counterpart's change)
+            return set()
         change = entries[-1].change
         consumed = {e.seq for e in entries}
         if change.get("problem"):
             self.ctx.quarantine(self.entity, side, entry.id, "G-5", change["problem"], change)
             return consumed
-        link = self._find_link(side, change)
+        link = self.links.find(side, change)
         # A readable change supersedes the problems this record had (never a refused write:
         # only a write of its fields covers that); if it still has one (an ambiguous
         # match), handling it below reports it again. A re-read of what was already known
@@ -64,136 +64,44 @@ class Reconciler:
         if self._news(side, change) and (link is None or link.status != "broken"):
             self.ctx.superseded(self.entity, side, entry.id)
         if link is None:
-            link = self._superseding(side, change, entries)
+            link = self.links.superseding(side, change, entries)
         if link is None:
             self._unlinked(side, change, consumed)
         else:
             self._linked(link, {side: change}, consumed)
         return consumed
 
+    def park(self, entry: InboxEntry, deferred: Deferred) -> str | None:
+        """A deferred child whose parent is not linked at all is parked; returns why."""
+        if deferred.parent is None:
+            return None
+        with self.store.savepoint():
+            return self.parking.park(entry, deferred.parent)
+
     def _news(self, side: Side, change: dict[str, Any]) -> bool:
         """Whether a change tells anything the store does not know of that record yet."""
-        rec = self.store.record(self.ctx.name, self.entity, side, change["id"])
+        rec = self.s.record(side, change["id"])
         return rec is None or (change["record"], change.get("link_key")) != (rec.now, rec.link_key)
-
-    # -- links ------------------------------------------------------------------------------
-
-    def _find_link(self, side: Side, change: dict[str, Any]) -> Link | None:
-        link = self.store.link_by_id(self.ctx.name, self.entity, side, change["id"])
-        key = change.get("link_key")
-        if link is not None or not key:
-            return link
-        link = self.store.link_by_key(self.ctx.name, self.entity, key)
-        if link is not None and link.pending_on(side):
-            # The system assigned the id of a record we created earlier (Edge import, 202).
-            self.store.rename_record(
-                self.ctx.name, self.entity, side, link.id_on(side), change["id"]
-            )
-            return self.store.link(link.id)
-        return None
-
-    def _superseding(
-        self, side: Side, change: dict[str, Any], entries: list[InboxEntry]
-    ) -> Link | None:
-        """A record the system made by merging others takes over their link (no duplicate).
-
-        The first live link among the superseded ids moves to the new id; any other link
-        of theirs is marked ``superseded`` and reported (its counterpart on the other side
-        is a duplicate there now), never silently dropped.
-        """
-        old_ids = list(dict.fromkeys(i for e in entries for i in e.change.get("supersedes") or []))
-        links = [
-            found
-            for i in old_ids
-            if i != change["id"]
-            and (found := self.store.link_by_id(self.ctx.name, self.entity, side, i)) is not None
-        ]
-        if not links:
-            return None
-        keep = next((lnk for lnk in links if lnk.status == "ok"), links[0])
-        self.store.rename_record(self.ctx.name, self.entity, side, keep.id_on(side), change["id"])
-        link = self.store.link(keep.id)
-        if link.status == f"deleted_on_{side}":  # that delete was the merge's: undo the unlink
-            link.status = "ok"
-            self.store.save_link(link)
-        there = other(side)
-        self.ctx.moved(
-            Move(self.entity, label(link.pos_id, link.platform_id), "both", "relink", (), ("G-3",))
-        )
-        for dropped in links:
-            if dropped.id == keep.id:
-                continue
-            dropped.status = "superseded"
-            self.store.save_link(dropped)
-            reason = (
-                f"{self.ctx.systems[side].name} merged {', '.join(old_ids)} into {change['id']}; "
-                f"{self.entity} {dropped.id_on(there)} on {self.ctx.systems[there].name} was "
-                f"linked to {dropped.id_on(side)} and is no longer synced: it duplicates "
-                f"{link.id_on(there)} there (merge them, or link it again)"
-            )
-            self.ctx.quarantine(self.entity, there, dropped.id_on(there), "G-7", reason, None)
-        return link
-
-    def _broken(self, link: Link, changes: Changes) -> bool:
-        """IS-4: the shared code changed on one side only -> the link is broken, reported."""
-        for side, change in changes.items():
-            key = change.get("link_key")
-            if not key or link.link_key is None or key == link.link_key:
-                continue
-            other_now = changes.get(other(side)) or self._stored(other(side), link)
-            other_key = other_now.get("link_key") if other_now else None
-            if other_key == key:
-                link.link_key = key  # changed on both sides alike: still one customer
-                self.store.save_link(link)
-                continue
-            link.status = "broken"
-            self.store.save_link(link)
-            reason = (
-                f"link broken: the shared code of {link.pos_id} / {link.platform_id} changed "
-                f"on {self.ctx.systems[side].name} from {link.link_key!r} to {key!r}; "
-                "this record is no longer updated until the codes agree again"
-            )
-            self.ctx.quarantine(self.entity, side, change["id"], "IS-4", reason, change)
-            self.ctx.report.count(self.entity, "broken_link")
-            return True
-        return False
-
-    def _mended(self, link: Link, changes: Changes) -> bool:
-        """IS-4: a broken link whose sides share one code again is a link again."""
-        if link.status != "broken":
-            return False
-        keys = set()
-        for side in SIDES:
-            now = changes.get(side) or self._stored(side, link)
-            keys.add(now.get("link_key") if now else None)
-        if len(keys) != 1 or None in keys:
-            return False
-        link.status, link.link_key = "ok", keys.pop()
-        self.store.save_link(link)
-        for side in SIDES:
-            self.ctx.superseded(self.entity, side, link.id_on(side))
-        self.ctx.moved(
-            Move(self.entity, label(link.pos_id, link.platform_id), "both", "relink", (), ("IS-4",))
-        )
-        return True
-
-    def _stored(self, side: Side, link: Link) -> dict[str, Any] | None:
-        rec = self.store.record(self.ctx.name, self.entity, side, link.id_on(side))
-        return {"link_key": rec.link_key} if rec else None
 
     # -- linked records ---------------------------------------------------------------------
 
-    def _linked(self, link: Link, changes: Changes, consumed: set[int]) -> None:
+    def _linked(
+        self, link: Link, changes: Changes, consumed: set[int], arrival: Side | None = None
+    ) -> None:
+        """Merge a linked record's sides; ``arrival``: the side a match just linked."""
         for side in SIDES:
             if side not in changes and not link.pending_on(side):
                 staged = self.store.inbox_for(self.ctx.name, self.entity, side, link.id_on(side))
                 if staged:
                     changes[side] = staged[-1].change
                     consumed.update(e.seq for e in staged)
-        if link.status != "ok" and not self._mended(link, changes):
-            self.ctx.report.count(self.entity, f"skipped_{link.status}")
+        if link.status != "ok" and not self.links.mended(link, changes):
+            if link.status == "broken":  # IS-4: held back, counted on its open problem
+                self.links.held_back(link, changes)
+            else:
+                self.s.count(f"skipped_{link.status}")
             return
-        if self._broken(link, changes):
+        if self.links.broken(link, changes):
             return
         if link.link_key is None:
             link.link_key = next(
@@ -201,12 +109,10 @@ class Reconciler:
             )
             if link.link_key:
                 self.store.save_link(link)
-        recs: dict[Side, StoredRecord | None] = {
-            s: self.store.record(self.ctx.name, self.entity, s, link.id_on(s)) for s in SIDES
-        }
+        recs: dict[Side, StoredRecord | None] = {s: self.s.record(s, link.id_on(s)) for s in SIDES}
         for side, change in changes.items():
             if change.get("op") == "delete":
-                self._deleted(link, side, change)
+                self.journal.deleted(link, side, change)
                 return
         now: dict[Side, dict[str, Any] | None] = {}
         shadow: dict[Side, dict[str, Any] | None] = {}
@@ -214,314 +120,134 @@ class Reconciler:
             rec = recs[s]
             now[s] = changes[s]["record"] if s in changes else (rec.now if rec else None)
             shadow[s] = rec.data if rec else None
-        if not all(self.flow.in_scope(s, now[s] or {}) for s in ("pos", "platform")):
-            self._hold(link, changes, recs)
-            self.ctx.report.count(self.entity, "out_of_scope")
+        flags = self.journal.arrival_values(arrival, now[arrival]) if arrival else {}
+        if not all(
+            self.flow.in_scope(s, {**(now[s] or {}), **(flags if s == arrival else {})})
+            for s in SIDES
+        ):
+            self.s.hold(link, changes, recs)
+            self.s.count("out_of_scope")
             return
+        for s in SIDES:
+            rec = recs[s]
+            if rec is not None and rec.latest is not None:  # held back before: no longer
+                self.store.set_held(self.ctx.name, self.entity, s, rec.id, None)
         result = merge(
             self.flow,
-            self.model,
-            (self._view("pos", now["pos"]), self.proj.merge_view("pos", shadow["pos"])),
+            self.s.model,
+            (self.s.view("pos", now["pos"]), self.s.proj.merge_view("pos", shadow["pos"])),
             (
-                self._view("platform", now["platform"]),
-                self.proj.merge_view("platform", shadow["platform"]),
+                self.s.view("platform", now["platform"]),
+                self.s.proj.merge_view("platform", shadow["platform"]),
             ),
-            platform_view=self._reduce_platform,
+            platform_view=self.s.reduce_platform,
         )
-        writes = self._plan_writes(link, result, now)  # may raise Deferred: nothing stored yet
+        writes = self.journal.plan(link, result, now)  # may raise Deferred: nothing stored yet
+        if arrival and flags:  # CB-2: a record linked by a match is flagged for sync
+            writes = self.journal.arrive(arrival, now[arrival], writes, flags)
         for target, *_ in writes:
             if link.pending_on(target) and not link.link_key:
                 # Created there but not seen yet (queued): nothing can address it until it
                 # shows up and is adopted; the change waits, staged.
                 raise Deferred(
-                    f"{self.entity} {label(link.pos_id, link.platform_id)} is not on "
-                    f"{self.ctx.systems[target].name} yet"
+                    f"{self.entity} {link.pos_id}={link.platform_id} is not on "
+                    f"{self.s.system(target)} yet"
                 )
         for side, change in changes.items():
-            self._keep(
+            self.s.keep(
                 side, change["id"], change["record"], change.get("link_key"), link.id, recs[side]
             )
         actor = changes.get("platform", {}).get("actor")
         for target, full, fields, expected, rules in writes:
-            self._journal(
+            self.journal.add(
                 link, target, WriteOp.UPDATE, full, fields, expected, rules, actor, base=now[target]
             )
         if not writes:
             unchanged = all(
                 changes[s]["record"] == shadow[s] for s in changes if shadow[s] is not None
             )
-            self.ctx.report.count(self.entity, "echo" if unchanged else "unchanged")
-
-    def _view(self, side: Side, record: dict[str, Any] | None) -> dict[str, Any]:
-        return self.proj.merge_view(side, record) or {}
-
-    def _reduce_platform(self, field: str, value: Any) -> Any:
-        """What a platform keeping one element of a list field would store (its preferred)."""
-        if field in self.single["platform"] and isinstance(value, list) and len(value) > 1:
-            preferred = [v for v in value if isinstance(v, dict) and v.get("preferred")]
-            return (preferred or value)[:1]
-        return value
-
-    def _expected(self, side: Side, record: dict[str, Any]) -> dict[str, Any]:
-        return (
-            {k: self._reduce_platform(k, v) for k, v in record.items()}
-            if side == "platform"
-            else record
-        )
-
-    def _plan_writes(
-        self, link: Link, result: MergeResult, now: dict[Side, dict[str, Any] | None]
-    ) -> list[Write]:
-        writes: list[Write] = []
-        targets: tuple[Side, Side] = ("platform", "pos")
-        for target in targets:
-            if not result.writes(target):
-                continue
-            values = result.to_platform if target == "platform" else result.to_pos
-            fields = result.platform_fields if target == "platform" else result.pos_fields
-            values, fields = self._joint(target, values, fields, now)
-            full = apply_values(now[target] or {}, self.proj.side_view(target, values))
-            rules = sorted({d.rule for d in result.decisions if d.toward == target and d.rule})
-            writes.append(
-                (
-                    target,
-                    full,
-                    self.proj.side_fields(target, fields),
-                    self._expected(target, full),
-                    rules,
-                )
-            )
-        return writes
-
-    def _joint(
-        self,
-        target: Side,
-        values: dict[str, Any],
-        fields: list[str],
-        now: dict[Side, dict[str, Any] | None],
-    ) -> tuple[dict[str, Any], list[str]]:
-        """A target keeping fields as one value gets the whole group from the writing side."""
-        source = other(target)
-        view = self._view(source, now[source])
-        values, fields = dict(values), list(fields)
-        for group in self.joint[target]:
-            if not set(group) & set(fields):
-                continue
-            for name in group:
-                if (
-                    name not in values
-                    and name in self.flow.fields
-                    and self.flow.field_direction(name).allows(source)
-                ):
-                    values[name] = view.get(name)
-                    fields.append(name)
-        return values, fields
-
-    def _hold(self, link: Link, changes: Changes, recs: dict[Side, StoredRecord | None]) -> None:
-        """Out of scope: keep what was seen as ``latest``, leave the shadow alone."""
-        for side, change in changes.items():
-            rec = recs[side] or StoredRecord(side, change["id"], None, link_id=link.id)
-            rec.latest = change["record"]
-            rec.link_key = change.get("link_key") or rec.link_key
-            self.store.put_record(self.ctx.name, self.entity, rec)
-
-    def _keep(
-        self,
-        side: Side,
-        record_id: str,
-        data: dict[str, Any] | None,
-        link_key: str | None,
-        link_id: int | None,
-        rec: StoredRecord | None = None,
-    ) -> None:
-        """Store what a side now holds as its shadow (the change has been merged)."""
-        stored = rec or StoredRecord(side, record_id, None)
-        stored.data, stored.latest = data, None
-        stored.link_key = link_key or stored.link_key
-        stored.link_id = link_id
-        self.store.put_record(self.ctx.name, self.entity, stored)
-
-    # -- deletes ----------------------------------------------------------------------------
-
-    def _deleted(self, link: Link, side: Side, change: dict[str, Any]) -> None:
-        """G-7: a delete propagates only where the flow says; otherwise it unlinks, reported."""
-        target = other(side)
-        if self.flow.deletes == "propagate" and self.flow.direction.allows(side):
-            rules = ["G-7", self.flow.rule] if self.flow.rule else ["G-7"]
-            self._journal(link, target, WriteOp.DELETE, None, [], None, rules, change.get("actor"))
-            return
-        link.status = f"deleted_on_{side}"
-        self.store.save_link(link)
-        self.ctx.moved(Move(self.entity, link.id_on(side), target, "unlink", (), ("G-7",)))
+            self.s.count("echo" if unchanged else "unchanged")
 
     # -- unlinked records -------------------------------------------------------------------
 
     def _unlinked(self, side: Side, change: dict[str, Any], consumed: set[int]) -> None:
         record_id, record = change["id"], change["record"]
         if change.get("op") == "delete" or record is None:
-            self._keep(side, record_id, None, change.get("link_key"), None)
-            self.ctx.report.count(self.entity, "deleted_unlinked")
+            self.s.keep(side, record_id, None, change.get("link_key"), None)
+            self.s.count("deleted_unlinked")
             return
         if not self.flow.in_scope(side, record):
-            self._keep(side, record_id, record, change.get("link_key"), None)
-            self.ctx.report.count(self.entity, "out_of_scope")
+            self.s.keep(side, record_id, record, change.get("link_key"), None)
+            self.s.count("out_of_scope")
             return
         target = other(side)
-        ids, records, rule = self._match(side, change)
-        rivals = self._rivals(side, record_id, ids, records, rule)
-        if len(ids) > 1 or rivals:
-            self._keep(side, record_id, record, change.get("link_key"), None)
-            names = ", ".join(ids[:5])
-            reason = (
-                f"ambiguous match: {self.entity} {record_id} matches {len(ids)} records on "
-                f"{self.ctx.systems[target].name} ({names}); not linked, not created"
+        found = self.matcher.match(side, change)
+        rivals = self.matcher.rivals(side, record_id, found)
+        if len(found.ids) > 1 or rivals:
+            self._not_created(
+                side, change, found.rule, self._ambiguous(side, change, found, rivals)
             )
-            if rivals:
-                reason = (
-                    f"ambiguous match: {self.entity} {record_id} matches {ids[0]} on "
-                    f"{self.ctx.systems[target].name}, which matches {len(rivals) + 1} records "
-                    f"on {self.ctx.systems[side].name} ({', '.join([record_id, *rivals][:5])}); "
-                    "not linked, not created"
-                )
-            self.ctx.quarantine(self.entity, side, record_id, rule, reason, change)
-            self.ctx.report.count(self.entity, "ambiguous")
+            self.s.count("ambiguous")
             return
-        if ids:
-            self._link_to(side, change, ids[0], records.get(ids[0]), rule, consumed)
+        if found.ids and not found.linked:
+            self._link_to(
+                side, change, found.ids[0], found.records.get(found.ids[0]), found.rule, consumed
+            )
             return
-        if not self.flow.may_create_on(target):
-            self._keep(side, record_id, record, change.get("link_key"), None)
-            self.ctx.report.count(self.entity, f"not_created_on_{target}")
+        if not found.ids and not self.flow.may_create_on(target):
+            self.s.keep(side, record_id, record, change.get("link_key"), None)
+            self.s.count(f"not_created_on_{target}")
             return
-        if (taken := self._taken(target, record)) is not None:
-            self._keep(side, record_id, record, change.get("link_key"), None)
-            system = self.ctx.systems[target].name
+        if (taken := self.matcher.taken(target, record)) is not None:
+            system = self.s.system(target)
             reason = (
                 f"{self.entity} {record_id} is not created on {system}: {system} keeps one "
                 f"{self.entity} per {taken} and would merge the two into one; give them "
                 "different contact details, or merge the duplicates"
             )
-            self.ctx.quarantine(self.entity, side, record_id, rule, reason, change)
-            self.ctx.report.count(self.entity, "unique_key_taken")
+            self._not_created(side, change, found.rule, reason)
+            self.s.count("unique_key_taken")
             return
-        self._create(side, change)
+        if found.linked:  # G-3: the same person as a record already synced: a duplicate here
+            self._not_created(side, change, found.rule, self._already_linked(side, change, found))
+            self.s.count("matches_linked")
+            return
+        link = self.journal.create(side, change)
+        self.parking.release({side: change["id"], target: link.id_on(target)})
 
-    def _match(
-        self, side: Side, change: dict[str, Any]
-    ) -> tuple[list[str], dict[str, dict[str, Any]], str]:
-        """G-3 / IS-3: ids on the other side this record should link to."""
-        target = other(side)
-        key = change.get("link_key")
-        if key:
-            ids = self.store.find_by_keys(self.ctx.name, self.entity, target, {"link_key": [key]})
-            usable = [i for i in ids if self._free(target, i)]
-            if usable:
-                return usable, {}, "IS-3"
-        mine = self._created_here(side, change["record"])
-        if mine is not None:
-            return [mine], {}, self.flow.match_rule
-        record = self.model.model_validate(change["record"])
-        keys = match_keys(self.model, record, None, self.flow.match_on)
-        if not any(keys.values()):
-            keys = {}
-        local = self.store.find_by_keys(self.ctx.name, self.entity, target, keys) if keys else []
-        adoptable = [i for i in local if self._adoptable(target, i, side)]
-        if adoptable:
-            return adoptable, {}, self.flow.match_rule
-        candidates = [i for i in local if self._free(target, i)]
-        query = MatchQuery(
-            entity=self.entity,
-            record=record,
-            keys=keys,
-            candidates=candidates,
+    def _not_created(self, side: Side, change: dict[str, Any], rule: str, reason: str) -> None:
+        """Keep the record unlinked and report why it was neither linked nor created."""
+        self.s.keep(side, change["id"], change["record"], change.get("link_key"), None)
+        self.ctx.quarantine(self.entity, side, change["id"], rule, reason, change)
+
+    def _ambiguous(
+        self, side: Side, change: dict[str, Any], found: Match, rivals: list[str]
+    ) -> str:
+        target, record_id = other(side), change["id"]
+        if rivals:
+            return (
+                f"ambiguous match: {self.entity} {record_id} matches {found.ids[0]} on "
+                f"{self.s.system(target)}, which matches {len(rivals) + 1} records "
+                f"on {self.s.system(side)} ({', '.join([record_id, *rivals][:5])}); "
+                "not linked, not created"
+            )
+        names = ", ".join(
+            f"{i} (linked to {found.linked[i]})" if i in found.linked else i for i in found.ids[:5]
         )
-        system = self.ctx.systems[target]
-        result = self.ctx.retrying(
-            target, "matching on", lambda: self.ctx.hooks.match_record(system, query)
+        return (
+            f"ambiguous match: {self.entity} {record_id} matches {len(found.ids)} records on "
+            f"{self.s.system(target)} ({names}); not linked, not created"
         )
-        found = {k: v.model_dump(mode="json") for k, v in result.records.items()}
-        adopt = [i for i in result.ids if self._adoptable(target, i, side)]
-        if adopt:
-            return adopt, found, self.flow.match_rule
-        return [i for i in result.ids if self._free(target, i)], found, self.flow.match_rule
 
-    def _rivals(
-        self,
-        side: Side,
-        record_id: str,
-        ids: list[str],
-        records: dict[str, dict[str, Any]],
-        rule: str,
-    ) -> list[str]:
-        """G-3 both ways: other unlinked records of ``side`` the one candidate matches too.
-
-        A record matching one record opposite is no sure match when that record matches
-        several here (the same person entered twice, SQ-2): linking it to whichever came
-        first would be a guess, and the others would then be copied as duplicates.
-        """
-        if len(ids) != 1 or rule == "IS-3" or not self.flow.match_on:
-            return []
-        target = other(side)
-        if not self._free(target, ids[0]):
-            return []  # adopting a record we created (a placeholder's), not matching
-        rec = self.store.record(self.ctx.name, self.entity, target, ids[0])
-        staged = self.store.inbox_for(self.ctx.name, self.entity, target, ids[0])
-        content = (
-            (staged[-1].change.get("record") if staged else None)
-            or (rec.now if rec is not None else None)
-            or records.get(ids[0])
+    def _already_linked(self, side: Side, change: dict[str, Any], found: Match) -> str:
+        target, theirs = other(side), found.ids[0]
+        shown = "a record still being created" if theirs.startswith("~") else theirs
+        return (
+            f"{self.entity} {change['id']} matches {shown} on {self.s.system(target)}, "
+            f"already linked to {found.linked[theirs]} on {self.s.system(side)}: a duplicate "
+            f"on {self.s.system(side)}; not linked, not created (merge the duplicates, or "
+            "give them different contact details)"
         )
-        if content is None:
-            return []
-        keys = match_keys(self.model, content, None, self.flow.match_on)
-        if not any(keys.values()):
-            return []
-        found = self.store.find_by_keys(self.ctx.name, self.entity, side, keys)
-        return [i for i in found if i != record_id and self._free(side, i)]
-
-    def _created_here(self, side: Side, record: dict[str, Any]) -> str | None:
-        """The record on the other side whose create this is, if the engine made it here.
-
-        A create a system queued (202, no id) is linked to a placeholder until the record
-        shows up; it is recognised by the fingerprint of what was sent, which needs no
-        match key (G-2, G-6: no duplicate of a record still on its way).
-        """
-        if side not in self.awaited:
-            return None
-        fingerprint = {"created": [self.proj.fingerprint(side, record)]}
-        for placeholder in self.store.find_by_keys(self.ctx.name, self.entity, side, fingerprint):
-            link = self.store.link_by_id(self.ctx.name, self.entity, side, placeholder)
-            if link is not None and link.status == "ok" and link.pending_on(side):
-                return link.id_on(other(side))
-        return None
-
-    def _taken(self, target: Side, record: dict[str, Any]) -> str | None:
-        """A key the target holds one record per that a linked record already holds, if any."""
-        unique = [
-            k
-            for k in self.ctx.support(target, self.entity).unique_keys
-            if k in self.flow.indexed_keys
-        ]
-        if not unique:
-            return None
-        held = self._expected(target, record)  # what the target would hold: its keys
-        for name, values in match_keys(self.model, held, None, unique).items():
-            for value in values:
-                for other_id in self.store.find_by_keys(
-                    self.ctx.name, self.entity, target, {name: [value]}
-                ):
-                    link = self.store.link_by_id(self.ctx.name, self.entity, target, other_id)
-                    if link is not None and link.status == "ok":
-                        return f"{name} ({value} is {label(link.pos_id, link.platform_id)}'s)"
-        return None
-
-    def _free(self, side: Side, record_id: str) -> bool:
-        return self.store.link_by_id(self.ctx.name, self.entity, side, record_id) is None
-
-    def _adoptable(self, side: Side, record_id: str, pending_side: Side) -> bool:
-        """A candidate linked to a placeholder on our side is the record we created, now seen."""
-        link = self.store.link_by_id(self.ctx.name, self.entity, side, record_id)
-        return link is not None and link.status == "ok" and link.pending_on(pending_side)
 
     def _link_to(
         self,
@@ -532,8 +258,9 @@ class Reconciler:
         rule: str,
         consumed: set[int],
     ) -> None:
+        """Link a new record to its match (or adopt the record we created as that match)."""
         target = other(side)
-        existing = self.store.link_by_id(self.ctx.name, self.entity, target, other_id)
+        existing = self.s.link_of(target, other_id)
         if existing is not None:  # adopt: our side's id was a placeholder
             self.store.rename_record(
                 self.ctx.name, self.entity, side, existing.id_on(side), change["id"]
@@ -544,7 +271,7 @@ class Reconciler:
         link = self.store.add_link(
             self.ctx.name, self.entity, ids["pos"], ids["platform"], change.get("link_key")
         )
-        theirs = self.store.record(self.ctx.name, self.entity, target, other_id)
+        theirs = self.s.record(target, other_id)
         if theirs is None:
             theirs = StoredRecord(target, other_id, None, latest=found)
         else:
@@ -556,85 +283,14 @@ class Reconciler:
         self.ctx.moved(
             Move(self.entity, f"{ids['pos']}={ids['platform']}", "both", "link", (), (rule,))
         )
-        if theirs.latest is None:  # found remotely without content: link only, merge on change
-            self._keep(side, change["id"], change["record"], change.get("link_key"), link.id)
+        self.parking.release(ids)
+        staged = self.store.inbox_for(self.ctx.name, self.entity, target, other_id)
+        if theirs.latest is None and not staged:
+            # Found remotely without content: link only, merge on its next change.
+            self.s.keep(side, change["id"], change["record"], change.get("link_key"), link.id)
             return
-        self._linked(link, {side: change}, consumed)
-
-    def _create(self, side: Side, change: dict[str, Any]) -> None:
-        """Create the record on the other side (journaled), linked through a placeholder id."""
-        target = other(side)
-        values = self.proj.side_view(target, self.proj.create_values(side, change["record"]))
-        values.update(self.flow.on_create_pos if target == "pos" else self.flow.on_create_platform)
-        instance = self.model.model_validate(values)  # a record the target cannot hold fails here
-        placeholder = "~" + idempotency_key(self.ctx.name, self.entity)
-        ids = {side: change["id"], target: placeholder}
-        link = self.store.add_link(
-            self.ctx.name, self.entity, ids["pos"], ids["platform"], change.get("link_key")
-        )
-        self._keep(side, change["id"], change["record"], change.get("link_key"), link.id)
-        expected = self._expected(target, values)
-        self.store.put_record(
-            self.ctx.name, self.entity, StoredRecord(target, placeholder, expected, None, link.id)
-        )
-        # Indexed at once: a record of the same chunk that shares a key sees this one.
-        keys = match_keys(self.model, expected, None, self.flow.indexed_keys)
-        self.store.index_keys(self.ctx.name, self.entity, target, placeholder, keys)
-        rules = [self.flow.create_rules.get(target) or self.flow.rule or "G-1"]
-        self._journal(
-            link,
-            target,
-            WriteOp.CREATE,
-            instance,
-            list(values),
-            expected,
-            rules,
-            change.get("actor"),
-        )
-
-    # -- journal ----------------------------------------------------------------------------
-
-    def _journal(
-        self,
-        link: Link,
-        target: Side,
-        op: WriteOp,
-        record: dict[str, Any] | CanonicalRecord | None,
-        fields: list[str],
-        expected: dict[str, Any] | None,
-        rules: list[str],
-        actor: str | None,
-        base: dict[str, Any] | None = None,
-    ) -> None:
-        associate = self.ctx.associate_for(actor) if target == "pos" else None
-        target_id = None if op is WriteOp.CREATE or link.pending_on(target) else link.id_on(target)
-        request = WriteRequest(
-            entity=self.entity,
-            op=op,
-            target_id=target_id,
-            link_key=link.link_key,
-            record=record if not isinstance(record, dict) else self.model.model_validate(record),
-            fields=fields,
-            associate=associate,
-            idempotency_key=idempotency_key(self.ctx.name, self.entity),
-            base=self.model.model_validate(base) if base is not None else None,
-        )
-        source = {"rules": rules, "label": label(link.pos_id, link.platform_id)}
-        self.store.add_intent(
-            self.ctx.name,
-            self.entity,
-            target,
-            link.id,
-            request.model_dump(mode="json"),
-            expected,
-            source,
-        )
-
-    # -- references -------------------------------------------------------------------------
-
-    def _resolve_ref(self, entity: str, side: Side, record_id: str) -> str | None:
-        link = self.store.link_by_id(self.ctx.name, entity, side, record_id)
-        return link.id_on(other(side)) if link is not None else None
+        # Merged now with what its side holds (stored, or staged and taken with it here).
+        self._linked(link, {side: change}, consumed, arrival=target)
 
 
 __all__ = ["Deferred", "Reconciler"]

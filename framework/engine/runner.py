@@ -145,7 +145,9 @@ class PairRunner:
             # a change feed returning everything): it is not staged.
             same = self.store.unchanged(self.ctx.name, entity, side, [d for d, _ in staged])
             fresh = [s for s in staged if s[0]["id"] not in same] if same else staged
-            self.store.stage(self.ctx.name, entity, side, fresh, page.cursor, not page.more)
+            with self.store.transaction():
+                self.ctx.fence()  # a run taken over stages nothing more
+                self.store.stage(self.ctx.name, entity, side, fresh, page.cursor, not page.more)
             seen += len(staged)
             self.ctx.report.count(entity, f"read.{side}", len(staged))
             if same:
@@ -194,6 +196,7 @@ class PairRunner:
                         stopped = exc
                         break
                 self.store.inbox_done(sorted(consumed))
+                self.ctx.fence()  # taken over meanwhile: the chunk rolls back, nothing lost
             after = batch[-1].seq
             done += len(batch)
             self.ctx.progress("reconcile", entity, done, total)
@@ -216,6 +219,9 @@ class PairRunner:
             with self.store.savepoint():
                 return reconciler.reconcile(entry)
         except Deferred as exc:
+            if (reason := reconciler.park(entry, exc)) is not None:
+                log.info("%s %s parked (%s): %s", entry.entity, entry.id, reason, exc)
+                return set()
             self.ctx.report.count(entry.entity, "deferred")
             log.info("%s %s deferred: %s", entry.entity, entry.id, exc)
             return set()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import orjson
 from framework.state.store import (
     InboxEntry,
     Intent,
+    Lease,
     Link,
     MergeRecord,
     Problem,
@@ -60,6 +62,9 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE TABLE IF NOT EXISTS moves (
     run_id INTEGER, entity TEXT, record TEXT, toward TEXT, action TEXT, fields TEXT, rule TEXT);
 CREATE INDEX IF NOT EXISTS moves_run ON moves (run_id);
+CREATE TABLE IF NOT EXISTS leases (
+    pair TEXT PRIMARY KEY, holder TEXT, pid INTEGER, host TEXT, started_at REAL,
+    heartbeat_at REAL, ttl REAL, run_id INTEGER);
 CREATE TABLE IF NOT EXISTS merges (
     id INTEGER PRIMARY KEY, pair TEXT, entity TEXT, side TEXT, survivor TEXT, merged TEXT,
     details BLOB, created_at TEXT);
@@ -114,9 +119,12 @@ class SQLiteStore:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
         if "hash" not in columns:  # a state file from before content hashes
             self._db.execute("ALTER TABLE records ADD COLUMN hash BLOB")
-        self._db.execute(
-            "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
+        # Written once: opening a store must not wait for the write lock, which a run of
+        # another process may hold (a refused or waiting run only reads).
+        if self._one("SELECT 1 FROM meta WHERE key='schema_version'") is None:
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -156,6 +164,10 @@ class SQLiteStore:
     def close(self) -> None:
         """Close the database."""
         self._db.close()
+
+    def reopen(self) -> SQLiteStore | None:
+        """A new connection to the same file, for another thread (``None`` in memory)."""
+        return None if self.path == ":memory:" else SQLiteStore(self.path)
 
     def _one(self, sql: str, *args: Any) -> Any:
         return self._db.execute(sql, args).fetchone()
@@ -473,6 +485,42 @@ class SQLiteStore:
             is not None
         )
 
+    # -- held back --------------------------------------------------------------------------
+
+    def set_held(
+        self,
+        pair: str,
+        entity: str,
+        side: str,
+        record_id: str,
+        reason: str | None,
+        waits_for: str | None = None,
+    ) -> None:
+        """Mark a record held back for ``reason`` (``None``: no longer), waiting for a parent."""
+        self._db.execute(
+            "DELETE FROM keys WHERE pair=? AND entity=? AND side=? AND id=? "
+            "AND name IN ('held', 'waits_for')",
+            (pair, entity, side, record_id),
+        )
+        marks = [("held", reason), ("waits_for", waits_for)] if reason else []
+        self._db.executemany(
+            "INSERT OR IGNORE INTO keys VALUES (?,?,?,?,?,?)",
+            [(pair, entity, side, name, value, record_id) for name, value in marks if value],
+        )
+
+    def held_for(self, pair: str, entity: str, side: str, waits_for: str) -> list[str]:
+        """Ids of records held back waiting for ``waits_for`` (a parent)."""
+        return self.find_by_keys(pair, entity, side, {"waits_for": [waits_for]})
+
+    def held_counts(self, pair: str) -> list[tuple[str, str, int]]:
+        """How many records are held back, by entity and reason."""
+        rows = self._db.execute(
+            "SELECT entity, value, COUNT(*) FROM keys WHERE pair=? AND name='held' "
+            "GROUP BY entity, value ORDER BY entity, value",
+            (pair,),
+        ).fetchall()
+        return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
     # -- journal ----------------------------------------------------------------------------
 
     def add_intent(
@@ -740,3 +788,58 @@ class SQLiteStore:
             )
             for r in self._db.execute(sql + " ORDER BY id", args)
         ]
+
+    # -- leases -------------------------------------------------------------------------------
+
+    _LEASE_COLUMNS = "pair, holder, pid, host, started_at, heartbeat_at, ttl, run_id"
+
+    def lease(self, pair: str) -> Lease | None:
+        """The pair's lease as stored (live or lapsed), if any."""
+        row = self._one(f"SELECT {self._LEASE_COLUMNS} FROM leases WHERE pair=?", pair)
+        return Lease(*row) if row else None
+
+    def claim_lease(
+        self, lease: Lease, lapsed: Callable[[Lease], bool]
+    ) -> tuple[bool, Lease | None]:
+        """Take a pair's lease unless a live holder has it: one write transaction, one winner."""
+        with self.transaction():
+            current = self.lease(lease.pair)
+            if current is not None and current.holder != lease.holder and not lapsed(current):
+                return False, current
+            now = time.time()
+            self._db.execute(
+                f"INSERT OR REPLACE INTO leases ({self._LEASE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
+                (lease.pair, lease.holder, lease.pid, lease.host, now, now, lease.ttl, None),
+            )
+            lease.started_at = lease.heartbeat_at = now
+            gone = current if current is not None and current.holder != lease.holder else None
+            if gone is not None and gone.run_id is not None:
+                self._db.execute(
+                    "UPDATE runs SET status='interrupted', finished_at=?, error=? "
+                    "WHERE id=? AND status='running'",
+                    (
+                        _now(),
+                        f"its process ({gone.pid}@{gone.host}) stopped; "
+                        f"the next run took over and replayed its journal",
+                        gone.run_id,
+                    ),
+                )
+            return True, gone
+
+    def beat_lease(self, pair: str, holder: str, run_id: int | None = None) -> bool:
+        """Refresh the heartbeat (and the run) of a lease; ``False`` when it is not ours now."""
+        if run_id is None:
+            cur = self._db.execute(
+                "UPDATE leases SET heartbeat_at=? WHERE pair=? AND holder=?",
+                (time.time(), pair, holder),
+            )
+        else:
+            cur = self._db.execute(
+                "UPDATE leases SET heartbeat_at=?, run_id=? WHERE pair=? AND holder=?",
+                (time.time(), run_id, pair, holder),
+            )
+        return cur.rowcount == 1
+
+    def release_lease(self, pair: str, holder: str) -> None:
+        """Give a lease up (only when ``holder`` still holds it)."""
+        self._db.execute("DELETE FROM leases WHERE pair=? AND holder=?", (pair, holder))

@@ -10,12 +10,13 @@
 - **journal**: writes decided and not yet confirmed (intent -> applied), replayed on resume.
 - **problems**: quarantined changes with their reason and rule, until retried or resolved.
 - **runs** and **moves**: run history and what moved where under which rule.
+- **leases**: which process runs a pair now (one at a time), with its heartbeat.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -134,6 +135,23 @@ class MergeRecord:
     merged: list[str]
     details: dict[str, Any]
     created_at: dt.datetime
+
+
+@dataclass
+class Lease:
+    """Who runs a pair now: one process at a time holds a pair's lease (times: epoch seconds).
+
+    ``ttl`` is the holder's own: a lease whose heartbeat is older than it has lapsed.
+    """
+
+    pair: str
+    holder: str
+    pid: int
+    host: str
+    started_at: float
+    heartbeat_at: float
+    ttl: float
+    run_id: int | None = None
 
 
 class StateStore(Protocol):
@@ -273,6 +291,62 @@ class StateStore(Protocol):
         self, pair: str, entity: str, side: str, names: list[str]
     ) -> list[tuple[str, str, list[str]]]:
         """Key values (of the key ``names``) that two or more records on ``side`` share."""
+        ...
+
+    def reopen(self) -> StateStore | None:
+        """A new connection to the same store, for another thread (``None``: not shareable).
+
+        An in-memory store cannot be reached by another process, so it needs no lease
+        heartbeat and returns ``None``.
+        """
+        ...
+
+    # leases (one run of a pair at a time)
+    def claim_lease(
+        self, lease: Lease, lapsed: Callable[[Lease], bool]
+    ) -> tuple[bool, Lease | None]:
+        """Take ``lease.pair``'s lease for ``lease.holder``, atomically (never two winners).
+
+        Free, or held by a holder ``lapsed`` says is gone: taken, and the gone holder's run
+        is marked ``interrupted``; returns ``(True, the gone holder or None)``. Held by a
+        live holder: returns ``(False, that holder)``.
+        """
+        ...
+
+    def beat_lease(self, pair: str, holder: str, run_id: int | None = None) -> bool:
+        """Refresh the heartbeat (and the run) of a lease; ``False`` when it is not ours now."""
+        ...
+
+    def release_lease(self, pair: str, holder: str) -> None:
+        """Give a lease up (only when ``holder`` still holds it)."""
+        ...
+
+    def lease(self, pair: str) -> Lease | None:
+        """The pair's lease as stored (live or lapsed), if any."""
+        ...
+
+    # held back (counted by reason, so nothing waits unseen)
+    def set_held(
+        self,
+        pair: str,
+        entity: str,
+        side: str,
+        record_id: str,
+        reason: str | None,
+        waits_for: str | None = None,
+    ) -> None:
+        """Mark a record held back for ``reason`` (``None``: no longer), waiting for a parent.
+
+        Staging a fresh change of the record clears the mark (its keys are indexed anew).
+        """
+        ...
+
+    def held_for(self, pair: str, entity: str, side: str, waits_for: str) -> list[str]:
+        """Ids of records held back waiting for ``waits_for`` (a parent)."""
+        ...
+
+    def held_counts(self, pair: str) -> list[tuple[str, str, int]]:
+        """How many records are held back, by entity and reason."""
         ...
 
     # merges (SQ-2)
