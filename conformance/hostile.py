@@ -23,6 +23,8 @@ from framework import (
     FatalError,
     MatchQuery,
     MatchResult,
+    MergeOutcome,
+    MergeRequest,
     Op,
     RetryableError,
     SystemContext,
@@ -45,6 +47,8 @@ SINS: dict[str, str] = {
     "guesses_matches": "when two records match, it answers the first",
     "drops_unreadable": "it leaves out the records it cannot read instead of reporting them",
     "fatal_on_transient": "it takes a 429 or a 503 for a failure retrying cannot fix",
+    "lossy_merge": "a merge keeps the survivor's contact lists and takes the others' only "
+    "where it has none, yet reports every value kept",
 }
 
 CONTACTS = ("emails", "phones", "addresses")
@@ -62,6 +66,7 @@ BREAKS: dict[str, set[str]] = {
     "guesses_matches": {"match_ambiguous"},
     "drops_unreadable": {"unreadable_quarantined"},
     "fatal_on_transient": {"transient_faults"},
+    "lossy_merge": {"merge_records"},
 }
 """The checks each sin must make fail (and no others)."""
 
@@ -143,6 +148,10 @@ class HostileConnector(MemoryConnector):
                 if "append_overwrite" in self.sins and method == "PATCH" and len(items) > 1:
                     data[field] = data[field][-1:]
         return super().call(system, method, url, **kwargs)
+
+    def merge(self, system: SystemContext, request: MergeRequest) -> MergeOutcome | None:
+        """A careless merge keeps what the survivor has and drops the others' (SQ-2)."""
+        return self.merged(system, request, lossy="lossy_merge" in self.sins)
 
     # -- matching and associates ------------------------------------------------------------
 

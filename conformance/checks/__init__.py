@@ -29,6 +29,7 @@ MODULES = (
     "policies",
     "budget",
     "refusals",
+    "merging",
     "scenarios",
 )
 
