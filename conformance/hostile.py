@@ -55,7 +55,7 @@ CONTACTS = ("emails", "phones", "addresses")
 
 BREAKS: dict[str, set[str]] = {
     "echo": {"echo_suppression", "append_as_new"},
-    "append_overwrite": {"append_as_new"},
+    "append_overwrite": {"append_as_new", "merge_records"},  # a merge updates the lists too
     "skip_boundary": {"cursor_boundary"},
     "duplicates": {"idempotent_create", "kill_and_resume"},
     "naive_times": {"time_zones"},

@@ -183,6 +183,7 @@ def test_a_merge_keeps_every_contact_method_and_note_of_every_profile_value_by_v
     link = world.engine.store.link_by_id(PAIR, "customer", "platform", a["id"])
     assert link is not None
     assert link.status == "ok"
+    assert link.link_key in (survivor["id"], survivor.get("reference_id")), "its code still holds"
     for other in ids[1:]:
         moved = world.engine.store.link_by_id(PAIR, "customer", "platform", other)
         assert moved is not None
