@@ -69,7 +69,7 @@ def tidy_secrets(settings: BaseModel) -> str | None:
         if isinstance(value, SecretStr):
             if (tidy := _tidy(value)) is None:
                 return name
-            setattr(settings, name, tidy)
+            settings.__dict__[name] = tidy  # where pydantic keeps it, frozen models too
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, SecretStr):
