@@ -6,7 +6,7 @@ parameters and body, the answer against its response (an error against the defau
 response's ``Error``). The modelled partner paths and the token endpoint are not in the spec
 and are left out (``docs/podium-api.md``).
 
-The two caveats of ``../shared/specs/SOURCES.md`` are resolved as the doc page says, by
+The two caveats of ``fakes/specs/SOURCES.md`` are resolved as the doc page says, by
 patching a copy of the spec: the ``Error`` schemas' ``code`` is a string, and
 ``GET /v4/contacts`` answers ``data`` as an array with ``metadata.nextCursor`` (as the
 spec's own ``GET /v4/products`` does).
@@ -18,7 +18,6 @@ import copy
 import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,17 +25,10 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from fakes import specs
 from tests.recorder import Recorder as BaseRecorder
 
-SPEC_NAME = "podium-openapi.json"
-SPEC = next(
-    (
-        folder / "shared" / "specs" / SPEC_NAME
-        for folder in Path(__file__).resolve().parents
-        if (folder / "shared" / "specs" / SPEC_NAME).exists()
-    ),
-    Path("../shared/specs") / SPEC_NAME,
-)
+SPEC = specs.path("podium")
 HOST = "https://api.podium.com"
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,16 +19,9 @@ from openapi_core.datatypes import RequestParameters
 from openapi_schema_validator import OAS30Validator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-SPEC_NAME = "square-customers-bookings-webhooks-openapi.json"
-# ``shared/`` sits beside the project (``../shared``); a worktree may sit deeper below it.
-SPEC = next(
-    (
-        folder / "shared" / "specs" / SPEC_NAME
-        for folder in Path(__file__).resolve().parents
-        if (folder / "shared" / "specs" / SPEC_NAME).exists()
-    ),
-    Path("../shared/specs") / SPEC_NAME,
-)
+from fakes import specs
+
+SPEC = specs.path("square")
 HOST = "https://connect.squareup.com"
 
 

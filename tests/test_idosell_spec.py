@@ -3,7 +3,7 @@
 Every exchange of a sync that exercises each operation the bridge uses (feed pages, empty
 results, batched creates and updates, 207 per-item faults, delivery addresses, discount
 groups, the external code) is validated with openapi-core against
-``../shared/specs/idosell-admin-v6-crm-openapi.json``.
+``fakes/specs/idosell.json`` (IdoSell's Admin API v6, the parts used).
 """
 
 from __future__ import annotations
@@ -18,15 +18,11 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
+from fakes import specs
 from fakes.polish import kontrahenci
 from tests.fk_idosell_world import API_KEY, BASE_URL, IsWorld
 
-SPEC_FILE = "shared/specs/idosell-admin-v6-crm-openapi.json"
-# ../shared beside the project (a worktree sits one level deeper): the first one found.
-SPEC = next(
-    (p / SPEC_FILE for p in Path(__file__).resolve().parents if (p / SPEC_FILE).exists()),
-    Path("..") / SPEC_FILE,
-)
+SPEC = specs.path("idosell")
 
 
 class SpecRequest:

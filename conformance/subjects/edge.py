@@ -1,6 +1,6 @@
 """The Edge as a conformance subject: its fake, and a driver acting as a store's staff.
 
-The driver follows ``../shared/specs/edge-edt.md`` and ``docs/edge-exchange.md``: a
+The driver follows ``docs/edge-exchange.md`` (our reading of the vendor's EDT data description): a
 customer is an EDT PairValue with typed contact objects (the one named by
 ``CustomerPref*`` is preferred), custom fields ``CustomerKey1..8``, ``CustomerXfer`` as the
 sync flag, ``CustomerInactive`` as a deletion and ``CustomerUpdateUser`` as who made the

@@ -1,6 +1,6 @@
 """The fake IdoSell shop: an in-memory Starlette app following the Admin API v6 spec.
 
-Written from ``../shared/specs/idosell-admin-v6-crm-openapi.json`` and ``docs/idosell-api.md``;
+Written from ``fakes/specs/idosell.json`` and ``docs/idosell-api.md``;
 tests check its responses against the spec.
 """
 

@@ -1,6 +1,6 @@
 """The Square fake's data: customers, custom attributes, groups, segments, bookings, events.
 
-Follows ``docs/square-api.md`` and the Square OpenAPI subset in ``../shared/specs``. Records
+Follows ``docs/square-api.md`` and the Square OpenAPI subset in ``fakes/specs/square.json``. Records
 are kept in Square's own shape (absent fields omitted). Search sees a profile only
 ``search_lag`` seconds after a write (Square documents the delay); until then it sees the
 state before the write.

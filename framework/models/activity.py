@@ -2,7 +2,7 @@
 
 Ids of other records are ``RefTo`` fields: the engine translates them between systems.
 Which system holds which entity, and which way each moves, is the pairs' business
-(``../shared/RULES.md``: CB-6 … CB-10, PD-4 … PD-6).
+(``docs/rules.md``: CB-6 … CB-10, PD-4 … PD-6).
 """
 
 from __future__ import annotations

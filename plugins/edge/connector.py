@@ -2,7 +2,7 @@
 
 Every entity is one EDT file kind (``kinds.py``; one module each); reading exports with a
 cursor and writing imports to ``Outbox`` is the same for all. Written from
-``../shared/specs/edge-edt.md`` and ``docs/edge-exchange.md``.
+``docs/edge-exchange.md`` (our reading of the vendor's EDT data description).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Talking to one IdoSell shop: the settings, the ``X-API-KEY`` header, lists and lookups.
 
-Written from ``../shared/specs/idosell-admin-v6-crm-openapi.json`` and
+Written from ``fakes/specs/idosell.json`` and
 ``docs/idosell-api.md``.
 """
 

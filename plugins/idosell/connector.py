@@ -1,6 +1,6 @@
 """The IdoSell connector: customer accounts of an IdoSell shop over the Admin API v6.
 
-Written from ``../shared/specs/idosell-admin-v6-crm-openapi.json`` and
+Written from ``fakes/specs/idosell.json`` and
 ``docs/idosell-api.md`` (the fake is written from the same). Reads page through
 ``GET /clients/clients`` by last modification date (``feed.py``) and fetch the delivery
 addresses of a page in one more call; writes go in batches (``writes.py``, IS-6).

@@ -2,7 +2,7 @@
 
 Customers are contacts (``contacts.py``); sales, items, appointments and service jobs go to
 what Podium keeps for partners (``activity.py``). OAuth 2 tokens: ``auth.py``. Written from
-the spec in ``../shared/specs`` and the doc page; the fake is never imported.
+the spec in ``fakes/specs/podium.json`` and the doc page; the fake is never imported.
 """
 
 from __future__ import annotations

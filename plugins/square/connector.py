@@ -1,6 +1,6 @@
 """The Square connector: customers (point-of-sale customers and appointment clients alike).
 
-Written from Square's OpenAPI spec (``../shared/specs``) and ``docs/square-api.md``; talks
+Written from Square's OpenAPI spec (``fakes/specs/square.json``) and ``docs/square-api.md``; talks
 to Square through the official SDK ``squareup`` on the framework's HTTP client.
 """
 

@@ -1,6 +1,6 @@
 """Where each F/K program keeps a customer: one module per flavour, the one place for its choices.
 
-Written from ``docs/fk-database.md`` (and ``../shared/specs/fk-schemas.md``). A flavour
+Written from ``docs/fk-database.md`` (from the programs' published table descriptions). A flavour
 reads a page of customers into *rows* (a dict with the same keys for every flavour) and
 writes rows back. The choices the vendors do not document publicly are marked CHOSEN; to
 correct one, change it here.

@@ -1,0 +1,31 @@
+"""The vendors' API specs as this project holds them: the parts its fakes and connectors use.
+
+Each file is a subset of a vendor's published OpenAPI document, made by ``refresh.py`` from
+the original (``SOURCES.md`` says where each came from, its licence, and what was kept).
+Tests check the fakes' answers and the connectors' requests against them; nothing here
+reads outside the repository.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+FOLDER = Path(__file__).resolve().parent
+VENDORS = ("square", "podium", "idosell")
+
+
+def path(vendor: str) -> Path:
+    """The spec file of ``vendor`` (one of ``VENDORS``)."""
+    if vendor not in VENDORS:
+        raise KeyError(f"no spec for {vendor!r}; known: {', '.join(VENDORS)}")
+    return FOLDER / f"{vendor}.json"
+
+
+@cache
+def load(vendor: str) -> dict[str, Any]:
+    """The spec of ``vendor`` as a dict (cached: treat it as read-only)."""
+    data: dict[str, Any] = json.loads(path(vendor).read_text(encoding="utf-8"))
+    return data
