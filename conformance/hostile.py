@@ -24,6 +24,8 @@ from framework import (
     FatalError,
     MatchQuery,
     MatchResult,
+    MergeOutcome,
+    MergeRequest,
     Op,
     RetryableError,
     SystemContext,
@@ -50,13 +52,15 @@ SINS: dict[str, str] = {
     "stale_codes": "it reports each record's shared code as it was when first read",
     "false_merges": "it reports a new record as a merge of the records sharing its e-mail "
     "(its system only flagged them as possible duplicates)",
+    "lossy_merge": "a merge keeps the survivor's contact lists and takes the others' only "
+    "where it has none, yet reports every value kept",
 }
 
 CONTACTS = ("emails", "phones", "addresses")
 
 BREAKS: dict[str, set[str]] = {
     "echo": {"echo_suppression", "append_as_new"},
-    "append_overwrite": {"append_as_new"},
+    "append_overwrite": {"append_as_new", "merge_records"},  # a merge updates the lists too
     "skip_boundary": {"cursor_boundary"},
     "duplicates": {"idempotent_create", "kill_and_resume"},
     "naive_times": {"time_zones"},
@@ -79,6 +83,7 @@ BREAKS: dict[str, set[str]] = {
     },
     "stale_codes": {"code_changed_on_one_side"},
     "false_merges": {"match_linked"},
+    "lossy_merge": {"merge_records"},
 }
 """The checks each sin must make fail (and no others)."""
 
@@ -181,6 +186,10 @@ class HostileConnector(MemoryConnector):
                 if "append_overwrite" in self.sins and method == "PATCH" and len(items) > 1:
                     data[field] = data[field][-1:]
         return super().call(system, method, url, **kwargs)
+
+    def merge(self, system: SystemContext, request: MergeRequest) -> MergeOutcome | None:
+        """A careless merge keeps what the survivor has and drops the others' (SQ-2)."""
+        return self.merged(system, request, lossy="lossy_merge" in self.sins)
 
     # -- matching and associates ------------------------------------------------------------
 

@@ -41,6 +41,7 @@ from framework.models import SystemContext, SystemSettings
 from framework.models.base import entity_model
 from framework.plugin_manager import get_plugin_manager
 from framework.presets import deep_merge, find_preset
+from framework.secrets import tidy_secrets
 
 
 class _Strict(BaseModel):
@@ -176,6 +177,12 @@ def _system(
     settings: SystemSettings = _validated(
         info.settings_model, table, source, ("systems", name), {"base_dir": base_dir}
     )
+    if secret := tidy_secrets(settings):  # whatever the connector's model does with them
+        raise ConfigError(
+            f"{source}: systems.{name}.{secret}: a secret must be one line of text, and this "
+            "one is empty or holds a control character such as a line break (the value is "
+            "not shown)"
+        )
     return settings
 
 

@@ -175,10 +175,13 @@ def merge_records(system: SystemContext, request: MergeRequest) -> MergeOutcome 
 
     Called only by ``syncwright duplicates merge`` (through the engine), never during a
     run: the engine reports duplicate candidates but never merges on its own. The survivor
-    keeps its id and every contact method of the others (in fields it has, or where the
-    system can keep the rest); records that point at the others (bookings, memberships)
-    are moved to the survivor; then the others are removed. The engine then moves the
-    links of the others and records the merge.
+    keeps its id and every contact method and note of the others, as structured data (in
+    fields it has, then where the system can keep the rest, never as free text when the
+    system has a place for it); records that point at the others (bookings, memberships)
+    are moved to the survivor; then the others are removed, last, so a merge cut short
+    loses nothing. ``MergeOutcome.kept`` says where each value of every merged record is
+    now. The engine then moves the links of the others and records the merge. The
+    conformance check ``merge_records`` holds a connector to this.
 
     Args:
         system: the system holding the duplicates.

@@ -18,13 +18,14 @@ import httpx
 import orjson
 from pyrate_limiter import Duration, Limiter, Rate
 
-from framework.errors import FatalError, RecordRejected, RetryableError
+from framework.errors import ConnectorError, FatalError, RecordRejected, RetryableError
 from framework.models import HttpSettings
 from framework.secrets import mask_credentials
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+_BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
 class CallMeter:
@@ -136,6 +137,26 @@ def build_client(
     )
 
 
+def transport_error(system: str, what: str, exc: httpx.TransportError) -> ConnectorError:
+    """The framework error for a request that got no answer; never the exception's text.
+
+    A timeout or a dropped connection is transient. A request the HTTP library refuses to
+    send (``LocalProtocolError``: a header value with a line break, as a credential read
+    from a file with its newline) is a configuration error: retrying sends the same request,
+    and the library's message quotes the header, so it is not repeated.
+    """
+    if isinstance(exc, httpx.LocalProtocolError):
+        return FatalError(
+            f"{system}: {what} was not sent: the HTTP library refused the request as invalid "
+            "(a header value with a character HTTP forbids, such as a line break in a "
+            "credential); check the system's settings",
+            system=system,
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return RetryableError(f"{system}: {what} timed out ({type(exc).__name__})", system=system)
+    return RetryableError(f"{system}: {what} failed: {type(exc).__name__}", system=system)
+
+
 def retry_after(response: httpx.Response) -> float | None:
     """The wait a response asks for, from ``Retry-After`` (seconds), if any."""
     value = response.headers.get("retry-after")
@@ -179,19 +200,21 @@ def request_checked(
         kwargs.setdefault("headers", {})["content-type"] = "application/json"
     try:
         response = client.request(method, url, **kwargs)
-    except httpx.TimeoutException as exc:
-        raise RetryableError(
-            f"{system}: {method} {url} timed out ({type(exc).__name__})", system=system
-        ) from None
     except httpx.TransportError as exc:
-        raise RetryableError(
-            f"{system}: {method} {url} failed: {type(exc).__name__}", system=system
-        ) from None
+        raise transport_error(system, f"{method} {url}", exc) from None
     status = response.status_code
     if status in ok:
         return response
-    # An answer may echo the request's credentials (some gateways do): never pass them on.
-    detail = mask_credentials(error_text(response), response.request.headers.multi_items())
+    # An answer may echo the request's credentials (some gateways do): never pass them on,
+    # not even to the connector's reading of the answer (which may cut it short mid-secret).
+    credentials = response.request.headers.multi_items()
+    masked = httpx.Response(
+        status,
+        headers=[(k, v) for k, v in response.headers.multi_items() if k not in _BODY_HEADERS],
+        content=mask_credentials(response.text, credentials).encode(response.encoding or "utf-8"),
+        request=response.request,
+    )
+    detail = mask_credentials(error_text(masked), credentials)
     message = f"{system}: {method} {url} answered {status}: {detail}"
     if status in RETRYABLE_STATUS:
         raise RetryableError(

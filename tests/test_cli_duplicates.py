@@ -82,6 +82,11 @@ def test_duplicates_listed_merged_only_on_request_and_found(tmp_path, square):
     assert merged.exit_code == 0, merged.output
     assert [c["id"] for c in state.customers.live()] == [a["id"]]
     assert "bookings_moved" in merged.output
+    # The report says where each value of both went (SQ-2).
+    assert "where the survivor keeps it" in merged.output
+    rows = [line for line in merged.output.splitlines() if b["id"] in line]
+    assert any("+12175550155" in r and "phone_number" in r for r in rows), merged.output
+    assert any("NOA@example.com" in r and "email_address" in r for r in rows), merged.output
     history = runner.invoke(app, ["-c", cfg, "duplicates", "history"])
     assert b["id"] in history.output
 

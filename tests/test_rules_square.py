@@ -165,7 +165,9 @@ def test_merge_on_request_keeps_every_contact_method_bookings_and_groups(world):
     survivor = world.sq.customer(a["id"])
     assert [x["id"] for x in world.customers()] == [a["id"]], "the others are gone"
     assert survivor["phone_number"] == "(217) 555-0142", "a value it lacked was taken"
-    assert "kim.lee@work.example" in survivor["note"], "a second e-mail is kept, not lost"
+    assert "kim.lee@work.example" in world.sq.custom_attributes(a["id"]).values(), (
+        "a second e-mail is kept, not lost (tests/test_square_merge.py: every value)"
+    )
     assert world.sq.booking(booking["id"])["customer_id"] == a["id"], "bookings re-pointed"
     assert survivor["group_ids"] == [vip["id"]]
     assert done.details["done"]["bookings_moved"] == [booking["id"]]

@@ -264,3 +264,92 @@ def test_validation_catches_a_response_that_breaks_the_spec():
     bad_error = httpx.Response(404, json={"errors": [{"code": "NOPE"}]}, request=request)
     with pytest.raises(jsonschema.ValidationError):
         check(request, bad_error)
+
+
+STRING = "https://developer-production-s.squarecdn.com/schemas/v1/common.json#squareup.common."
+
+
+def test_custom_attribute_definitions_and_values_through_the_sdk(fake):
+    sdk, state, recorder, _ = fake
+    made = sdk.customers.create(given_name="Ada", email_address="ada@example.com").customer
+    definitions = sdk.customers.custom_attribute_definitions
+    email = definitions.create(
+        custom_attribute_definition={
+            "key": "backup-email",
+            "schema": {"$ref": f"{STRING}Email"},
+            "name": "Backup e-mail",
+            "description": "Another address",
+            "visibility": "VISIBILITY_READ_WRITE_VALUES",
+        },
+        idempotency_key="def-1",
+    ).custom_attribute_definition
+    assert (email.key, email.version) == ("backup-email", 1)
+    definitions.create(
+        custom_attribute_definition={"key": "home", "schema": {"$ref": f"{STRING}Address"}}
+    )
+    listed = definitions.list(limit=1)
+    assert [d.key for d in listed.items] == ["backup-email"]
+    assert listed.response.cursor, "a second page"
+    values = sdk.customers.custom_attributes
+    set_one = values.upsert(
+        customer_id=made.id, key="backup-email", custom_attribute={"value": "ada@work.example"}
+    ).custom_attribute
+    assert (set_one.value, set_one.version, set_one.visibility) == (
+        "ada@work.example",
+        1,
+        "VISIBILITY_READ_WRITE_VALUES",
+    )
+    bulk = definitions.batch_upsert(
+        values={
+            "a": {
+                "customer_id": made.id,
+                "custom_attribute": {"key": "home", "value": {"address_line_1": "1 Elm St"}},
+            },
+            "b": {
+                "customer_id": made.id,
+                "custom_attribute": {"key": "backup-email", "value": "not an address"},
+            },
+        }
+    )
+    assert bulk.values["a"].custom_attribute.value == {"address_line_1": "1 Elm St"}
+    assert bulk.values["b"].errors[0].code == "INVALID_VALUE", "checked against its type"
+    shown = values.list(customer_id=made.id, with_definitions=True)
+    assert {a.key: a.value for a in shown.items} == {
+        "backup-email": "ada@work.example",
+        "home": {"address_line_1": "1 Elm St"},
+    }
+    assert shown.items[0].definition.name == "Backup e-mail"
+    assert values.get(customer_id=made.id, key="home").custom_attribute.version == 1
+    with pytest.raises(ApiError) as unknown:
+        values.upsert(
+            customer_id=made.id,
+            key="nope",
+            custom_attribute={"value": "x"},
+            request_options=NO_RETRY,
+        )
+    assert unknown.value.status_code == 404
+    with pytest.raises(ApiError) as taken:
+        definitions.create(
+            custom_attribute_definition={"key": "home", "schema": {"$ref": f"{STRING}String"}},
+            request_options=NO_RETRY,
+        )
+    assert taken.value.status_code == 409
+    with pytest.raises(ApiError) as unnamed:
+        definitions.create(
+            custom_attribute_definition={
+                "key": "shown",
+                "schema": {"$ref": f"{STRING}String"},
+                "visibility": "VISIBILITY_READ_ONLY",
+            },
+            request_options=NO_RETRY,
+        )
+    assert unnamed.value.errors[0].field == "custom_attribute_definition.name"
+    values.delete(customer_id=made.id, key="home")
+    assert state.custom_attributes(made.id) == {"backup-email": "ada@work.example"}
+    sdk.customers.delete(made.id)
+    assert state.attributes.values == {}, "a deleted customer's values go with it"
+    definitions.delete(key="home")
+    assert [d["key"] for d in state.attributes.listed_definitions()] == ["backup-email"]
+    assert "/v2/customers/custom-attributes/bulk-upsert" in {
+        q.url.path for q, _ in recorder.exchanges
+    }

@@ -32,6 +32,7 @@ MODULES = (
     "policies",
     "budget",
     "refusals",
+    "merging",
     "scenarios",
 )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from conformance.memory import merging
 from framework import (
     ApplyResult,
     AssociateMapping,
@@ -23,6 +24,8 @@ from framework import (
     HttpSettings,
     MatchQuery,
     MatchResult,
+    MergeOutcome,
+    MergeRequest,
     Op,
     RecordRejected,
     SystemContext,
@@ -64,7 +67,7 @@ class MemoryConnector(Connector):
     rules = [
         *GENERAL_RULES,
         *("CB-1", "CB-3", "CB-4", "CB-5", "CB-6", "CB-7", "CB-8", "CB-9", "CB-10", "CB-11"),
-        *("CB-12", "IS-2", "IS-3", "IS-4"),
+        *("CB-12", "IS-2", "IS-3", "IS-4", "SQ-2"),
     ]
 
     def info(self) -> ConnectorInfo:
@@ -204,6 +207,28 @@ class MemoryConnector(Connector):
                 for item in body["data"]:
                     found[item["id"]] = model.model_validate(item["data"])
         return MatchResult(ids=list(found), records=found, source="memory search")
+
+    def merge(self, system: SystemContext, request: MergeRequest) -> MergeOutcome | None:
+        """Merge records into the survivor, every list element kept (SQ-2, ``merging.py``)."""
+        return self.merged(system, request)
+
+    def merged(
+        self, system: SystemContext, request: MergeRequest, lossy: bool = False
+    ) -> MergeOutcome:
+        """The merge, done right unless ``lossy`` (the hostile connector's sin)."""
+
+        def call(method: str, url: str, **kwargs: Any) -> Any:
+            return self.call(system, method, url, **kwargs)
+
+        stored, kept, filled = merging.merge(call, request, lossy)
+        return MergeOutcome(
+            id=stored["id"],
+            record=entity_model(request.entity).model_validate(stored["data"]),
+            version=str(stored["version"]),
+            removed=list(request.others),
+            details={"filled": filled},
+            kept=kept,
+        )
 
     def associate(
         self, system: SystemContext, user_id: str | None, default_associate: str | None

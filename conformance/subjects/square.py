@@ -1,10 +1,11 @@
 """Square as a conformance subject: its fake, and a driver acting as a seller's staff.
 
 The driver follows ``docs/square-api.md`` and Square's own reference: a profile holds one
-e-mail, one phone and one address; where it was made (``creation_source``: the point of
-sale, Square Appointments…) is what Square shows as its source, and profiles made at the
-point of sale and from appointments are the same kind of record (SQ-1). Groups are named
-lists a profile belongs to (SQ-3).
+e-mail, one phone and one address, and the seller sees more of them in the profile's custom
+fields (customer custom attributes of the types Email, PhoneNumber and Address); where it
+was made (``creation_source``: the point of sale, Square Appointments…) is what Square
+shows as its source, and profiles made at the point of sale and from appointments are the
+same kind of record (SQ-1). Groups are named lists a profile belongs to (SQ-3).
 """
 
 from __future__ import annotations
@@ -119,17 +120,33 @@ class SquareDriver(Driver):
         address = c.get("address") or {}
         groups = {g["id"]: g["name"] for g in self.state.groups.values()}
         phone = c.get("phone_number")
-        return {
+        shown: dict[str, Any] = {
             "first_name": c.get("given_name"),
             "last_name": c.get("family_name"),
             "company": c.get("company_name"),
             "emails": [{"address": c["email_address"]}] if c.get("email_address") else [],
             "phones": [{"number": _e164(phone)}] if phone else [],
-            "addresses": [{k: address.get(v) for k, v in ADDRESS.items()}] if address else [],
+            "addresses": [_address(address)] if address else [],
             "birth_date": c.get("birthday"),
             "acquisition": SOURCES.get(str(c.get("creation_source"))),
             "groups": sorted(groups.get(g, g) for g in c.get("group_ids") or []),
         }
+        for field, items in self._custom_contacts(record_id).items():
+            shown[field] = [*shown[field], *items]  # a merge keeps the rest there (SQ-2)
+        return shown
+
+    def _custom_contacts(self, customer_id: str) -> dict[str, list[dict[str, Any]]]:
+        """Contact methods the seller sees in a profile's custom fields of those types."""
+        found: dict[str, list[dict[str, Any]]] = {"emails": [], "phones": [], "addresses": []}
+        for key, value in self.state.custom_attributes(customer_id).items():
+            kind = self.state.attributes.definition(key)["schema"]["$ref"].rpartition(".")[2]
+            if kind == "Email":
+                found["emails"].append({"address": value})
+            elif kind == "PhoneNumber":
+                found["phones"].append({"number": _e164(value)})
+            elif kind == "Address":
+                found["addresses"].append(_address(value))
+        return found
 
     def ids(self, entity: str) -> list[str]:
         """Live profile ids."""
@@ -153,6 +170,10 @@ class SquareDriver(Driver):
             {"given_name": "Broken", "phone_number": "217 555 010"}, source="DIRECTORY"
         )
         return str(made["id"])
+
+
+def _address(address: dict[str, Any]) -> dict[str, Any]:
+    return {k: address.get(v) for k, v in ADDRESS.items()}
 
 
 def _e164(text: str) -> str:

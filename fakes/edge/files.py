@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -23,10 +25,36 @@ def export_name(moment: dt.datetime, kind: str, full: bool, part: int | None) ->
     return f"{prefix}{stamp(moment)}-{'Full' if full else ''}{kind}.json"
 
 
+def _unpaired(error: UnicodeError) -> tuple[bytes, int]:
+    r"""Encode the text UTF-8 cannot hold as EDT would have it in the file.
+
+    U+DC80-U+DCFF is a byte another encoding left undecoded (Python's ``surrogateescape``):
+    it goes out as that raw byte, which is not UTF-8. Any other lone surrogate goes out as
+    its JSON escape (``\ud83d``), as .NET serialisers write half an emoji.
+    """
+    assert isinstance(error, UnicodeEncodeError)
+    out = bytearray()
+    for char in error.object[error.start : error.end]:
+        code = ord(char)
+        out += bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}".encode()
+    return bytes(out), error.end
+
+
+codecs.register_error("edt-unpaired", _unpaired)
+
+
+def dumps(data: Any) -> bytes:
+    """JSON as EDT writes it; text with unpaired surrogates as the fake models it (above)."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2)
+    except TypeError:  # orjson refuses a str that is not valid Unicode
+        return json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8", "edt-unpaired")
+
+
 def write_atomically(path: Path, data: Any) -> None:
     """Write JSON under a temporary name, then rename, so no reader sees half a file."""
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    tmp.write_bytes(dumps(data))
     os.replace(tmp, path)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from fakes.edge.files import export_name, write_atomically
+from fakes.edge.files import dumps, export_name, write_atomically
 from fakes.edge.records import PosRecords
 from fakes.edge.tables import IMPORTS, Table, new_tables
 
@@ -168,7 +168,7 @@ class EdgeFake(PosRecords):
                 body.update(MaxAddresses=5, MaxEmails=5, MaxPhones=5)
             path = self.inbox / name
             if self.partial_next_export or self.malformed_next_export:
-                raw = orjson.dumps(body)
+                raw = dumps(body)
                 cut = raw[: len(raw) // 2] if self.partial_next_export else b"{not json"
                 path.write_bytes(cut)
                 self._unfinished = (path, body) if self.partial_next_export else None

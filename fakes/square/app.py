@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from fakes.square import search
+from fakes.square.attribute_routes import attribute_routes
 from fakes.square.state import SquareError, SquareState
 from fakes.toolkit import FaultState, build_app, iso, json_response, parse_time, read_json
 
@@ -249,6 +250,7 @@ def make_app(state: SquareState | None = None, faults: FaultState | None = None)
         route("/v2/customers/groups/{group_id}", ["GET", "PUT", "DELETE"], one_group),
         route("/v2/customers/segments", ["GET"], segments),
         route("/v2/customers/segments/{segment_id}", ["GET"], one_segment),
+        *attribute_routes(state, route, body, idempotent, _listing),
         route("/v2/customers/{customer_id}", ["GET", "PUT", "DELETE"], one_customer),
         route("/v2/customers/{customer_id}/groups/{group_id}", ["PUT", "DELETE"], membership),
         route("/v2/bookings", ["GET", "POST"], bookings),

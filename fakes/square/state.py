@@ -1,4 +1,4 @@
-"""The Square fake's data: customers, groups, segments, bookings, events, idempotency keys.
+"""The Square fake's data: customers, custom attributes, groups, segments, bookings, events.
 
 Follows ``docs/square-api.md`` and the Square OpenAPI subset in ``fakes/specs/square.json``. Records
 are kept in Square's own shape (absent fields omitted). Search sees a profile only
@@ -15,7 +15,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakes.square.attributes import CustomAttributes
+from fakes.square.shapes import ADDRESS_FIELDS, EMAIL, PHONE, SquareError, digits
 from fakes.toolkit import Clock, FeedStore, iso
+
+__all__ = ["SquareError", "SquareState", "digits", "square_id", "validate"]
 
 CUSTOMER_FIELDS = (
     "given_name",
@@ -38,62 +42,15 @@ MAX_LENGTH = {
     "email_address": 254,
     "reference_id": 100,
 }
-ADDRESS_FIELDS = (
-    "address_line_1",
-    "address_line_2",
-    "address_line_3",
-    "locality",
-    "sublocality",
-    "administrative_district_level_1",
-    "administrative_district_level_2",
-    "postal_code",
-    "country",
-    "first_name",
-    "last_name",
-)
 _INTERNAL = ("updated_by", "deleted", "version")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^\+?[\d\s().-]+$")
 _BIRTHDAY = re.compile(r"^(\d{4}-)?\d{2}-\d{2}$")
 MERCHANT_ID = "MLFAKE0000001"
-
-
-class SquareError(Exception):
-    """A refusal in Square's shape: status, category, code, detail, field."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        detail: str,
-        field: str | None = None,
-        category: str = "INVALID_REQUEST_ERROR",
-    ):
-        super().__init__(detail)
-        self.status = status
-        self.code = code
-        self.detail = detail
-        self.field = field
-        self.category = category
-
-    def body(self) -> dict[str, Any]:
-        """The error as Square answers it."""
-        error: dict[str, Any] = {"category": self.category, "code": self.code}
-        error["detail"] = self.detail
-        if self.field:
-            error["field"] = self.field
-        return {"errors": [error]}
 
 
 def square_id(prefix: str, seq: int) -> str:
     """A Square-looking id (26 upper-case letters and digits), stable per sequence number."""
     digest = hashlib.sha256(f"{prefix}{seq}".encode()).hexdigest().upper()
     return (prefix + digest)[:26]
-
-
-def digits(phone: str) -> str:
-    """The digits of a phone number."""
-    return re.sub(r"\D", "", phone)
 
 
 @dataclass
@@ -104,6 +61,7 @@ class SquareState:
     search_lag: float = 0.0
     clock: Clock = field(default_factory=Clock)
     customers: FeedStore = field(init=False)
+    attributes: CustomAttributes = field(init=False)
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)
     segments: dict[str, dict[str, Any]] = field(default_factory=dict)
     bookings: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -118,10 +76,12 @@ class SquareState:
 
     def __post_init__(self) -> None:
         self.customers = FeedStore(self.clock, "", lambda n: square_id("C", n))
+        self.attributes = CustomAttributes(self.clock)
 
     def reset(self) -> None:
         """Forget every record."""
         self.customers = FeedStore(self.clock, "", lambda n: square_id("C", n))
+        self.attributes.clear()
         for table in (self.groups, self.segments, self.bookings, self.idempotency, self._search):
             table.clear()
         self.events.clear()
@@ -201,11 +161,17 @@ class SquareState:
         self._check_version(record, version, "customer")
         customer = self.public(record)
         self.customers.delete(customer_id)
+        self.attributes.forget(customer_id)
         self._indexed(None, customer_id)
         obj: dict[str, Any] = {"customer": customer}
         if context:
             obj["event_context"] = context
         self._event("customer.deleted", customer_id, obj, deleted=True)
+
+    def custom_attributes(self, customer_id: str) -> dict[str, Any]:
+        """A live customer's custom attribute values by key (as the seller sees them)."""
+        self._live(customer_id)
+        return {a["key"]: a["value"] for a in self.attributes.of(customer_id)}
 
     def set_groups(
         self, customer_id: str, add: str | None = None, remove: str | None = None
@@ -385,6 +351,11 @@ class SquareState:
             "customers": list(self.customers.records.values()),
             "groups": list(self.groups.values()),
             "bookings": list(self.bookings.values()),
+            "custom_attribute_definitions": self.attributes.listed_definitions(),
+            "custom_attributes": [
+                {"customer_id": owner, **value}
+                for (owner, _), value in self.attributes.values.items()
+            ],
             "events": len(self.events),
         }
 
@@ -414,12 +385,12 @@ def validate(body: Any, *, creating: bool) -> dict[str, Any]:
             "phone_number is required",
         )
     email = fields.get("email_address")
-    if email and not _EMAIL.match(email):
+    if email and not EMAIL.match(email):
         raise SquareError(
             400, "INVALID_EMAIL_ADDRESS", f"{email!r} is not an email address", "email_address"
         )
     phone = fields.get("phone_number")
-    if phone and (not _PHONE.match(phone) or not 9 <= len(digits(phone)) <= 16):
+    if phone and (not PHONE.match(phone) or not 9 <= len(digits(phone)) <= 16):
         raise SquareError(
             400, "INVALID_PHONE_NUMBER", f"{phone!r} is not a phone number", "phone_number"
         )

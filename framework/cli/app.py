@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -391,3 +392,8 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("stopped")
         raise SystemExit(130) from None
+    except Exception:  # a bug: its traceback, never a secret a frame or message held
+        err_console.print(
+            redact(traceback.format_exc()), highlight=False, markup=False, soft_wrap=True
+        )
+        raise SystemExit(1) from None

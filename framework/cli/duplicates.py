@@ -113,9 +113,21 @@ def merge(
         with engine.lease(name):  # never beside a run of the pair (it moves links)
             done = merge_duplicates(engine, name, entity, chosen, survivor, others)
         console.print(f"merge {done.id}: {', '.join(done.merged)} -> {done.survivor}")
-        console.print_json(orjson.dumps(done.details).decode())
+        console.print(kept_table(done.details.get("kept") or []))
+        rest = {k: v for k, v in done.details.items() if k != "kept"}
+        console.print_json(orjson.dumps(rest).decode())
     finally:
         engine.close()
+
+
+def kept_table(kept: list[dict[str, str]]) -> Table:
+    """Where every value of the merged records is now (SQ-2: nothing is lost)."""
+    table = Table(title="every value of the merged records, and where the survivor keeps it")
+    for column in ("what", "value", "from", "now in"):
+        table.add_column(column)
+    for k in kept:
+        table.add_row(k["field"], k["value"], k["source"], k["place"])
+    return table
 
 
 @duplicates_app.command("history")

@@ -112,8 +112,9 @@ def merge_duplicates(
 ) -> MergeRecord:
     """Merge ``others`` into ``survivor`` on one side of a pair, because a user asked (SQ-2).
 
-    The system merges (keeping every contact method, moving what points at the others);
-    then the links move: when the survivor has no link, the first linked other's link
+    The system merges (keeping every contact method and note, moving what points at the
+    others) and says where each value went (``kept``, recorded with the merge); then the
+    links move: when the survivor has no link, the first linked other's link
     moves to it; any other link is marked ``merged`` and reported, because its counterpart
     on the other side is now a duplicate there. The merge is recorded with what was done.
 
@@ -149,7 +150,12 @@ def merge_duplicates(
         link_key=moved.link_key if moved is not None else None,
     )
     outcome = engine.hooks.merge_records(system, request)
-    details: dict[str, Any] = {"system": system.name, "done": outcome.details, "links": {}}
+    details: dict[str, Any] = {
+        "system": system.name,
+        "done": outcome.details,
+        "kept": [k.model_dump() for k in outcome.kept],
+        "links": {},
+    }
     with store.transaction():
         if moved is not None:
             store.rename_record(pair, entity, side, moved.id_on(side), survivor)

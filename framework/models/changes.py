@@ -173,8 +173,24 @@ class MergeRequest(_Model):
     link_key: str | None = None
 
 
+class KeptValue(_Model):
+    """Where one value of a merged record is held after the merge (the SQ-2 report)."""
+
+    field: str = Field(
+        description="What the value is: a canonical contact field (emails, phones, "
+        "addresses), notes, or a field of the system's own"
+    )
+    value: str = Field(description="The value as the system holds it, on one line")
+    source: str = Field(description="The id of the record it came from")
+    place: str = Field(description="Where the survivor holds it now, in the system's words")
+
+
 class MergeOutcome(_Model):
-    """What a system did for a merge: the surviving record and an account of what it kept."""
+    """What a system did for a merge: the surviving record and an account of what it kept.
+
+    ``kept`` says, for every contact method and note of every merged record (the
+    survivor's too), where the survivor holds it now: a merge keeps them all (SQ-2).
+    """
 
     id: str
     record: SerializeAsAny[CanonicalRecord] | None = None
@@ -182,4 +198,7 @@ class MergeOutcome(_Model):
     removed: list[str] = Field(default_factory=list, description="Ids that no longer exist")
     details: dict[str, Any] = Field(
         default_factory=dict, description="What was kept and moved, for the merge record"
+    )
+    kept: list[KeptValue] = Field(
+        default_factory=list, description="Where each value of the merged records is now"
     )

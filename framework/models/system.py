@@ -34,6 +34,18 @@ class HttpSettings(SystemSettings):
         """``api_key = "env:NAME"`` reads the key from the environment variable ``NAME``."""
         return from_environment(value)
 
+    @field_validator("api_key")
+    @classmethod
+    def _one_header_word(cls, value: SecretStr | None) -> SecretStr | None:
+        """The key goes in an HTTP header: printable ASCII, no space (never shown if not)."""
+        text = "" if value is None else value.get_secret_value()
+        if value is not None and not (text.isascii() and text.isprintable() and " " not in text):
+            raise ValueError(
+                "an API key is sent in an HTTP header: printable ASCII without spaces or line "
+                "breaks, and this one is not (the value is not shown)"
+            )
+        return value
+
 
 class EntitySupport(BaseModel):
     """What a connector can do with one entity."""

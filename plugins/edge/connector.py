@@ -7,6 +7,7 @@ cursor and writing imports to ``Outbox`` is the same for all. Written from
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import orjson
@@ -27,19 +28,13 @@ from framework import (
 from plugins.edge.activity import MESSAGES
 from plugins.edge.appointments import APPOINTMENTS
 from plugins.edge.customers import CUSTOMERS
-from plugins.edge.exchange import (
-    Unsettled,
-    exports,
-    pending_imports,
-    read_export,
-    sort_key,
-    write_import,
-)
+from plugins.edge.exchange import exports, pending_imports, sort_key, write_import
 from plugins.edge.items import ITEMS
 from plugins.edge.jobs import JOBS
 from plugins.edge.kinds import FileKind
 from plugins.edge.notes import NOTES
 from plugins.edge.notifications import NOTIFICATIONS
+from plugins.edge.parsing import Export, Unsettled, read_export
 from plugins.edge.sales import SALES
 from plugins.edge.settings import EdgeSettings
 from plugins.edge.wishes import WISHES
@@ -59,6 +54,7 @@ KINDS: dict[str, FileKind] = {
     )
 }
 BATCH = 500
+log = logging.getLogger(__name__)
 
 
 RULES = (
@@ -179,8 +175,9 @@ class EdgeConnector(Connector):
                 continue  # finished with this file on an earlier page
             start = position["index"] if f.name == position["file"] else 0
             try:
-                records = self._records(system, settings, kind, f.name)
-            except Unsettled:  # EDT may still be writing it: stop before it, try next run
+                records, export = self._records(system, settings, kind, f.name)
+            except Unsettled as exc:  # EDT may still be writing it: stop before it, try next run
+                log.info("%s; waiting for it: nothing after it is read until it is whole", exc)
                 return ChangePage(changes=changes, cursor=orjson.dumps(position).decode())
             except ValueError as exc:
                 changes.append(Change(entity=kind.entity, id=f"file:{f.name}", problem=str(exc)))
@@ -192,7 +189,8 @@ class EdgeConnector(Connector):
                         changes=changes, more=True, cursor=orjson.dumps(position).decode()
                     )
                 position = {"file": f.name, "index": index + 1}
-                change = kind.change(records[index], settings, f"{f.name}#{index}")
+                record = records[index]
+                change = kind.change(record, settings, f"{f.name}#{index}", export.flaw(record))
                 if change is None:
                     continue
                 if change.id in stale_keys or (change.link_key and change.link_key in stale_ids):
@@ -203,15 +201,14 @@ class EdgeConnector(Connector):
 
     def _records(
         self, system: SystemContext, settings: EdgeSettings, kind: FileKind, name: str
-    ) -> list[Any]:
+    ) -> tuple[list[Any], Export]:
         cache = system.cache.setdefault("exports", {})
         held = cache.get(kind.kind)
         if held is None or held[0] != name:  # keep one parsed file per kind: the one in use
-            body = read_export(settings.exchange / "Inbox" / name, settings.settle_seconds)
-            held = (name, body.get(kind.wrapper) or [])
+            export = read_export(settings.exchange / "Inbox" / name, settings.settle_seconds)
+            held = (name, export.body.get(kind.wrapper) or [], export)
             cache[kind.kind] = held
-        records: list[Any] = held[1]  # objects, unless the export is broken
-        return records
+        return held[1], held[2]  # records: objects, unless the export is broken
 
     # -- writing ----------------------------------------------------------------------------
 

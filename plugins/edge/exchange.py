@@ -58,28 +58,6 @@ def sort_key(name: str) -> tuple[str, int, str]:
     return (match["stamp"], int(match["part"] or 0), name)
 
 
-class Unsettled(Exception):
-    """The file does not parse yet and is recent: EDT may still be writing it."""
-
-
-def read_export(path: Path, settle_seconds: float) -> dict[str, Any]:
-    """Parse an export.
-
-    Raises:
-        Unsettled: it does not parse and changed within ``settle_seconds``.
-        ValueError: it does not parse and is old enough to be truly broken.
-    """
-    try:
-        body = orjson.loads(path.read_bytes())
-    except orjson.JSONDecodeError as exc:
-        if time.time() - path.stat().st_mtime < settle_seconds:
-            raise Unsettled(path.name) from None
-        raise ValueError(f"EDT file {path.name} is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise ValueError(f"EDT file {path.name} does not hold a JSON object")
-    return body
-
-
 def write_import(outbox: Path, kind: str, body: dict[str, Any], keys: list[str]) -> str:
     """Drop an import file in Outbox, atomically; the name sorts by time of writing."""
     digest = hashlib.blake2b("|".join(keys).encode(), digest_size=4).hexdigest()

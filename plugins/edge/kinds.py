@@ -8,6 +8,7 @@ writing are the same for every kind (``connector.py``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from framework import CanonicalRecord, Change, Op, RecordRejected, WriteOp, Writ
 from framework.errors import describe
 from plugins.edge.settings import EdgeSettings
 
+_UNICODE = re.compile("[^\ud800-\udfff]*")
 Reader = Callable[[dict[str, Any], EdgeSettings], CanonicalRecord | None]
 Writer = Callable[[CanonicalRecord, list[str] | None, str, EdgeSettings], dict[str, Any]]
 
@@ -44,12 +46,16 @@ class FileKind:
     extra: dict[str, Any] = field(default_factory=dict)
     kept: tuple[str, ...] = ()
 
-    def change(self, record: Any, settings: EdgeSettings, where: str) -> Change | None:
+    def change(
+        self, record: Any, settings: EdgeSettings, where: str, flaw: str | None = None
+    ) -> Change | None:
         """The change an exported record stands for (``None``: not this entity's record).
 
         A record of the wrong shape or type becomes a change with a ``problem`` naming the
         record and the field, never an exception (G-5): one malformed record must not stop
         every run at the same file. ``where`` (``FILE#INDEX``) names a record without a key.
+        ``flaw`` says where the record holds text that is not Unicode (``parsing.py``): the
+        record is quarantined with it, and its text goes nowhere (not even the problem).
         """
         value = record.get("PairValue") if isinstance(record, dict) else None
         if not isinstance(value, dict):
@@ -59,6 +65,15 @@ class FileKind:
                 problem=f"record {where} is not a Key/PairValue object: {record!r:.80}",
             )
         key = str(record.get("Key") or value.get(self.key_field) or "")
+        if flaw is not None:
+            if _UNICODE.fullmatch(key) is None:
+                key = ""  # named by its place in the file instead
+            name = key or f"record {where}"
+            return Change(
+                entity=self.entity,
+                id=key or f"record:{where}",
+                problem=f"Edge {self.entity} {name}: {flaw}",
+            )
         transfer = value.get(self.transfer) if self.transfer else None
         web_id = transfer.get("WebTransferWebID") if isinstance(transfer, dict) else None
         base: dict[str, Any] = {

@@ -248,7 +248,7 @@ class SquareConnector(Connector):
         """Merge duplicate customers into the survivor (see ``merging``)."""
         if request.entity != "customer":
             return None
-        customer, details = merging.merge(system, request)
+        customer, details, kept = merging.merge(system, request)
         result = self._result(system, customer)
         return MergeOutcome(
             id=customer["id"],
@@ -256,4 +256,5 @@ class SquareConnector(Connector):
             version=result.version,
             removed=list(request.others),
             details=details,
+            kept=kept,
         )

@@ -1,29 +1,23 @@
 """Merging duplicate Square customers a user chose (SQ-2): nothing is lost.
 
-The survivor keeps its id and its values and takes the others' values where it has none.
-A Square profile holds one e-mail and one phone: the others' differing e-mails and phones
-are kept in the survivor's ``note``. The others' bookings move to the survivor, their
-groups are added to it, and then they are deleted. What was done is returned for the
-engine's merge record.
+The survivor keeps its id and its values and takes the others' where it has none. What a
+profile cannot hold twice (a second e-mail, phone, address or note) goes into the
+survivor's customer custom attributes, as structured values of their Square type
+(``merge_plan.py`` decides where each value goes, ``attributes.py`` writes them). The
+others' bookings move to the survivor, their groups are added to it, and only then are they
+deleted, so a merge cut short loses nothing and can be run again. The report says where
+every value of every merged profile is now.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from framework import MergeRequest, RecordRejected, SystemContext
-from framework.normalize import email_key, phone_e164
+from framework import KeptValue, MergeRequest, RecordRejected, SystemContext
+from plugins.square import attributes, merge_plan
 from plugins.square.sdk import call, client, settings_of
 
-FILLED = (
-    "given_name",
-    "family_name",
-    "company_name",
-    "email_address",
-    "phone_number",
-    "address",
-    "birthday",
-)
+FILLED = ("given_name", "family_name", "company_name", "birthday")
 BOOKINGS_FROM = "2000-01-01T00:00:00Z"
 BOOKINGS_TO = "2100-01-01T00:00:00Z"
 
@@ -38,30 +32,33 @@ def _get(system: SystemContext, customer_id: str) -> dict[str, Any]:
     return data
 
 
-def merge(system: SystemContext, request: MergeRequest) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Merge ``request.others`` into ``request.survivor``; returns the survivor and an account."""
+def merge(
+    system: SystemContext, request: MergeRequest
+) -> tuple[dict[str, Any], dict[str, Any], list[KeptValue]]:
+    """Merge ``request.others`` into ``request.survivor``.
+
+    Returns the survivor as stored, an account of what was done, and where every contact
+    method and note of every merged profile is now.
+    """
     survivor = _get(system, request.survivor)
     others = [_get(system, i) for i in request.others]
-    region = settings_of(system).region
-    update: dict[str, Any] = {}
+    held = {c["id"]: attributes.values_of(system, c["id"]) for c in (survivor, *others)}
+    placed = merge_plan.plan(survivor, others, held, settings_of(system).region)
+    update: dict[str, Any] = dict(placed.fields)
     for name in FILLED:
         if survivor.get(name) is None:
             value = next((o[name] for o in others if o.get(name) is not None), None)
             if value is not None:
                 update[name] = value
-    final = {**survivor, **update}
-    kept = _extra_contacts(final, others, region)
-    if kept:
-        lines = [f"Also reachable (merged by syncwright): {', '.join(kept)}"]
-        update["note"] = "\n".join(filter(None, [survivor.get("note"), *lines]))
     if request.link_key and survivor.get("reference_id") != request.link_key:
         update["reference_id"] = request.link_key
-    customers = client(system).customers
+    created = attributes.ensure_definitions(system, placed.definitions())
+    attributes.write(system, request.survivor, {k: v for k, (_, v) in placed.attributes.items()})
     if update:
         call(
             system,
             f"updating customer {request.survivor}",
-            customers.update,
+            client(system).customers.update,
             request.survivor,
             version=survivor.get("version"),
             **update,
@@ -72,42 +69,23 @@ def merge(system: SystemContext, request: MergeRequest) -> tuple[dict[str, Any],
         call(
             system,
             f"deleting customer {other['id']}",
-            customers.delete,
+            client(system).customers.delete,
             other["id"],
             version=other.get("version"),
         )
     details = {
-        "filled": sorted(k for k in update if k not in ("note", "reference_id")),
-        "contacts_kept_in_note": kept,
+        "filled": sorted(k for k in update if k != "reference_id"),
+        "custom_attributes_set": sorted(placed.attributes),
+        "definitions_created": created,
         "bookings_moved": bookings,
         "groups_added": groups,
         "deleted": [o["id"] for o in others],
     }
-    return _get(system, request.survivor), details
-
-
-def _extra_contacts(final: dict[str, Any], others: list[dict[str, Any]], region: str) -> list[str]:
-    """The others' e-mails and phones the survivor does not hold (normalised comparison)."""
-    have = {email_key(final["email_address"])} if final.get("email_address") else set()
-    phones = {_phone(final["phone_number"], region)} if final.get("phone_number") else set()
-    kept: list[str] = []
-    for other in others:
-        email = other.get("email_address")
-        if email and email_key(email) not in have:
-            have.add(email_key(email))
-            kept.append(email)
-        phone = other.get("phone_number")
-        if phone and _phone(phone, region) not in phones:
-            phones.add(_phone(phone, region))
-            kept.append(phone)
-    return kept
-
-
-def _phone(text: str, region: str) -> str:
-    try:
-        return phone_e164(text, region)
-    except ValueError:
-        return text
+    kept = [
+        KeptValue(field=p.field, value=p.value, source=p.source, place=p.place)
+        for p in placed.placements
+    ]
+    return _get(system, request.survivor), details, kept
 
 
 def _groups(

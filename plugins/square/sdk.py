@@ -16,7 +16,7 @@ from square import Square
 from square.core.api_error import ApiError
 
 from framework import FatalError, RecordRejected, RetryableError, StaleVersion, SystemContext
-from framework.http import RETRYABLE_STATUS, retry_after
+from framework.http import RETRYABLE_STATUS, retry_after, transport_error
 from plugins.square.settings import SquareSettings
 
 T = TypeVar("T")
@@ -53,14 +53,8 @@ def call(system: SystemContext, what: str, fn: Callable[..., T], *args: Any, **k
         return fn(*args, request_options=NO_RETRIES, **kwargs)
     except ApiError as exc:
         raise classify(system, what, exc) from None
-    except httpx.TimeoutException as exc:
-        raise RetryableError(
-            f"{system.name}: {what} timed out ({type(exc).__name__})", system=system.name
-        ) from None
     except httpx.TransportError as exc:
-        raise RetryableError(
-            f"{system.name}: {what} failed: {type(exc).__name__}", system=system.name
-        ) from None
+        raise transport_error(system.name, what, exc) from None
 
 
 def classify(system: SystemContext, what: str, exc: ApiError) -> Exception:
