@@ -58,7 +58,13 @@ def conformance(
             table.add_row(subject.label, subject.connector)
         console.print(table)
         return
-    import pytest
+    try:
+        import pytest
+    except ImportError:
+        raise SyncwrightError(
+            "syncwright conformance runs the suite with pytest, which is not installed: "
+            "pip install 'pytest>=8' (or install syncwright with its [conformance] extra)"
+        ) from None
 
     args = [str(Path(__file__).with_name("suite.py")), "--syncwright-conformance", "-q"]
     args += ["-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning"]

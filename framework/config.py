@@ -109,6 +109,13 @@ def load_config(path: str | Path, hooks: Hooks | None = None) -> tuple[Config, H
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{file}: no such configuration file") from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"{file}: is a folder; -c wants the configuration file "
+            f"(e.g. {file / 'syncwright.toml'})"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot be read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
     return parse_config(data, source=str(file), base_dir=file.resolve().parent, hooks=hooks)

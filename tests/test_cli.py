@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from fakes.clientbook import ClientbookState, make_app
 from fakes.edge import EdgeFake
 from fakes.toolkit import BackgroundServer, free_port
-from framework.cli.app import app, main, parse_fault, parse_rate
+from framework.cli.app import app, main
+from framework.cli.fake import parse_fault, parse_rate
 from tests.configs import edge_clientbook_toml
 
 runner = CliRunner(env={"COLUMNS": "200"})

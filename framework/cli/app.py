@@ -11,16 +11,18 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 import typer
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.table import Table
 
 from framework.cli import render
 from framework.cli.duplicates import duplicates_app, find
+from framework.cli.errors import run_cli
+from framework.cli.fake import fake_app
+from framework.cli.logs import LogFormat, setup_logging
 from framework.cli.progress import RunProgress
 from framework.config import load_config
 from framework.engine.engine import Engine
@@ -29,15 +31,12 @@ from framework.errors import SyncwrightError
 from framework.facade import Hooks
 from framework.models.base import entity_model, entity_names
 from framework.plugin_manager import ENTRY_POINT_GROUP, get_plugin_manager
-from framework.secrets import install_log_redaction, redact
 
 app = typer.Typer(
     help="Keep a store's POS or ERP in sync with its platforms.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
-fake_app = typer.Typer(help="Fake systems for demos, tests and manual work.", no_args_is_help=True)
 problems_app = typer.Typer(
     help="Quarantined changes (G-5): list them, retry them.", invoke_without_command=True
 )
@@ -53,7 +52,7 @@ err_console = Console(stderr=True)
 @dataclass
 class _Options:
     config: Path
-    verbose: bool
+    verbose: int
 
 
 ConfigOption = Annotated[
@@ -62,21 +61,41 @@ ConfigOption = Annotated[
 ]
 
 
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"syncwright {importlib.metadata.version('syncwright')}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     ctx: typer.Context,
     config: ConfigOption = Path("syncwright.toml"),
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="-v: what syncwright does (its own loggers, DEBUG); -vv: libraries' too.",
+        ),
+    ] = 0,
+    log_format: Annotated[
+        LogFormat, typer.Option("--log-format", help="text (rich) or json (one object a line).")
+    ] = LogFormat.TEXT,
+    log_file: Annotated[
+        Path | None, typer.Option("--log-file", dir_okay=False, help="Also append the log here.")
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an unexpected error.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
 ) -> None:
     """Keep a store's POS or ERP in sync with its platforms."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(message)s",
-        handlers=[RichHandler(console=err_console, show_path=False)],
-    )
-    install_log_redaction()
-    if not verbose:
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+    setup_logging(verbose, log_format, log_file, err_console)
     ctx.obj = _Options(config, verbose)
 
 
@@ -206,91 +225,6 @@ def problems_retry(
         engine.close()
 
 
-@fake_app.command("serve")
-def fake_serve(
-    name: Annotated[str, typer.Argument(help="Which fake (clientbook, edge, …).")],
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (HTTP fakes).")] = 8801,
-    seed: Annotated[int, typer.Option(help="Seed this many customers.")] = 0,
-    folder: Annotated[Path, typer.Option(help="Exchange folder (file fakes).")] = Path("edt"),
-    fault: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="KIND[:RATE][@N,N][/EVERY][+after], KIND one of 429 500 502 503 504 slow "
-            "drop malformed; +after: the fake does the work, then the answer fails; "
-            "e.g. 429:0.1  500@3,7  drop/50  drop:0.05+after, or a rule as JSON"
-        ),
-    ] = None,
-    rate_limit: Annotated[str | None, typer.Option(help="REQUESTS/SECONDS, e.g. 600/60")] = None,
-    api_key: Annotated[str | None, typer.Option(help="API key the fake accepts.")] = None,
-    option: Annotated[
-        list[str] | None,
-        typer.Option(help="A fake's own setting, KEY=VALUE (JSON value), e.g. queue_delay=5"),
-    ] = None,
-) -> None:
-    """Serve a fake system (HTTP fakes with uvicorn on 127.0.0.1)."""
-    fakes = {ep.name: ep for ep in importlib.metadata.entry_points(group="syncwright.fakes")}
-    if name not in fakes:
-        raise SyncwrightError(f"no fake named {name!r} (installed: {', '.join(sorted(fakes))})")
-    options: dict[str, Any] = {
-        "port": port,
-        "seed": seed,
-        "folder": str(folder),
-        "faults": [parse_fault(f) for f in fault or []],
-        "rate_limit": parse_rate(rate_limit),
-        "api_key": api_key,
-    }
-    options.update(parse_option(text) for text in option or [])
-    console.print(f"fake {name}: serving (Ctrl-C to stop)")
-    fakes[name].load()(options)
-
-
-def parse_fault(text: str) -> dict[str, Any]:
-    """``429:0.1`` / ``500@3,7`` / ``drop/50`` / ``drop:0.1+after`` / JSON -> a fault rule."""
-    if text.lstrip().startswith("{"):
-        try:
-            parsed: dict[str, Any] = orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
-            raise SyncwrightError(f"--fault {text!r}: not valid JSON: {exc}") from None
-        return parsed
-    rule: dict[str, Any] = {}
-    text, plus, when = text.partition("+")
-    if plus:
-        rule["when"] = when
-    head, _, every = text.partition("/")
-    head, _, nth = head.partition("@")
-    kind, _, rate = head.partition(":")
-    rule["kind"] = kind
-    if rate:
-        rule["rate"] = float(rate)
-    if nth:
-        rule["nth"] = [int(n) for n in nth.split(",")]
-    if every:
-        rule["every"] = int(every)
-    return rule
-
-
-def parse_option(text: str) -> tuple[str, Any]:
-    """``queue_delay=5`` -> (``queue_delay``, 5): the value as JSON, else as text."""
-    key, eq, value = text.partition("=")
-    if not eq or not key:
-        raise SyncwrightError(f"--option {text!r}: expected KEY=VALUE")
-    try:
-        return key, orjson.loads(value)
-    except orjson.JSONDecodeError:
-        return key, value
-
-
-def parse_rate(text: str | None) -> dict[str, float] | None:
-    """``600/60`` -> at most 600 requests per 60 seconds."""
-    if not text:
-        return None
-    requests, _, window = text.partition("/")
-    try:
-        return {"requests": int(requests), "window": float(window or 60)}
-    except ValueError:
-        raise SyncwrightError(f"--rate-limit {text!r}: expected REQUESTS/SECONDS") from None
-
-
 @app.command()
 def demo(
     name: Annotated[str, typer.Argument(help="Which demo.")] = "edge-clientbook",
@@ -307,6 +241,8 @@ def demo(
 @app.command()
 def schema(entity: Annotated[str | None, typer.Argument(help="One entity.")] = None) -> None:
     """Print the JSON schema of the canonical model (every entity, or one)."""
+    if entity is not None and entity not in entity_names():
+        raise SyncwrightError(f"no entity named {entity!r} (known: {', '.join(entity_names())})")
     names = [entity] if entity else entity_names()
     schemas = {n: entity_model(n).model_json_schema() for n in names}
     console.print_json(orjson.dumps(schemas if entity is None else schemas[entity]).decode())
@@ -317,7 +253,10 @@ COMMANDS_GROUP = "syncwright.commands"
 
 def add_plugin_commands() -> None:
     """Add the typer apps other packages register under ``syncwright.commands``."""
+    present = {group.name for group in app.registered_groups}
     for ep in importlib.metadata.entry_points(group=COMMANDS_GROUP):
+        if ep.name in present:
+            continue
         try:
             app.add_typer(ep.load(), name=ep.name)
         except Exception as exc:  # one broken command never takes the CLI down
@@ -325,15 +264,6 @@ def add_plugin_commands() -> None:
 
 
 def main() -> None:
-    """Console-script entry point: one clear line for any error we expect."""
+    """Console-script entry point: one clear line for any error (``framework.cli.errors``)."""
     add_plugin_commands()
-    try:
-        app()
-    except SyncwrightError as exc:
-        err_console.print(
-            f"error: {redact(str(exc))}", highlight=False, markup=False, soft_wrap=True
-        )
-        raise SystemExit(2) from None
-    except KeyboardInterrupt:
-        err_console.print("stopped")
-        raise SystemExit(130) from None
+    raise SystemExit(run_cli(typer.main.get_command(app)))
