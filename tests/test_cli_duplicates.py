@@ -24,6 +24,7 @@ def square() -> Iterator[tuple[SquareState, str]]:
 
 
 def config_file(tmp_path: Path, url: str) -> Path:
+    (tmp_path / "edt").mkdir(exist_ok=True)
     path = tmp_path / "syncwright.toml"
     path.write_text(f"""
 [state]

@@ -92,7 +92,7 @@ def config(tmp: Path, url: str, key: str = "env:CB_KEY") -> Path:
 def syncwright(tmp: Path, *args: str, key: str = KEY) -> str:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CB_KEY": key, "COLUMNS": "200"}
     done = subprocess.run(
-        [sys.executable, "-m", "framework.cli", "-v", "-c", str(tmp / "syncwright.toml"), *args],
+        [sys.executable, "-m", "framework.cli", "-vv", "-c", str(tmp / "syncwright.toml"), *args],
         capture_output=True,
         env=env,
         cwd=tmp,

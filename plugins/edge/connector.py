@@ -38,6 +38,7 @@ from plugins.edge.exchange import (
 from plugins.edge.items import ITEMS
 from plugins.edge.jobs import JOBS
 from plugins.edge.kinds import FileKind
+from plugins.edge.mapping import CUSTOM_KEYS
 from plugins.edge.notes import NOTES
 from plugins.edge.notifications import NOTIFICATIONS
 from plugins.edge.sales import SALES
@@ -97,7 +98,12 @@ class EdgeConnector(Connector):
             settings_model=EdgeSettings,
             rules=[*RULES],
             entities={
-                "customer": support(CUSTOMERS, match_keys=["email", "phone"], batch_size=BATCH),
+                "customer": support(
+                    CUSTOMERS,
+                    match_keys=["email", "phone"],
+                    field_keys={"custom": list(CUSTOM_KEYS)},
+                    batch_size=BATCH,
+                ),
                 "wish": support(WISHES, delete=True, batch_size=BATCH),
                 "note": support(NOTES, delete=True, batch_size=BATCH),
                 "message": support(MESSAGES, read=False, batch_size=BATCH),

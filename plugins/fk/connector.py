@@ -93,6 +93,13 @@ class FkSettings(SystemSettings):
             and base is not None
         ):
             url = url.set(database=str(Path(base) / database))
+        if (
+            url.drivername.startswith("sqlite")
+            and url.database
+            and url.database != ":memory:"
+            and not Path(url.database).is_file()
+        ):  # SQLite would make an empty one: a typo would sync with nobody
+            raise ValueError(f"no database file {url.database!r} (it is not created)")
         register_secret(url.password if isinstance(url.password, str) else None)
         return url.render_as_string(hide_password=False)
 
