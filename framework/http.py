@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import math
+import socket
+import ssl
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -136,6 +138,52 @@ def build_client(
     )
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def transport_failure(system: str, method: str, url: str, exc: httpx.TransportError) -> str:
+    """One line saying which host:port could not be reached and how, or how a call failed.
+
+    ``clientbook: cannot reach 127.0.0.1:8801: connection refused`` (or: host name not
+    resolved, no connection within 10 s, TLS handshake failed); for a connection made and
+    then lost: ``clientbook: GET /v1/clients: no answer within 10 s``.
+    """
+    try:
+        target = exc.request.url
+        port = target.port or (443 if target.scheme == "https" else 80)
+        where = f"{target.host}:{port}"
+        timeout = exc.request.extensions.get("timeout", {})
+    except RuntimeError:  # an error raised without its request
+        where, timeout = "its host", {}
+    causes = _causes(exc)
+    doing = " ".join(part for part in (method, url) if part)
+    if isinstance(exc, httpx.ConnectTimeout):
+        waited = timeout.get("connect")
+        within = f" within {waited:g} s" if waited else ""
+        return f"{system}: cannot reach {where}: no connection{within} (timed out)"
+    if isinstance(exc, httpx.ConnectError):
+        if any(isinstance(c, ConnectionRefusedError) for c in causes):
+            how = "connection refused (nothing listens there)"
+        elif any(isinstance(c, socket.gaierror) for c in causes):
+            how = "host name not resolved"
+        elif any(isinstance(c, ssl.SSLError) for c in causes):
+            how = f"TLS handshake failed ({causes[-1]})"
+        else:
+            how = str(causes[-1]) or type(causes[-1]).__name__
+        return f"{system}: cannot reach {where}: {how}"
+    if isinstance(exc, httpx.TimeoutException):
+        waited = timeout.get("read")
+        within = f" within {waited:g} s" if waited else ""
+        return f"{system}: {doing}: no answer{within} (timed out)"
+    return f"{system}: {doing}: the connection failed ({type(exc).__name__}: {exc})"
+
+
 def retry_after(response: httpx.Response) -> float | None:
     """The wait a response asks for, from ``Retry-After`` (seconds), if any."""
     value = response.headers.get("retry-after")
@@ -179,14 +227,8 @@ def request_checked(
         kwargs.setdefault("headers", {})["content-type"] = "application/json"
     try:
         response = client.request(method, url, **kwargs)
-    except httpx.TimeoutException as exc:
-        raise RetryableError(
-            f"{system}: {method} {url} timed out ({type(exc).__name__})", system=system
-        ) from None
     except httpx.TransportError as exc:
-        raise RetryableError(
-            f"{system}: {method} {url} failed: {type(exc).__name__}", system=system
-        ) from None
+        raise RetryableError(transport_failure(system, method, url, exc), system=system) from None
     status = response.status_code
     if status in ok:
         return response

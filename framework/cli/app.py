@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from framework.cli import render
+from framework.cli.check import check
 from framework.cli.duplicates import duplicates_app, find
 from framework.cli.errors import run_cli
 from framework.cli.fake import fake_app
@@ -44,6 +45,7 @@ app.add_typer(fake_app, name="fake")
 app.add_typer(problems_app, name="problems")
 app.add_typer(duplicates_app, name="duplicates")
 app.command()(find)
+app.command()(check)
 
 console = Console()
 err_console = Console(stderr=True)

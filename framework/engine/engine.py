@@ -45,6 +45,29 @@ def fewer_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
+def build_systems(
+    config: Config,
+    meter: CallMeter,
+    transports: Mapping[str, httpx.BaseTransport] | None = None,
+) -> dict[str, SystemContext]:
+    """The configured systems as connectors get them: settings, and an HTTP client if any.
+
+    Their secrets (API keys, tokens, passwords) are registered, so they are never shown.
+    """
+    transports = transports or {}
+    systems: dict[str, SystemContext] = {}
+    for name, settings in config.systems.items():
+        http = None
+        for secret in secrets_in(settings):
+            register_secret(secret)
+        if isinstance(settings, HttpSettings):
+            http = build_client(name, settings, meter, transports.get(name))
+        systems[name] = SystemContext(
+            name=name, connector=settings.connector, settings=settings, http=http
+        )
+    return systems
+
+
 class Engine:
     """Runs the configured pairs against their systems, keeping state in the store.
 
@@ -69,17 +92,7 @@ class Engine:
             config.engine.retry_initial_wait,
             config.engine.retry_max_wait,
         )
-        transports = transports or {}
-        self.systems: dict[str, SystemContext] = {}
-        for name, settings in config.systems.items():
-            http = None
-            for secret in secrets_in(settings):  # API keys, tokens, passwords: never shown
-                register_secret(secret)
-            if isinstance(settings, HttpSettings):
-                http = build_client(name, settings, self.meter, transports.get(name))
-            self.systems[name] = SystemContext(
-                name=name, connector=settings.connector, settings=settings, http=http
-            )
+        self.systems = build_systems(config, self.meter, transports)
 
     def run_pair(self, name: str, progress: Progress = no_progress) -> RunReport:
         """Run one pair once and record the run in the store."""

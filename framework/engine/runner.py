@@ -110,16 +110,11 @@ class PairRunner:
                 # Unreachable, or refusing us as a whole (credentials): not asked again.
                 if isinstance(exc, RetryBudgetExhausted) or exc.status in (401, 403):
                     self.unreadable.add(side)
-                self.ctx.report.errors.append(
-                    f"reading {entity} from {self.ctx.systems[side].name}: {exc}"
-                )
-                log.error(
-                    "%s: reading %s from %s failed: %s",
-                    self.ctx.name,
-                    entity,
-                    self.ctx.systems[side].name,
-                    exc,
-                )
+                doing = f"reading {entity} from {self.ctx.systems[side].name}"
+                error = str(exc) if str(exc).startswith(doing) else f"{doing}: {exc}"
+                self.ctx.report.errors.append(error)
+                # Once on a console (the report shows it); a log file or JSON log keeps it.
+                log.error("%s: %s", self.ctx.name, error, extra={"reported": True})
         return ok
 
     def _fetch_side(self, entity: str, side: Side) -> None:

@@ -29,6 +29,7 @@ from framework.models.system import (
     ConnectorInfo,
     EntitySupport,
     HttpSettings,
+    SystemCheck,
     SystemContext,
     SystemSettings,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "RefTo",
     "ServiceJob",
     "SmsNotification",
+    "SystemCheck",
     "SystemContext",
     "SystemSettings",
     "TradeCredit",

@@ -82,6 +82,15 @@ class ConnectorInfo(BaseModel):
     summary: str = ""
 
 
+class SystemCheck(BaseModel):
+    """What ``syncwright check`` found when it reached one configured system."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ok: bool
+    detail: str = Field(description="One line: what was reached, or what is wrong")
+
+
 class SystemContext(BaseModel):
     """One configured system, as the framework hands it to a connector in every hook call.
 

@@ -16,7 +16,7 @@ from square import Square
 from square.core.api_error import ApiError
 
 from framework import FatalError, RecordRejected, RetryableError, StaleVersion, SystemContext
-from framework.http import RETRYABLE_STATUS, retry_after
+from framework.http import RETRYABLE_STATUS, retry_after, transport_failure
 from plugins.square.settings import SquareSettings
 
 T = TypeVar("T")
@@ -53,13 +53,9 @@ def call(system: SystemContext, what: str, fn: Callable[..., T], *args: Any, **k
         return fn(*args, request_options=NO_RETRIES, **kwargs)
     except ApiError as exc:
         raise classify(system, what, exc) from None
-    except httpx.TimeoutException as exc:
-        raise RetryableError(
-            f"{system.name}: {what} timed out ({type(exc).__name__})", system=system.name
-        ) from None
     except httpx.TransportError as exc:
         raise RetryableError(
-            f"{system.name}: {what} failed: {type(exc).__name__}", system=system.name
+            transport_failure(system.name, "", what, exc), system=system.name
         ) from None
 
 
