@@ -110,6 +110,8 @@ class MeteredTransport(httpx.BaseTransport):
             raise
         status = response.status_code
         self.meter.add(self.system, "ok" if status < 400 else str(status))
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s: %s %s -> %d", self.system, request.method, request.url.path, status)
         return response
 
     def close(self) -> None:

@@ -110,6 +110,7 @@ class Engine:
             progress=progress,
         )
         error: str | None = None
+        log.info("%s: run %d started", name, run_id)
         try:
             with fewer_collections():
                 PairRunner(ctx).run()
@@ -129,6 +130,8 @@ class Engine:
             self.store.finish_run(
                 run_id, status, dict(report.counts), report.calls, "; ".join(report.errors) or None
             )
+            moved = ", ".join(f"{k} {n}" for k, n in sorted(report.counts.items()) if n)
+            log.info("%s: run %d %s: %s", name, run_id, status, moved or "nothing moved")
         return report
 
     def run_once(self, progress: Progress = no_progress) -> list[RunReport]:

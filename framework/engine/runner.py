@@ -147,6 +147,9 @@ class PairRunner:
                 self.ctx.report.count(entity, "echo", len(staged) - len(fresh))
             self.ctx.progress("fetch", entity, seen, page.total)
             if not page.more:
+                log.info(
+                    "%s: read %d %s record(s) from %s", self.ctx.name, seen, entity, system.name
+                )
                 return
             if page.cursor == cursor:
                 raise FatalError(
