@@ -232,12 +232,16 @@ def demo(
     name: Annotated[str, typer.Argument(help="Which demo.")] = "edge-clientbook",
     customers: Annotated[int, typer.Option(help="Customers in the fake store.")] = 300,
     runs: Annotated[int, typer.Option(help="Incremental runs after the upload.")] = 3,
+    folder: Annotated[
+        Path | None,
+        typer.Option(help="Keep the demo's state here (default: a new temporary folder)."),
+    ] = None,
 ) -> None:
     """Start fakes seeded with realistic data, sync, edit both sides, sync again, show it."""
     demos = {ep.name: ep for ep in importlib.metadata.entry_points(group="syncwright.demos")}
     if name not in demos:
         raise SyncwrightError(f"no demo named {name!r} (installed: {', '.join(sorted(demos))})")
-    demos[name].load()(console, customers=customers, runs=runs)
+    demos[name].load()(console, customers=customers, runs=runs, folder=folder)
 
 
 @app.command()

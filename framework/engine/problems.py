@@ -10,7 +10,16 @@ fails again it is parked again, as a new problem.
 
 from __future__ import annotations
 
+from framework.engine.flows import Side
 from framework.state.store import Problem, StateStore
+
+
+def merge_hint(pair: str, entity: str, side: Side, survivor: str, duplicate: str) -> str:
+    """The command that merges ``duplicate`` into ``survivor`` on ``side`` (SQ-2)."""
+    return (
+        f"merge them: syncwright duplicates merge {survivor} {duplicate} "
+        f"--pair {pair} --side {side} --entity {entity}"
+    )
 
 
 def requeue(store: StateStore, problem: Problem) -> str:

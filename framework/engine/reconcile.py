@@ -13,6 +13,7 @@ from typing import Any
 from framework.engine.context import PairContext, idempotency_key, label, match_keys
 from framework.engine.flows import Side, other
 from framework.engine.merge import MergeResult, merge
+from framework.engine.problems import merge_hint
 from framework.engine.projection import Deferred, Projection, apply_values
 from framework.engine.report import Move
 from framework.models import MatchQuery, WriteOp, WriteRequest
@@ -129,7 +130,11 @@ class Reconciler:
                 f"{self.ctx.systems[side].name} merged {', '.join(old_ids)} into {change['id']}; "
                 f"{self.entity} {dropped.id_on(there)} on {self.ctx.systems[there].name} was "
                 f"linked to {dropped.id_on(side)} and is no longer synced: it duplicates "
-                f"{link.id_on(there)} there (merge them, or link it again)"
+                f"{link.id_on(there)} there ("
+                + merge_hint(
+                    self.ctx.name, self.entity, there, link.id_on(there), dropped.id_on(there)
+                )
+                + ")"
             )
             self.ctx.quarantine(self.entity, there, dropped.id_on(there), "G-7", reason, None)
         return link
