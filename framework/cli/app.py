@@ -11,16 +11,15 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from framework.cli import render
+from framework.cli import output, render
 from framework.cli.check import check
-from framework.cli.duplicates import duplicates_app, find
+from framework.cli.duplicates import JsonOption, duplicates_app, find
 from framework.cli.errors import run_cli
 from framework.cli.fake import fake_app
 from framework.cli.logs import LogFormat, setup_logging
@@ -107,37 +106,45 @@ def _engine(ctx: typer.Context) -> Engine:
     return Engine(config, hooks)
 
 
-@app.command()
-def plugins() -> None:
-    """List the connectors found through entry points, with versions and presets."""
+def connector_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The installed connectors (name, distribution, version, side, entities, rules) and presets."""
     pm = get_plugin_manager()
     hooks = Hooks(pm)
-    table = Table(title=f"connectors (entry-point group {ENTRY_POINT_GROUP})")
-    for name in ("connector", "distribution", "version", "side", "entities", "rules claimed"):
-        table.add_column(name)
+    connectors = []
     for plugin, dist in pm.list_plugin_distinfo():
         name = pm.get_name(plugin) or "?"
-        side: str
+        row: dict[str, Any] = {
+            "name": name,
+            "distribution": dist.project_name,
+            "version": dist.version,
+        }
         try:
             info = hooks.describe(name)
-            side, entities, rules = info.side, ", ".join(info.entities), ", ".join(info.rules)
+            row |= {"side": info.side, "entities": list(info.entities), "rules": info.rules}
         except SyncwrightError as exc:
-            side, entities, rules = "?", f"(no description: {exc})", ""
-        table.add_row(name, dist.project_name, dist.version, side, entities, rules)
-    console.print(table)
-    presets = Table(title="pair presets")
-    presets.add_column("preset")
-    presets.add_column("pos")
-    presets.add_column("platform")
-    presets.add_column("summary")
-    for preset in sorted(hooks.presets(), key=lambda p: str(p.get("name"))):
-        presets.add_row(
-            str(preset.get("name")),
-            str(preset.get("pos_connector")),
-            str(preset.get("platform_connector")),
-            str(preset.get("summary", "")),
-        )
-    console.print(presets)
+            row |= {"side": None, "entities": [], "rules": [], "error": str(exc)}
+        connectors.append(row)
+    presets = [
+        {
+            "name": str(p.get("name")),
+            "pos": str(p.get("pos_connector")),
+            "platform": str(p.get("platform_connector")),
+            "summary": str(p.get("summary", "")),
+        }
+        for p in sorted(hooks.presets(), key=lambda p: str(p.get("name")))
+    ]
+    return connectors, presets
+
+
+@app.command()
+def plugins(json_out: JsonOption = False) -> None:
+    """List the connectors found through entry points, with versions and presets."""
+    connectors, presets = connector_rows()
+    if json_out:
+        output.plugins(connectors, presets)
+        return
+    console.print(render.connectors_table(connectors, ENTRY_POINT_GROUP))
+    console.print(render.presets_table(presets))
 
 
 @app.command()
@@ -145,6 +152,7 @@ def run(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Run every pair once, then stop.")] = False,
     pair: Annotated[str | None, typer.Option(help="Only this pair.")] = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Sync: the first run uploads everything (G-2), later runs move what changed."""
     engine = _engine(ctx)
@@ -155,27 +163,38 @@ def run(
     try:
         while True:
             failed = False
+            reports = []
             for name in names:
-                with RunProgress(console) as progress:
-                    report = engine.run_pair(name, progress)
-                render.print_report(console, report)
+                if json_out:  # standard output holds the JSON document alone
+                    report = engine.run_pair(name)
+                else:
+                    with RunProgress(console) as progress:
+                        report = engine.run_pair(name, progress)
+                    render.print_report(console, report)
+                reports.append(report)
                 failed = failed or report.status != "ok"
+            if json_out:
+                output.run(reports)
             if once:
                 if failed:  # a scheduler (cron, systemd) sees that the run did not finish
                     raise typer.Exit(1)
                 return
             interval = min(engine.config.pairs[n].interval_minutes for n in names)
-            console.print(f"next run in {interval:g} minutes (Ctrl-C to stop)")
+            if not json_out:
+                console.print(f"next run in {interval:g} minutes (Ctrl-C to stop)")
             time.sleep(interval * 60)
     finally:
         engine.close()
 
 
 @app.command()
-def status(ctx: typer.Context) -> None:
+def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
     """The latest runs, what they moved, and open problems."""
     engine = _engine(ctx)
     try:
+        if json_out:
+            output.status(engine.store, engine.config.pairs, engine.store.runs(limit=10))
+            return
         console.print(render.runs_table(engine.store.runs(limit=10)))
         for name in engine.config.pairs:
             console.print(
@@ -193,12 +212,15 @@ def status(ctx: typer.Context) -> None:
 
 
 @problems_app.callback()
-def problems(ctx: typer.Context) -> None:
+def problems(ctx: typer.Context, json_out: JsonOption = False) -> None:
     """List open problems (quarantined changes) with their reason and rule."""
     if ctx.invoked_subcommand is not None:
         return
     engine = _engine(ctx)
     try:
+        if json_out:
+            output.problems(engine.store.problems())
+            return
         render.print_problems(console, engine.store.problems())
     finally:
         engine.close()

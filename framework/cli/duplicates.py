@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from framework.cli import output
 from framework.config import load_config
 from framework.engine.duplicates import find_duplicates, merge_duplicates
 from framework.engine.engine import Engine
@@ -30,6 +31,9 @@ console = Console()
 PairOption = Annotated[str | None, typer.Option(help="The pair (default: the only one).")]
 SideOption = Annotated[str, typer.Option(help="pos or platform.")]
 EntityOption = Annotated[str, typer.Option(help="The entity.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="One JSON document (docs/json-output.md) instead.")
+]
 
 
 def _engine(ctx: typer.Context) -> Engine:
@@ -62,6 +66,7 @@ def duplicates(
     ctx: typer.Context,
     pair: PairOption = None,
     side: Annotated[str | None, typer.Option(help="Only pos or platform.")] = None,
+    json_out: JsonOption = False,
 ) -> None:
     """List duplicate candidates: records of one system sharing an e-mail or phone."""
     if ctx.invoked_subcommand is not None:
@@ -70,11 +75,17 @@ def duplicates(
     try:
         name = _pair(engine, pair)
         groups = find_duplicates(engine, name, side=_side(side))
+        if json_out:
+            output.duplicates(name, groups)
+            return
         for n, group in enumerate(groups, 1):
             keys = ", ".join(f"{k} {v}" for k, v in group.keys)
             table = Table(title=f"{n}. {group.entity} on {group.system} ({group.side}): {keys}")
-            for column in ("id", "name", "e-mails", "phones", "linked to"):
-                table.add_column(column)
+            table.add_column("id", no_wrap=True)
+            table.add_column("name")
+            table.add_column("e-mails")
+            table.add_column("phones")
+            table.add_column("linked to", no_wrap=True)
             for r in group.records:
                 linked = r.linked_to or "-"
                 if r.link_status not in (None, "ok"):
@@ -148,18 +159,35 @@ def find(
     text: Annotated[str, typer.Argument(help="An e-mail, a phone number, or part of a name.")],
     pair: PairOption = None,
     entity: EntityOption = "customer",
+    json_out: JsonOption = False,
 ) -> None:
-    """Find records by phone, e-mail or name, on both sides of a pair (SQ-3)."""
+    """Find records by phone, e-mail or name, on both sides of a pair (SQ-3).
+
+    Each result says which record it is linked to on the other side.
+    """
     engine = _engine(ctx)
     try:
         name = _pair(engine, pair)
         found = find_records(engine.store, name, entity, text)
         spec = engine.config.pairs[name]
+        systems = {"pos": spec.pos, "platform": spec.platform}
+        if json_out:
+            output.find(name, entity, text, found, systems)
+            return
         for f in found:
-            system = spec.pos if f.side == "pos" else spec.platform
             contacts = ", ".join([*f.emails, *f.phones]) or "-"
+            there = systems["platform" if f.side == "pos" else "pos"]
+            if f.linked_to is None:
+                linked = "not linked"
+            elif f.linked_to.startswith("~"):
+                linked = f"linked to {there} (its id not assigned yet)"
+            else:
+                linked = f"linked to {there} {f.linked_to}"
+            if f.link_status:
+                linked += f" ({f.link_status})"
             console.print(
-                f"{system} ({f.side}) {f.id}: {f.name} | {contacts} | by {f.by}",
+                f"{systems[f.side]} ({f.side}) {f.id}: {f.name} | {contacts} | by {f.by} | "
+                f"{linked}",
                 highlight=False,
                 soft_wrap=True,
             )

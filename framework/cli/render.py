@@ -2,11 +2,47 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.table import Table
 
 from framework.engine.report import RunReport
 from framework.state.store import Problem, RunRecord
+
+
+def connectors_table(connectors: list[dict[str, Any]], group: str) -> Table:
+    """The installed connectors; names and distributions are never cut (they are typed)."""
+    table = Table(title=f"connectors (entry-point group {group})")
+    table.add_column("connector", no_wrap=True)
+    table.add_column("distribution", no_wrap=True)
+    table.add_column("version", no_wrap=True)
+    table.add_column("side")
+    table.add_column("entities")
+    table.add_column("rules claimed")
+    for c in connectors:
+        entities = ", ".join(c["entities"]) or f"(no description: {c.get('error')})"
+        table.add_row(
+            c["name"],
+            c["distribution"],
+            c["version"],
+            c["side"] or "?",
+            entities,
+            ", ".join(c["rules"]),
+        )
+    return table
+
+
+def presets_table(presets: list[dict[str, Any]]) -> Table:
+    """The pair presets; their names are never cut."""
+    table = Table(title="pair presets")
+    table.add_column("preset", no_wrap=True)
+    table.add_column("pos", no_wrap=True)
+    table.add_column("platform", no_wrap=True)
+    table.add_column("summary")
+    for p in presets:
+        table.add_row(p["name"], p["pos"], p["platform"], p["summary"])
+    return table
 
 
 def summary_table(report: RunReport) -> Table:
