@@ -143,8 +143,8 @@ def plugins(json_out: JsonOption = False) -> None:
     if json_out:
         output.plugins(connectors, presets)
         return
-    console.print(render.connectors_table(connectors, ENTRY_POINT_GROUP))
-    console.print(render.presets_table(presets))
+    console.print(render.connectors_table(connectors, ENTRY_POINT_GROUP, console.width))
+    console.print(render.presets_table(presets, console.width))
 
 
 @app.command()
@@ -195,7 +195,7 @@ def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
         if json_out:
             output.status(engine.store, engine.config.pairs, engine.store.runs(limit=10))
             return
-        console.print(render.runs_table(engine.store.runs(limit=10)))
+        render.print_runs(console, engine.store.runs(limit=10))
         for name in engine.config.pairs:
             console.print(
                 f"pair {name}: {engine.store.links_count(name)} linked records, "

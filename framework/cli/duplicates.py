@@ -12,9 +12,9 @@ from typing import Annotated
 import orjson
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from framework.cli import output
+from framework.cli.tables import Column, fitted_table
 from framework.config import load_config
 from framework.engine.duplicates import find_duplicates, merge_duplicates
 from framework.engine.engine import Engine
@@ -80,18 +80,21 @@ def duplicates(
             return
         for n, group in enumerate(groups, 1):
             keys = ", ".join(f"{k} {v}" for k, v in group.keys)
-            table = Table(title=f"{n}. {group.entity} on {group.system} ({group.side}): {keys}")
-            table.add_column("id", no_wrap=True)
-            table.add_column("name")
-            table.add_column("e-mails")
-            table.add_column("phones")
-            table.add_column("linked to", no_wrap=True)
+            rows = []
             for r in group.records:
                 linked = r.linked_to or "-"
                 if r.link_status not in (None, "ok"):
                     linked += f" ({r.link_status})"
-                table.add_row(r.id, r.name, ", ".join(r.emails), ", ".join(r.phones), linked)
-            console.print(table)
+                rows.append([r.id, r.name, ", ".join(r.emails), ", ".join(r.phones), linked])
+            columns = [
+                Column("id"),
+                Column("name"),
+                Column("e-mails"),
+                Column("phones", optional=True),
+                Column("linked to"),
+            ]
+            title = f"{n}. {group.entity} on {group.system} ({group.side}): {keys}"
+            console.print(fitted_table(title, columns, rows, console.width))
             console.print(
                 f"  merge: syncwright duplicates merge {' '.join(group.ids)} "
                 f"--pair {name} --side {group.side} --entity {group.entity}",
@@ -133,11 +136,8 @@ def history(ctx: typer.Context, pair: PairOption = None) -> None:
     """The merges made so far, with what each kept and moved."""
     engine = _engine(ctx)
     try:
-        table = Table(title="merges (SQ-2)")
-        for column in ("#", "when", "pair", "side", "survivor", "merged", "what was done"):
-            table.add_column(column)
-        for m in engine.store.merges(pair):
-            table.add_row(
+        rows = [
+            [
                 str(m.id),
                 m.created_at.strftime("%Y-%m-%d %H:%M"),
                 m.pair,
@@ -145,8 +145,19 @@ def history(ctx: typer.Context, pair: PairOption = None) -> None:
                 m.survivor,
                 ", ".join(m.merged),
                 orjson.dumps(m.details).decode(),
-            )
-        console.print(table)
+            ]
+            for m in engine.store.merges(pair)
+        ]
+        columns = [
+            Column("#", justify="right"),
+            Column("when", optional=True),
+            Column("pair"),
+            Column("side"),
+            Column("survivor"),
+            Column("merged"),
+            Column("what was done", optional=True),
+        ]
+        console.print(fitted_table("merges (SQ-2)", columns, rows, console.width))
         for m in engine.store.merges(pair):
             line = f"merge {m.id}: {', '.join(m.merged)} -> {m.survivor}"
             console.print(line, highlight=False, soft_wrap=True)

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from framework.cli.tables import Column, fitted_table
 from framework.errors import SyncwrightError
 
 GROUP = "syncwright.fakes"
@@ -86,12 +87,11 @@ def fake_list() -> None:
     """The installed fakes and the options each takes (--option KEY=VALUE)."""
     for name, ep in sorted(installed_fakes().items()):
         fake = ep.load()
-        table = Table(title=f"{name}: {fake.summary}", title_justify="left")
-        table.add_column("option", no_wrap=True)
-        table.add_column("default")
-        table.add_column("what it does")
-        for option, default, description in fake.describe():
-            table.add_row(option, default, description)
+        columns = [Column("option"), Column("default", optional=True), Column("what it does")]
+        rows = [list(row) for row in fake.describe()]
+        table = fitted_table(f"{name}: {fake.summary}", columns, rows, console.width)
+        if isinstance(table, Table):
+            table.title_justify = "left"
         console.print(table)
 
 
