@@ -123,21 +123,28 @@ def test_record_ids_are_whole_in_runs_moves_duplicates_status_and_find(square_st
     assert " store " in status
 
 
-def test_a_table_too_wide_even_at_its_words_becomes_paragraphs_and_drops_optional_columns():
+def test_a_table_too_wide_drops_optional_columns_then_becomes_paragraphs():
     from rich.console import Console
 
     from framework.cli.tables import Column, fitted_table
 
+    def shown(long_id: str, width: int) -> str:
+        columns = [Column("what"), Column("rule"), Column("note", optional=True), Column("id")]
+        rows = [["appointment create → platform", "PD-5", "a few words of note", long_id]]
+        console = Console(width=width, record=True)
+        console.print(fitted_table("moves", columns, rows, width))
+        return console.export_text()
+
     long_id = "sw-store-appointment-d0381a79501147068d1a85da825f8e99"
-    columns = [Column("what"), Column("rule"), Column("note", optional=True), Column("id")]
-    rows = [["appointment create → platform", "PD-5", "a few words of note", long_id]]
-    console = Console(width=80, record=True)
-    console.print(fitted_table("moves", columns, rows, 80))
-    text = console.export_text()
+    text = shown(long_id, 80)
     assert long_id in text
+    assert "│" in text, "still a table"
+    assert "note" not in text.split("(too narrow")[0], "the optional column went first"
+    assert "too narrow for: note" in text
+    longer = long_id + "-and-then-some-more"
+    text = shown(longer, 80)
+    assert longer in text, "whole, in a paragraph"
     assert "rule: PD-5" in text
-    assert "note:" not in text, "the optional column went first"
-    wide = Console(width=200, record=True)
-    wide.print(fitted_table("moves", columns, rows, 200))
-    assert "a few words of note" in wide.export_text()
-    assert "│" in wide.export_text(), "a table where it fits"
+    wide = shown(long_id, 200)
+    assert "a few words of note" in wide
+    assert "│" in wide
