@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +23,7 @@ from framework.cli.errors import run_cli
 from framework.cli.fake import fake_app
 from framework.cli.logs import LogFormat, setup_logging
 from framework.cli.progress import RunProgress
+from framework.cli.signals import stop_on_signals
 from framework.config import load_config
 from framework.engine.engine import Engine
 from framework.engine.problems import requeue
@@ -161,30 +161,46 @@ def run(
     if unknown:
         raise SyncwrightError(f"no pair named {unknown[0]!r} in {engine.config.source}")
     try:
-        while True:
-            failed = False
-            reports = []
-            for name in names:
-                if json_out:  # standard output holds the JSON document alone
-                    report = engine.run_pair(name)
-                else:
-                    with RunProgress(console) as progress:
-                        report = engine.run_pair(name, progress)
-                    render.print_report(console, report)
-                reports.append(report)
-                failed = failed or report.status != "ok"
-            if json_out:
-                output.run(reports)
-            if once:
-                if failed:  # a scheduler (cron, systemd) sees that the run did not finish
-                    raise typer.Exit(1)
-                return
-            interval = min(engine.config.pairs[n].interval_minutes for n in names)
-            if not json_out:
-                console.print(f"next run in {interval:g} minutes (Ctrl-C to stop)")
-            time.sleep(interval * 60)
+        with stop_on_signals(engine.stop):
+            _run_rounds(engine, names, once=once, json_out=json_out)
     finally:
         engine.close()
+
+
+def _run_rounds(engine: Engine, names: list[str], *, once: bool, json_out: bool) -> None:
+    """Run the pairs, once or on their interval, until done or asked to stop (SIGTERM)."""
+    while True:
+        failed = False
+        reports = []
+        for name in names:
+            if json_out:  # standard output holds the JSON document alone
+                report = engine.run_pair(name)
+            else:
+                with RunProgress(console) as progress:
+                    report = engine.run_pair(name, progress)
+                render.print_report(console, report)
+            reports.append(report)
+            failed = failed or report.status not in ("ok", "stopped")
+            if engine.stop.is_set():
+                break
+        if json_out:
+            output.run(reports)
+        if engine.stop.is_set():
+            err_console.print(
+                "stopped on request: what is left waits, staged or journaled, for the next run",
+                highlight=False,
+            )
+            return
+        if once:
+            if failed:  # a scheduler (cron, systemd) sees that the run did not finish
+                raise typer.Exit(1)
+            return
+        interval = min(engine.config.pairs[n].interval_minutes for n in names)
+        if not json_out:
+            console.print(f"next run in {interval:g} minutes (Ctrl-C or SIGTERM to stop)")
+        if engine.stop.wait(interval * 60):
+            err_console.print("stopped on request between runs", highlight=False)
+            return
 
 
 @app.command()

@@ -78,6 +78,7 @@ class Applier:
                 send = self._send if size > 1 else self._send_each
                 size = size if size > 1 else SETTLE_GROUP
                 for start in range(0, len(group), size):
+                    self.ctx.check_stop()  # the rest stays journaled, replayed next run
                     send(side, group[start : start + size], replay)
                     done += len(group[start : start + size])
                     self.ctx.progress("apply", name, done, len(intents))
@@ -123,7 +124,11 @@ class Applier:
         system = self.ctx.systems[side]
         settled: list[tuple[Intent, WriteRequest, ApplyResult | ConnectorError]] = []
         stopped: ConnectorError | None = None
+        asked = False
         for intent in intents:
+            if self.ctx.stop.is_set():  # after the write in hand; the rest stays journaled
+                asked = True
+                break
             try:
                 request = self._request(intent, replay)
                 result: ApplyResult | ConnectorError = self._retry(
@@ -141,6 +146,8 @@ class Applier:
         if stopped is not None:
             self._attempted(intents[len(settled) :])
             raise Unavailable(str(stopped)) from stopped
+        if asked:
+            self.ctx.check_stop()
 
     def _retry(self, side: Side, fn: Any) -> Any:
         return self.ctx.retrying(side, "writing to", fn)

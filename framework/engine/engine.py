@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
@@ -93,6 +94,8 @@ class Engine:
             config.engine.retry_max_wait,
         )
         self.systems = build_systems(config, self.meter, transports)
+        self.stop = threading.Event()
+        """Set it (a SIGTERM handler does) to stop runs after the record in hand."""
 
     def run_pair(self, name: str, progress: Progress = no_progress) -> RunReport:
         """Run one pair once and record the run in the store."""
@@ -108,6 +111,7 @@ class Engine:
             report=report,
             retry=self.retry,
             progress=progress,
+            stop=self.stop,
         )
         error: str | None = None
         log.info("%s: run %d started", name, run_id)

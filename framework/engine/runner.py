@@ -17,7 +17,7 @@ import logging
 import time
 
 from framework.engine.apply import Applier, Unavailable
-from framework.engine.context import PairContext, match_keys
+from framework.engine.context import PairContext, Stopped, match_keys
 from framework.engine.flows import Side
 from framework.engine.projection import Deferred
 from framework.engine.reconcile import Reconciler
@@ -50,8 +50,12 @@ class PairRunner:
         try:
             self._replay()
             for entity in self._ordered_entities():
+                self.ctx.check_stop()
                 if self._fetch(entity):
                     self._reconcile(entity)
+        except Stopped:
+            report.stopped = True
+            log.warning("%s: stopped on request; the rest waits for the next run", self.ctx.name)
         finally:
             report.seconds = time.monotonic() - report.started
         return report
@@ -151,6 +155,7 @@ class PairRunner:
                     "%s: read %d %s record(s) from %s", self.ctx.name, seen, entity, system.name
                 )
                 return
+            self.ctx.check_stop()  # what is staged stays, with its cursor
             if page.cursor == cursor:
                 raise FatalError(
                     f"{system.name} returned the same cursor twice for {entity}; "
@@ -182,10 +187,14 @@ class PairRunner:
                 break
             consumed: set[int] = set()
             stopped: Unavailable | None = None
+            asked = False
             with self.store.transaction():
                 for entry in batch:
                     if entry.seq in consumed:
                         continue
+                    if self.ctx.stop.is_set():  # after the record in hand; the rest stays
+                        asked = True
+                        break
                     try:
                         consumed |= self._one(reconciler, entry)
                     except Unavailable as exc:  # the rest stays staged for the next run
@@ -199,6 +208,8 @@ class PairRunner:
                 self.applier.apply(entity)
             except Unavailable as exc:
                 stopped = stopped or exc
+            if asked:
+                raise Stopped(f"{self.ctx.name}: stopped on request")
             if stopped is not None:
                 self.ctx.report.errors.append(str(stopped))
                 return
