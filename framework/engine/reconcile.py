@@ -119,7 +119,14 @@ class Reconciler:
             self.store.save_link(link)
         there = other(side)
         self.ctx.moved(
-            Move(self.entity, label(link.pos_id, link.platform_id), "both", "relink", (), ("G-3",))
+            Move(
+                self.entity,
+                label(link.pos_id, link.platform_id),
+                "both",
+                "relink",
+                (),
+                (self.flow.match_rule,),
+            )
         )
         for dropped in links:
             if dropped.id == keep.id:
@@ -158,7 +165,8 @@ class Reconciler:
                 f"on {self.ctx.systems[side].name} from {link.link_key!r} to {key!r}; "
                 "this record is no longer updated until the codes agree again"
             )
-            self.ctx.quarantine(self.entity, side, change["id"], "IS-4", reason, change)
+            rule = self.flow.link_rule or self.flow.match_rule
+            self.ctx.quarantine(self.entity, side, change["id"], rule, reason, change)
             self.ctx.report.count(self.entity, "broken_link")
             return True
         return False
@@ -178,7 +186,14 @@ class Reconciler:
         for side in SIDES:
             self.ctx.superseded(self.entity, side, link.id_on(side))
         self.ctx.moved(
-            Move(self.entity, label(link.pos_id, link.platform_id), "both", "relink", (), ("IS-4",))
+            Move(
+                self.entity,
+                label(link.pos_id, link.platform_id),
+                "both",
+                "relink",
+                (),
+                (self.flow.link_rule or self.flow.match_rule,),
+            )
         )
         return True
 
@@ -372,8 +387,9 @@ class Reconciler:
             self.ctx.report.count(self.entity, "out_of_scope")
             return
         target = other(side)
-        ids, records, rule = self._match(side, change)
-        rivals = self._rivals(side, record_id, ids, records, rule)
+        ids, records, by_code = self._match(side, change)
+        rule = self.flow.match_rule  # the pair's own rule (IS-3 in F/K-IdoSell, G-3 elsewhere)
+        rivals = [] if by_code else self._rivals(side, record_id, ids, records)
         if len(ids) > 1 or rivals:
             self._keep(side, record_id, record, change.get("link_key"), None)
             names = ", ".join(ids[:5])
@@ -413,18 +429,21 @@ class Reconciler:
 
     def _match(
         self, side: Side, change: dict[str, Any]
-    ) -> tuple[list[str], dict[str, dict[str, Any]], str]:
-        """G-3 / IS-3: ids on the other side this record should link to."""
+    ) -> tuple[list[str], dict[str, dict[str, Any]], bool]:
+        """G-3 / IS-3: ids on the other side this record should link to.
+
+        Also says whether they were found by the shared code (no rival check then).
+        """
         target = other(side)
         key = change.get("link_key")
         if key:
             ids = self.store.find_by_keys(self.ctx.name, self.entity, target, {"link_key": [key]})
             usable = [i for i in ids if self._free(target, i)]
             if usable:
-                return usable, {}, "IS-3"
+                return usable, {}, True
         mine = self._created_here(side, change["record"])
         if mine is not None:
-            return [mine], {}, self.flow.match_rule
+            return [mine], {}, False
         record = self.model.model_validate(change["record"])
         keys = match_keys(self.model, record, None, self.flow.match_on)
         if not any(keys.values()):
@@ -432,7 +451,7 @@ class Reconciler:
         local = self.store.find_by_keys(self.ctx.name, self.entity, target, keys) if keys else []
         adoptable = [i for i in local if self._adoptable(target, i, side)]
         if adoptable:
-            return adoptable, {}, self.flow.match_rule
+            return adoptable, {}, False
         candidates = [i for i in local if self._free(target, i)]
         query = MatchQuery(
             entity=self.entity,
@@ -447,8 +466,8 @@ class Reconciler:
         found = {k: v.model_dump(mode="json") for k, v in result.records.items()}
         adopt = [i for i in result.ids if self._adoptable(target, i, side)]
         if adopt:
-            return adopt, found, self.flow.match_rule
-        return [i for i in result.ids if self._free(target, i)], found, self.flow.match_rule
+            return adopt, found, False
+        return [i for i in result.ids if self._free(target, i)], found, False
 
     def _rivals(
         self,
@@ -456,7 +475,6 @@ class Reconciler:
         record_id: str,
         ids: list[str],
         records: dict[str, dict[str, Any]],
-        rule: str,
     ) -> list[str]:
         """G-3 both ways: other unlinked records of ``side`` the one candidate matches too.
 
@@ -464,7 +482,7 @@ class Reconciler:
         several here (the same person entered twice, SQ-2): linking it to whichever came
         first would be a guess, and the others would then be copied as duplicates.
         """
-        if len(ids) != 1 or rule == "IS-3" or not self.flow.match_on:
+        if len(ids) != 1 or not self.flow.match_on:
             return []
         target = other(side)
         if not self._free(target, ids[0]):
