@@ -216,9 +216,11 @@ class FkConnector(Connector):
                         f"{system.name}: no F/K customer with key {key}", system=system.name
                     )
                 now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-                flavour.write(
-                    db, key, to_row(request.record, fields, flavour.split_names), changed_by, now
-                )
+                row = to_row(request.record, fields, flavour.split_names)
+                # A row the program already holds (IdoSell's first and last name, which a
+                # one-name program keeps only as its name) is not written: no "changed by".
+                if any(existing[0].get(k) != v for k, v in row.items()):
+                    flavour.write(db, key, row, changed_by, now)
                 if "delivery_addresses" in fields:
                     self._add_deliveries(db, flavour, key, request.record)
             with engine.connect() as db:
