@@ -37,8 +37,11 @@ def assert_valid(line: str) -> None:
     root = typer.main.get_command(app)
     for param in root.params:
         options.update(param.opts)
-    if words and words[0] == "-c":
-        words = words[2:]
+        if words and words[0] in param.opts:  # a root option (and its value) first
+            flag = getattr(param, "is_flag", False) or getattr(param, "count", False)
+            words = words[1:] if flag else words[2:]
+    if not words:
+        return  # root options alone: --version
     command, rest = _command(words)
     for param in command.params:
         options.update(param.opts)
