@@ -44,10 +44,6 @@ class _NotReported(logging.Filter):
         return not getattr(record, "reported", False)
 
 
-class _Ours(logging.Handler):
-    """Marks handlers installed here, so a second setup (tests) replaces them."""
-
-
 def _json_formatter() -> logging.Formatter:
     return JsonFormatter(
         "%(asctime)s %(levelname)s %(name)s %(message)s",
