@@ -13,8 +13,8 @@ from typing import Annotated
 import orjson
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from framework.cli.tables import Column, fitted_table
 from framework.errors import SyncwrightError
 
 console = Console()
@@ -51,14 +51,18 @@ def conformance(
     except LookupError as exc:
         raise SyncwrightError(str(exc)) from None
     if list_only:
-        table = Table(title="conformance subjects (entry-point group syncwright.conformance)")
-        table.add_column("subject")
-        table.add_column("connector")
-        for subject in subjects:
-            table.add_row(subject.label, subject.connector)
-        console.print(table)
+        rows = [[subject.label, subject.connector] for subject in subjects]
+        title = "conformance subjects (entry-point group syncwright.conformance)"
+        columns = [Column("subject"), Column("connector")]
+        console.print(fitted_table(title, columns, rows, console.width))
         return
-    import pytest
+    try:
+        import pytest
+    except ImportError:
+        raise SyncwrightError(
+            "syncwright conformance runs the suite with pytest, which is not installed: "
+            "pip install 'pytest>=8' (or install syncwright with its [conformance] extra)"
+        ) from None
 
     args = [str(Path(__file__).with_name("suite.py")), "--syncwright-conformance", "-q"]
     args += ["-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
@@ -104,13 +108,19 @@ def scenario_list() -> None:
     """The bundled scenarios: the examples of the source documents."""
     from conformance.scenarios import bundled_scenarios
 
-    table = Table(title="bundled scenarios (syncwright scenario run NAME)")
-    for column in ("scenario", "rules", "pos", "platform", "summary"):
-        table.add_column(column)
+    rows = []
     for s in bundled_scenarios():
         pos, platform = (", ".join(s.subjects_on(side)) or "?" for side in ("pos", "platform"))
-        table.add_row(s.name, ", ".join(s.rules), pos, platform, s.summary.split(". ")[0])
-    console.print(table)
+        rows.append([s.name, ", ".join(s.rules), pos, platform, s.summary.split(". ")[0]])
+    columns = [
+        Column("scenario"),
+        Column("rules"),
+        Column("pos", optional=True),
+        Column("platform", optional=True),
+        Column("summary", optional=True),
+    ]
+    title = "bundled scenarios (syncwright scenario run NAME)"
+    console.print(fitted_table(title, columns, rows, console.width))
 
 
 @scenario_app.command("schema")

@@ -26,20 +26,24 @@ Example::
 
 from __future__ import annotations
 
+import difflib
+import importlib.metadata
 import tomllib
+import types
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from framework.engine.flows import PairSpec
+from framework.engine.flows import FlowSpec, PairSpec
 from framework.engine.policies import POLICIES, RecordWins
 from framework.errors import ConfigError, PluginError
 from framework.facade import Hooks
-from framework.models import SystemContext, SystemSettings
+from framework.models import EntitySupport, SystemContext, SystemSettings
 from framework.models.base import entity_model
-from framework.plugin_manager import get_plugin_manager
+from framework.plugin_manager import ENTRY_POINT_GROUP, get_plugin_manager
 from framework.presets import deep_merge, find_preset
 from framework.secrets import tidy_secrets
 
@@ -117,6 +121,13 @@ def load_config(path: str | Path, hooks: Hooks | None = None) -> tuple[Config, H
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{file}: no such configuration file") from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"{file}: is a folder; -c wants the configuration file "
+            f"(e.g. {file / 'syncwright.toml'})"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot be read: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
     return parse_config(data, source=str(file), base_dir=file.resolve().parent, hooks=hooks)
@@ -127,6 +138,13 @@ def parse_config(
 ) -> tuple[Config, Hooks]:
     """Validate configuration data already parsed from ``source``."""
     raw = _validated(_File, data, source, ())
+    installed = sorted({ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)})
+    for name in raw.plugins.allow or []:
+        if hooks is None and name not in installed:
+            raise ConfigError(
+                f"{source}: plugins.allow: no installed connector is named {name!r}"
+                f"{_suggest(name, installed)}; installed: {', '.join(installed)}"
+            )
     if hooks is None:
         try:
             pm = get_plugin_manager(raw.plugins.allow, strict=raw.plugins.strict)
@@ -134,7 +152,8 @@ def parse_config(
             raise ConfigError(f"{source}: plugins: {exc}") from None
         hooks = Hooks(pm)
     systems = {
-        name: _system(name, table, source, base_dir, hooks) for name, table in raw.systems.items()
+        name: _system(name, table, source, base_dir, hooks, raw.plugins.allow)
+        for name, table in raw.systems.items()
     }
     pairs = {name: _pair(name, table, systems, source, hooks) for name, table in raw.pairs.items()}
     config = Config(source, base_dir, raw.state, raw.plugins, raw.engine, systems, pairs)
@@ -151,21 +170,70 @@ def _validated(
     try:
         return model.model_validate(data, context=context)
     except ValidationError as exc:
-        raise ConfigError(_one_line(source, loc, exc)) from None
+        raise ConfigError(_one_line(source, loc, exc, model)) from None
 
 
-def _one_line(source: str, loc: tuple[str, ...], exc: ValidationError) -> str:
+def _one_line(
+    source: str, loc: tuple[str, ...], exc: ValidationError, model: type[Any] | None = None
+) -> str:
+    """Every error on one line, unknown keys first (a typo often makes a key "missing" too)."""
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     parts = []
-    for err in exc.errors():
+    for err in errors:
         where = ".".join(str(p) for p in (*loc, *err["loc"]))
-        message = err["msg"].replace("Extra inputs are not permitted", "unknown key")
+        if err["type"] == "extra_forbidden":
+            known = _keys_at(model, err["loc"][:-1]) if model is not None else []
+            message = f"unknown key{_suggest(str(err['loc'][-1]), known)}"
+        else:
+            message = str(err["msg"]).removeprefix("Value error, ")
         parts.append(f"{where}: {message}" if where else message)
-    more = f" (and {len(parts) - 1} more)" if len(parts) > 1 else ""
-    return f"{source}: {parts[0]}{more}"
+    shown = parts[:3]
+    more = f" (and {len(parts) - 3} more)" if len(parts) > 3 else ""
+    return f"{source}: {'; '.join(shown)}{more}"
+
+
+def _suggest(word: str, known: list[str]) -> str:
+    """`` (did you mean 'x'?)``, else `` (known: a, b)``, else nothing."""
+    if not known:
+        return ""
+    close = difflib.get_close_matches(word, known, n=1)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return f" (known: {', '.join(known)})"
+
+
+def _keys_at(model: type[Any], path: tuple[Any, ...]) -> list[str]:
+    """The keys a pydantic model takes at ``path`` inside it (``[]`` when it cannot tell)."""
+    current: Any = model
+    parts = list(path)
+    while True:
+        origin = typing.get_origin(current)
+        if origin in (typing.Union, types.UnionType):
+            inner = [a for a in typing.get_args(current) if a is not type(None)]
+            current = inner[0] if len(inner) == 1 else None
+            continue
+        if origin in (list, dict) and parts:
+            parts.pop(0)
+            current = typing.get_args(current)[-1]
+            continue
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if not parts:
+                return [f.alias or name for name, f in current.model_fields.items()]
+            field = current.model_fields.get(str(parts.pop(0)))
+            if field is None:
+                return []
+            current = field.annotation
+            continue
+        return []
 
 
 def _system(
-    name: str, table: dict[str, Any], source: str, base_dir: Path, hooks: Hooks
+    name: str,
+    table: dict[str, Any],
+    source: str,
+    base_dir: Path,
+    hooks: Hooks,
+    allow: list[str] | None = None,
 ) -> SystemSettings:
     connector = table.get("connector")
     if not connector:
@@ -173,6 +241,11 @@ def _system(
     try:
         info = hooks.describe(str(connector))
     except PluginError as exc:
+        if allow is not None and connector not in allow:
+            raise ConfigError(
+                f"{source}: systems.{name}.connector: connector {connector!r} is not in "
+                f"plugins.allow ({', '.join(allow) or 'empty'})"
+            ) from None
         raise ConfigError(f"{source}: systems.{name}.connector: {exc}") from None
     settings: SystemSettings = _validated(
         info.settings_model, table, source, ("systems", name), {"base_dir": base_dir}
@@ -239,11 +312,49 @@ def _check_pair(
                 f"{at}.record_policy: {flow.record_policy!r} is not a record-level "
                 "policy (record_wins, winner_record)"
             )
+        pos_support = hooks.describe(systems[pair.pos].connector).entities.get(entity)
+        _check_names(flow, model, entity, at, pos_support)
         for field, rule in flow.fields.items():
-            if field not in model.model_fields:
-                raise ConfigError(f"{at}.fields.{field}: {entity} has no field {field!r}")
             if rule.policy not in POLICIES:
                 raise ConfigError(
                     f"{at}.fields.{field}.policy: unknown policy {rule.policy!r} "
                     f"(known: {', '.join(POLICIES)})"
+                )
+
+
+def _check_names(
+    flow: FlowSpec, model: type[Any], entity: str, at: str, pos: EntitySupport | None
+) -> None:
+    """Every field a flow names, in filters, field rules and maps, and every match key, exists.
+
+    A misspelt name would otherwise match nothing, silently: a filter on ``sync_flg`` puts
+    every record out of scope.
+    """
+    fields = list(model.model_fields)
+
+    def unknown(where: str, what: str, name: str, known: list[str]) -> ConfigError:
+        return ConfigError(
+            f"{where}: {entity} has no {what} {name!r}{_suggest(name, known)}; "
+            f"known: {', '.join(known) or 'none'}"
+        )
+
+    for side in ("pos_filter", "platform_filter"):
+        for n, predicate in enumerate(getattr(flow, side)):
+            if predicate.field not in fields:
+                raise unknown(f"{at}.{side}[{n}].field", "field", predicate.field, fields)
+    for name in flow.fields:
+        if name not in fields:
+            raise unknown(f"{at}.fields.{name}", "field", name, fields)
+    keys = list(model.match_key_names)
+    for option in ("match_on", "duplicate_keys"):
+        for key in getattr(flow, option):
+            if key not in keys:
+                raise unknown(f"{at}.{option}", "match key", key, keys)
+    for name, rule in flow.fields.items():
+        held = pos.field_keys.get(name, []) if pos is not None else []
+        for key in rule.map or {} if held else {}:
+            if key not in held:
+                raise ConfigError(
+                    f"{at}.fields.{name}.map: the POS has no {name} key {key!r}"
+                    f"{_suggest(key, held)}; known: {', '.join(held)}"
                 )

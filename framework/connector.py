@@ -22,6 +22,7 @@ from framework.models import (
     MatchResult,
     MergeOutcome,
     MergeRequest,
+    SystemCheck,
     SystemContext,
     WriteRequest,
 )
@@ -64,6 +65,13 @@ class Connector:
 
     def refuse(self, system: SystemContext, entity: str, direction: str, side: str) -> str | None:
         """Why this configured system cannot take part in a flow (PD-1); ``None``: it can."""
+        return None
+
+    def check(self, system: SystemContext) -> SystemCheck | None:
+        """Check this system can be reached (``syncwright check``); ``None``: the default.
+
+        The default reads one record of the first entity the connector reads.
+        """
         return None
 
     # -- dispatch -------------------------------------------------------------------------
@@ -132,6 +140,11 @@ class Connector:
     ) -> str | None:
         """Dispatch to ``refuse``."""
         return self.refuse(system, entity, direction, side) if self._mine(system) else None
+
+    @hookimpl
+    def check_system(self, system: SystemContext) -> SystemCheck | None:
+        """Dispatch to ``check``."""
+        return self.check(system) if self._mine(system) else None
 
     @hookimpl
     def provide_presets(self) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pluggy
 
-from framework.errors import ConnectorError, PluginError
+from framework.errors import ConnectorError, PluginError, describe
 from framework.models import (
     ApplyResult,
     AssociateMapping,
@@ -20,6 +20,7 @@ from framework.models import (
     MatchResult,
     MergeOutcome,
     MergeRequest,
+    SystemCheck,
     SystemContext,
     WriteRequest,
 )
@@ -125,6 +126,29 @@ class Hooks:
             system=system, entity=entity, direction=direction, side=side
         )
         return reason
+
+    def check_system(self, system: SystemContext) -> SystemCheck:
+        """Whether ``system`` can be reached and used; never raises (``syncwright check``).
+
+        A connector's ``check_system`` answers when it has one; otherwise one record of the
+        first entity the connector reads is read. An error is the failed check's detail.
+        """
+        try:
+            answer: SystemCheck | None = self.pm.hook.check_system(system=system)
+            if answer is not None:
+                return answer
+            info = self.describe(system.connector)
+            readable = [name for name, support in info.entities.items() if support.read]
+            if not readable:
+                return SystemCheck(ok=True, detail="nothing to read, nothing checked")
+            page = self.fetch_changes(system, readable[0], None, 1)
+            return SystemCheck(
+                ok=True, detail=f"reached: read {len(page.changes)} {readable[0]} record(s)"
+            )
+        except (ConnectorError, PluginError) as exc:
+            return SystemCheck(ok=False, detail=describe(exc))
+        except Exception as exc:  # a connector's bug: still one line, for this system only
+            return SystemCheck(ok=False, detail=f"unexpected {type(exc).__name__}: {exc}")
 
     def presets(self) -> list[dict[str, Any]]:
         """Every preset any plugin provides."""

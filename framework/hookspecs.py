@@ -24,6 +24,7 @@ from framework.models import (
     MatchResult,
     MergeOutcome,
     MergeRequest,
+    SystemCheck,
     SystemContext,
     WriteRequest,
 )
@@ -220,6 +221,34 @@ def check_flow(system: SystemContext, entity: str, direction: str, side: str) ->
         A one-line reason naming the rule, which makes the configuration invalid; ``None``
         when the system can take part in the flow, or when ``system`` is not this
         connector's. Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def check_system(system: SystemContext) -> SystemCheck | None:
+    """Reach ``system`` the way a run would and say whether it works (``syncwright check``).
+
+    Called by ``syncwright check`` for every configured system, with ``system.http`` built
+    as for a run, before anything is synced. Check what a run needs and what the settings
+    could have wrong: the base URL answers, the credentials are accepted (one cheap
+    authenticated read), the folder or database is there and can be read (and written,
+    when the system is written to). Change nothing.
+
+    When no connector answers, the framework reads one page (of one record) of the first
+    entity the connector reads, through ``fetch_changes``, and reports what that read
+    met: so a connector takes part without implementing this hook, and implements it to
+    check more (Edge: the exchange folder is writable) or to check more cheaply.
+
+    Args:
+        system: the configured system, with its HTTP client.
+
+    Returns:
+        ``SystemCheck(ok=True, detail="…")`` naming what was reached, or ``ok=False`` with
+        one line saying what is wrong (which host, which folder, which key); ``None`` when
+        ``system`` is not this connector's. Stops at first non-None result.
+
+    Raises:
+        ConnectorError: also accepted in place of ``ok=False``: its message is reported.
     """
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import math
+import socket
+import ssl
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -109,6 +111,8 @@ class MeteredTransport(httpx.BaseTransport):
             raise
         status = response.status_code
         self.meter.add(self.system, "ok" if status < 400 else str(status))
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s: %s %s -> %d", self.system, request.method, request.url.path, status)
         return response
 
     def close(self) -> None:
@@ -137,24 +141,72 @@ def build_client(
     )
 
 
-def transport_error(system: str, what: str, exc: httpx.TransportError) -> ConnectorError:
+def transport_error(
+    system: str, method: str, url: str, exc: httpx.TransportError
+) -> ConnectorError:
     """The framework error for a request that got no answer; never the exception's text.
 
-    A timeout or a dropped connection is transient. A request the HTTP library refuses to
-    send (``LocalProtocolError``: a header value with a line break, as a credential read
-    from a file with its newline) is a configuration error: retrying sends the same request,
-    and the library's message quotes the header, so it is not repeated.
+    A request the HTTP library refuses to send (``LocalProtocolError``: a header value with a
+    line break, as a credential read from a file with its newline) is a configuration error:
+    retrying sends the same request, and the library's message quotes the header, so it is
+    not repeated. Anything else (refused, unresolvable, timed out, dropped) is transient and
+    said in one line naming host:port and how (:func:`transport_failure`).
     """
     if isinstance(exc, httpx.LocalProtocolError):
+        doing = " ".join(part for part in (method, url) if part)
         return FatalError(
-            f"{system}: {what} was not sent: the HTTP library refused the request as invalid "
+            f"{system}: {doing} was not sent: the HTTP library refused the request as invalid "
             "(a header value with a character HTTP forbids, such as a line break in a "
             "credential); check the system's settings",
             system=system,
         )
+    return RetryableError(transport_failure(system, method, url, exc), system=system)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def transport_failure(system: str, method: str, url: str, exc: httpx.TransportError) -> str:
+    """One line saying which host:port could not be reached and how, or how a call failed.
+
+    ``clientbook: cannot reach 127.0.0.1:8801: connection refused`` (or: host name not
+    resolved, no connection within 10 s, TLS handshake failed); for a connection made and
+    then lost: ``clientbook: GET /v1/clients: no answer within 10 s``.
+    """
+    try:
+        target = exc.request.url
+        port = target.port or (443 if target.scheme == "https" else 80)
+        where = f"{target.host}:{port}"
+        timeout = exc.request.extensions.get("timeout", {})
+    except RuntimeError:  # an error raised without its request
+        where, timeout = "its host", {}
+    causes = _causes(exc)
+    doing = " ".join(part for part in (method, url) if part)
+    if isinstance(exc, httpx.ConnectTimeout):
+        waited = timeout.get("connect")
+        within = f" within {waited:g} s" if waited else ""
+        return f"{system}: cannot reach {where}: no connection{within} (timed out)"
+    if isinstance(exc, httpx.ConnectError):
+        if any(isinstance(c, ConnectionRefusedError) for c in causes):
+            how = "connection refused (nothing listens there)"
+        elif any(isinstance(c, socket.gaierror) for c in causes):
+            how = "host name not resolved"
+        elif any(isinstance(c, ssl.SSLError) for c in causes):
+            how = f"TLS handshake failed ({causes[-1]})"
+        else:
+            how = str(causes[-1]) or type(causes[-1]).__name__
+        return f"{system}: cannot reach {where}: {how}"
     if isinstance(exc, httpx.TimeoutException):
-        return RetryableError(f"{system}: {what} timed out ({type(exc).__name__})", system=system)
-    return RetryableError(f"{system}: {what} failed: {type(exc).__name__}", system=system)
+        waited = timeout.get("read")
+        within = f" within {waited:g} s" if waited else ""
+        return f"{system}: {doing}: no answer{within} (timed out)"
+    return f"{system}: {doing}: the connection failed ({type(exc).__name__}: {exc})"
 
 
 def retry_after(response: httpx.Response) -> float | None:
@@ -201,7 +253,7 @@ def request_checked(
     try:
         response = client.request(method, url, **kwargs)
     except httpx.TransportError as exc:
-        raise transport_error(system, f"{method} {url}", exc) from None
+        raise transport_error(system, method, url, exc) from None
     status = response.status_code
     if status in ok:
         return response

@@ -18,6 +18,7 @@ def edge_clientbook_toml(
 
     ``clientbook`` adds keys to the Clientbook system's table, ``pair`` tables after the pair's.
     """
+    (folder / "edt").mkdir(exist_ok=True)  # Edge's exchange folder is never made by syncwright
     path = folder / "syncwright.toml"
     path.write_text(f"""
 [state]

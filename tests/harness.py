@@ -52,6 +52,7 @@ def edge_clientbook_config(
 
 
 def _systems(tmp: Path) -> dict[str, Any]:
+    (tmp / "edt").mkdir(parents=True, exist_ok=True)  # syncwright never makes Edge's folder
     return {
         "edge": {
             "connector": "edge",

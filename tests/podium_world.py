@@ -46,6 +46,7 @@ def edge_podium_config(
         "tier": "clientele_plus",
         "visibility_wait": 0.01,
     }
+    (tmp / "edt").mkdir(parents=True, exist_ok=True)  # syncwright never makes Edge's folder
     return {
         "state": {"path": str(tmp / "state.db")},
         "engine": {"retry_attempts": 3, "retry_initial_wait": 0.01, "retry_max_wait": 0.05},

@@ -26,6 +26,7 @@ def edge_square_config(tmp: Path, overrides: dict[str, Any] | None = None) -> di
         "platform": "square",
         "default_associate": "1",
     }
+    (tmp / "edt").mkdir(parents=True, exist_ok=True)  # syncwright never makes Edge's folder
     return {
         "state": {"path": str(tmp / "state.db")},
         "engine": {"retry_attempts": 3, "retry_initial_wait": 0.01, "retry_max_wait": 0.05},

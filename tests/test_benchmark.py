@@ -14,6 +14,9 @@ from benchmarks.store import parse_size, size_label
 SIZE = 50
 
 
+pytestmark = pytest.mark.slow  # builds the benchmark's worlds once, for every test here
+
+
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
     work = tmp_path_factory.mktemp("bench") / "work"

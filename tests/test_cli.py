@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from fakes.clientbook import ClientbookState, make_app
 from fakes.edge import EdgeFake
 from fakes.toolkit import BackgroundServer, free_port
-from framework.cli.app import app, main, parse_fault, parse_rate
+from framework.cli.app import app, main
+from framework.cli.fake import parse_fault, parse_rate
 from tests.configs import edge_clientbook_toml
 
 runner = CliRunner(env={"COLUMNS": "200"})
@@ -64,12 +65,16 @@ def test_run_once_then_status_and_problems(tmp_path, served):
     assert "G-5" in problems.output
 
 
-def test_run_once_exits_nonzero_when_a_system_is_unreachable(tmp_path):
-    cfg = str(config_file(tmp_path, f"http://127.0.0.1:{free_port()}"))
+def test_run_once_exits_nonzero_when_a_system_is_unreachable_and_says_so_once(tmp_path):
+    port = free_port()
+    cfg = str(config_file(tmp_path, f"http://127.0.0.1:{port}"))
     EdgeFake(tmp_path / "edt").run_cycle()
     result = runner.invoke(app, ["-c", cfg, "run", "--once"])
     assert result.exit_code == 1
-    assert "ConnectError" in result.output
+    text = " ".join(result.output.split())
+    assert f"cannot reach 127.0.0.1:{port}: connection refused" in text
+    assert text.count("cannot reach") == 1, "said once, not by the log and the report both"
+    assert "gave up after 2 attempts in " in text
 
 
 def test_errors_are_one_line_with_exit_code_2(tmp_path, monkeypatch, capsys):

@@ -24,6 +24,7 @@ def square() -> Iterator[tuple[SquareState, str]]:
 
 
 def config_file(tmp_path: Path, url: str) -> Path:
+    (tmp_path / "edt").mkdir(exist_ok=True)
     path = tmp_path / "syncwright.toml"
     path.write_text(f"""
 [state]
@@ -98,4 +99,5 @@ def test_duplicates_listed_merged_only_on_request_and_found(tmp_path, square):
     assert "Noa Twice" in found.output
     by_name = runner.invoke(app, ["-c", cfg, "find", "twice"])
     assert a["id"] in by_name.output
-    assert b["id"] not in by_name.output, "a merged-away record is no longer found"
+    assert f"(platform) {b['id']}:" not in by_name.output, "a merged-away record is not found"
+    assert f"linked to square {b['id']} (merged)" in by_name.output, "its old link is shown"

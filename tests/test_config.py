@@ -32,6 +32,7 @@ default_associate = "1"
 
 
 def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "edt").mkdir(exist_ok=True)
     path = tmp_path / "syncwright.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -139,3 +140,89 @@ def test_a_connector_refuses_a_flow_its_system_cannot_take_part_in(tmp_path, mon
     edge_system = SystemContext(name="edge", connector="edge", settings=config.systems["edge"])
     # The hook answers only for its own connector's systems.
     assert hooks.check_flow(edge_system, "note", "both", "platform") is None
+
+
+# -- no silent misconfiguration: what names nothing fails at load, naming what it knows -------
+
+
+def test_a_filter_on_a_field_that_does_not_exist_fails_at_load(tmp_path, monkeypatch):
+    monkeypatch.setenv("CB_KEY_FOR_TEST", "k")
+    message = error_of(
+        tmp_path,
+        GOOD + '[pairs.store.flows.customer]\npos_filter = [{ field = "sync_flg", eq = true }]\n',
+    )
+    assert "pairs.store.flows.customer.pos_filter[0].field" in message
+    assert "'sync_flg'" in message
+    assert "did you mean 'sync_flag'" in message
+    assert "known: " in message
+    assert "first_name" in message
+
+
+def test_a_field_rule_on_an_unknown_field_lists_the_known_ones(tmp_path, monkeypatch):
+    monkeypatch.setenv("CB_KEY_FOR_TEST", "k")
+    message = error_of(
+        tmp_path, GOOD + '[pairs.store.flows.customer.fields.emial]\npolicy = "overwrite"\n'
+    )
+    assert "pairs.store.flows.customer.fields.emial" in message
+    assert "did you mean 'emails'" in message
+    assert "known: " in message
+    assert "phones" in message
+
+
+def test_an_unknown_match_key_fails_at_load(tmp_path, monkeypatch):
+    monkeypatch.setenv("CB_KEY_FOR_TEST", "k")
+    message = error_of(tmp_path, GOOD + '[pairs.store.flows.customer]\nmatch_on = ["mail"]\n')
+    assert "pairs.store.flows.customer.match_on" in message
+    assert "'mail'" in message
+    assert "known: email, phone" in message
+    message = error_of(
+        tmp_path, GOOD + '[pairs.store.flows.customer]\nduplicate_keys = ["phnoe"]\n'
+    )
+    assert "duplicate_keys" in message
+    assert "did you mean 'phone'" in message
+
+
+def test_a_field_map_naming_a_key_the_pos_does_not_have_fails_at_load(tmp_path, monkeypatch):
+    monkeypatch.setenv("CB_KEY_FOR_TEST", "k")
+    message = error_of(
+        tmp_path,
+        GOOD + "[pairs.store.flows.customer.fields.custom]\n"
+        'map = { CustomerKey1 = "Ring size", CustomrKey2 = "Metal" }\n',
+    )
+    assert "pairs.store.flows.customer.fields.custom.map" in message
+    assert "'CustomrKey2'" in message
+    assert "did you mean 'CustomerKey2'" in message
+
+
+def test_a_misspelt_system_key_is_named_with_the_missing_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("CB_KEY_FOR_TEST", "k")
+    message = error_of(tmp_path, GOOD.replace("base_url =", "base_ulr ="))
+    assert "systems.clientbook.base_ulr: unknown key (did you mean 'base_url'?)" in message
+    assert "systems.clientbook.base_url: Field required" in message
+    assert message.index("base_ulr") < message.index("Field required"), "the cause first"
+
+
+def test_a_misspelt_allowed_connector_is_named_not_the_right_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("CB_KEY_FOR_TEST", "k")
+    message = error_of(tmp_path, '[plugins]\nallow = ["edge", "clientbok"]\n' + GOOD)
+    assert "plugins.allow: no installed connector is named 'clientbok'" in message
+    assert "did you mean 'clientbook'" in message
+    assert "systems.clientbook" not in message
+
+
+def test_a_connector_left_out_of_the_allow_list_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("CB_KEY_FOR_TEST", "k")
+    message = error_of(tmp_path, '[plugins]\nallow = ["edge"]\n' + GOOD)
+    assert "systems.clientbook.connector: connector 'clientbook' is not in plugins.allow" in (
+        message
+    )
+
+
+def test_an_edge_folder_that_does_not_exist_fails_at_load_and_is_not_made(tmp_path, monkeypatch):
+    monkeypatch.setenv("CB_KEY_FOR_TEST", "k")
+    path = write(tmp_path, GOOD.replace('folder = "edt"', 'folder = "edt-typo"'))
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "systems.edge.folder" in str(info.value)
+    assert str(tmp_path / "edt-typo") in str(info.value)
+    assert not (tmp_path / "edt-typo").exists()

@@ -68,10 +68,13 @@ def test_a_broken_scenario_file_is_one_clear_line(tmp_path: Path):
 
 
 def test_conformance_runs_the_suite_on_a_named_subject_and_prints_the_matrix():
-    result = syncwright("conformance", "memory", "-k", "full_fetch or scenario")
+    result = syncwright("conformance", "memory", "-k", "full_fetch or scenario or foreign_records")
     assert result.returncode == 0, result.stdout[-2000:]
     assert "syncwright conformance: rule x connector" in result.stdout
     assert "IS-2" in result.stdout
+    assert "skipped" in result.stdout.splitlines()[-1], "some cases were skipped"
+    assert "SKIPPED [" not in result.stdout, "the matrix says why; no line per skip after it"
+    assert "case(s) skipped as not claimed or not applicable" in result.stdout
 
 
 def test_conformance_names_the_installed_subjects_when_one_is_missing():

@@ -39,6 +39,7 @@ def test_without_sins_it_passes_every_check(pytester: pytest.Pytester):
     assert failed_checks(pytester) == set()
 
 
+@pytest.mark.slow  # the suite once per sin
 @pytest.mark.parametrize("sin", sorted(SINS))
 def test_each_sin_fails_exactly_the_checks_it_breaks(pytester: pytest.Pytester, sin: str):
     assert failed_checks(pytester, sin) == BREAKS[sin], SINS[sin]

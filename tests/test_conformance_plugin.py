@@ -59,6 +59,7 @@ def test_an_unrelated_run_gains_no_test_no_fixture_and_no_import(pytester: pytes
     assert "--syncwright-conformance" in pytester.runpytest_subprocess("--help").stdout.str()
 
 
+@pytest.mark.slow  # the whole suite, in a pytester run
 def test_the_option_runs_the_suite_alone_and_ends_with_the_matrix(pytester: pytest.Pytester):
     pytester.makepyfile(test_unrelated="def test_unrelated():\n    pass\n")
     result = pytester.runpytest(

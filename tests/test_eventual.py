@@ -16,7 +16,7 @@ import pytest
 
 from fakes.clientbook import ClientbookState, make_app
 from fakes.toolkit import SyncASGITransport
-from framework.cli.app import parse_option
+from framework.cli.fake import parse_option
 from tests.harness import World
 from tests.test_journal import die_when_writing
 

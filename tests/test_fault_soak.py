@@ -92,6 +92,7 @@ def fault_free(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
     return result
 
 
+@pytest.mark.slow  # uploads under faults, three rates
 @pytest.mark.rule("G-5", "G-6", "G-2")
 @pytest.mark.parametrize(("rate", "seed"), [(0.10, 1), (0.15, 2), (0.20, 3)])
 def test_upload_under_faults_converges_to_the_fault_free_result(

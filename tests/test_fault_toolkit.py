@@ -27,7 +27,7 @@ from fakes.toolkit import (
     json_response,
     plan_from_options,
 )
-from framework.cli.app import parse_fault, parse_rate
+from framework.cli.fake import parse_fault, parse_rate
 from framework.errors import ConfigError, FatalError, RetryableError, SyncwrightError
 from framework.http import request_json
 

@@ -23,11 +23,22 @@ def settings(url: str, base: Path | None = None, **extra: object) -> FkSettings:
 
 
 def test_a_relative_sqlite_url_is_taken_from_the_configuration_folder(tmp_path: Path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "fk.db").touch()
     found = settings("sqlite:///data/fk.db", tmp_path).url.get_secret_value()
     assert found == f"sqlite:///{tmp_path}/data/fk.db"
-    assert (
-        settings("sqlite:////abs/fk.db", tmp_path).url.get_secret_value() == "sqlite:////abs/fk.db"
+    absolute = tmp_path / "abs.db"
+    absolute.touch()
+    assert settings(f"sqlite:///{absolute}", tmp_path).url.get_secret_value() == (
+        f"sqlite:///{absolute}"
     )
+
+
+def test_a_database_file_that_is_not_there_is_named_and_not_created(tmp_path: Path):
+    with pytest.raises(ValidationError, match="no database file") as info:
+        settings("sqlite:///subiekt.db", tmp_path)
+    assert str(tmp_path / "subiekt.db") in str(info.value)
+    assert not (tmp_path / "subiekt.db").exists()
 
 
 def test_the_database_password_never_shows(monkeypatch: pytest.MonkeyPatch):

@@ -301,6 +301,7 @@ def write_counts(report: Any) -> dict[str, int]:
     }
 
 
+@pytest.mark.slow  # many generated interleavings
 @pytest.mark.rule("CB-1", "CB-2", "CB-3", "CB-4", "CB-5", "G-1", "G-4", "G-6")
 @settings(
     max_examples=60,

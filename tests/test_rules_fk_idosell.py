@@ -366,6 +366,26 @@ def test_a_generic_fk_update_clears_idosell_first_and_last_name(make_world: Make
 
 
 @pytest.mark.rule("IS-5")
+def test_a_generic_program_reports_no_name_update_it_cannot_store(make_world: MakeWorld):
+    """IdoSell's first and last name have nowhere to go in a one-name program: no move says
+    they went, and the F/K customer is not touched (not even its "changed by")."""
+    world = make_world("generic", overrides=BOTH_WAYS)
+    kowalski(world, name="Kowalski Usługi")
+    world.settle()
+    before = world.fk.get("K0001")
+    world.shop.edit(world.raw("K0001")["clientId"], clientFirstName="Jan", clientLastName="Nowak")
+    report = world.sync()
+    assert not [m for m in report.moves_sample if m.toward == "pos"], report.moves_sample
+    assert report.counts["customer.unchanged.pos"] == 1
+    after = world.fk.get("K0001")
+    assert (after["changed_by"], after["changed_at"]) == (
+        before["changed_by"],
+        before["changed_at"],
+    )
+    assert world.sync().moves_sample == [], "and nothing goes back and forth"
+
+
+@pytest.mark.rule("IS-5")
 def test_a_subiekt_gt_update_keeps_first_and_last_name(world: IsWorld):
     kowalski(world)
     world.settle()

@@ -103,7 +103,7 @@ def cli(tmp: Path, *args: str, key: str = KEY) -> tuple[str, int]:
     """``syncwright -v ARGS`` with the key in ``CB_KEY``: its output and exit code."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CB_KEY": key, "COLUMNS": "400"}
     done = subprocess.run(
-        [sys.executable, "-m", "framework.cli", "-v", "-c", str(tmp / "syncwright.toml"), *args],
+        [sys.executable, "-m", "framework.cli", "-vv", "-c", str(tmp / "syncwright.toml"), *args],
         capture_output=True,
         env=env,
         cwd=tmp,

@@ -9,14 +9,13 @@ what moved where and which rule decided it.
 from __future__ import annotations
 
 import random
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from fakes.clientbook import ClientbookState, make_app
-from fakes.demo import activity
+from fakes.demo import activity, demo_folder, save_config, tell_where
 from fakes.edge import EdgeFake, add_seed
 from fakes.seed import clientbook_clients, customers
 from fakes.toolkit import BackgroundServer
@@ -64,10 +63,11 @@ def config(folder: Path, url: str) -> dict[str, Any]:
     }
 
 
-def demo(console: Console, customers: int = 300, runs: int = 3) -> None:
+def demo(console: Console, customers: int = 300, runs: int = 3, folder: Path | None = None) -> None:
     """Run the demo (see the module docstring)."""
-    with tempfile.TemporaryDirectory(prefix="syncwright-demo-") as tmp:
-        _run(console, Path(tmp), customers, runs)
+    where = demo_folder(folder)
+    _run(console, where, customers, runs)
+    tell_where(console, where)
 
 
 def _run(console: Console, folder: Path, size: int, runs: int) -> None:
@@ -96,6 +96,7 @@ def _run(console: Console, folder: Path, size: int, runs: int) -> None:
     server = BackgroundServer(make_app(cb)).start()
     try:
         cfg, hooks = parse_config(config(folder, server.url), source="demo", base_dir=folder)
+        save_config(folder, config(folder, server.url))
         engine = Engine(cfg, hooks)
         try:
             console.rule("[bold]1. initial full upload (G-2)")

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
+from fakes.demo import demo_folder, save_config, tell_where
 from fakes.demo.activity import product_filters
 from fakes.edge import EdgeFake, add_seed
 from fakes.podium import PodiumState, make_app, seed_podium
@@ -65,10 +65,11 @@ def config(folder: Path, url: str, tier: str = "clientele_plus") -> dict[str, An
     }
 
 
-def demo(console: Console, customers: int = 60, runs: int = 2) -> None:
+def demo(console: Console, customers: int = 60, runs: int = 2, folder: Path | None = None) -> None:
     """Run the demo (see the module docstring); sizes stay under Podium's rate limit."""
-    with tempfile.TemporaryDirectory(prefix="syncwright-demo-") as tmp:
-        _run(console, Path(tmp), min(customers, 150), runs)
+    where = demo_folder(folder)
+    _run(console, where, min(customers, 150), runs)
+    tell_where(console, where)
 
 
 def _run(console: Console, folder: Path, size: int, runs: int) -> None:
@@ -90,6 +91,7 @@ def _run(console: Console, folder: Path, size: int, runs: int) -> None:
         except ConfigError as exc:
             console.print(f"  {exc}")
         cfg, hooks = parse_config(config(folder, server.url), source="demo", base_dir=folder)
+        save_config(folder, config(folder, server.url))
         engine = Engine(cfg, hooks)
         try:
             console.rule("[bold]1. initial upload (G-2, PD-2): Edge up, Podium's new contacts down")

@@ -8,12 +8,12 @@ the demo asks (as a user would), lets Square merge another itself, and syncs aga
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
+from fakes.demo import demo_folder, save_config, tell_where
 from fakes.edge import EdgeFake, add_seed
 from fakes.seed import customers
 from fakes.square import SquareState, make_app, seed_square
@@ -52,10 +52,11 @@ def config(folder: Path, url: str) -> dict[str, Any]:
     }
 
 
-def demo(console: Console, customers: int = 300, runs: int = 3) -> None:
+def demo(console: Console, customers: int = 300, runs: int = 3, folder: Path | None = None) -> None:
     """Run the demo (see the module docstring)."""
-    with tempfile.TemporaryDirectory(prefix="syncwright-demo-") as tmp:
-        _run(console, Path(tmp), customers, runs)
+    where = demo_folder(folder)
+    _run(console, where, customers, runs)
+    tell_where(console, where)
 
 
 def _duplicates(square: SquareState) -> list[str]:
@@ -99,6 +100,7 @@ def _run(console: Console, folder: Path, size: int, runs: int) -> None:
     server = BackgroundServer(make_app(square)).start()
     try:
         cfg, hooks = parse_config(config(folder, server.url), source="demo", base_dir=folder)
+        save_config(folder, config(folder, server.url))
         engine = Engine(cfg, hooks)
         try:
             console.rule("[bold]1. initial sync (G-2): Edge customers up, Square's down (SQ-1)")
@@ -130,7 +132,7 @@ def _run(console: Console, folder: Path, size: int, runs: int) -> None:
             console.print(
                 f"{engine.store.links_count('store')} links; Square holds {live} customers; "
                 f"Edge holds {len(edge.customers)}; open problems: "
-                f"{len(engine.store.problems())} (see `syncwright problems`); merges recorded: "
+                f"{len(engine.store.problems())}; merges recorded: "
                 f"{len(engine.store.merges())}"
             )
         finally:

@@ -10,13 +10,13 @@ many IdoSell API calls each run made (IS-6).
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
+from fakes.demo import demo_folder, save_config, tell_where
 from fakes.fk import FkDatabase
 from fakes.idosell import PREFIX, IdoSellState, make_app, seed_clients
 from fakes.polish import kontrahenci
@@ -56,10 +56,11 @@ def config(folder: Path, url: str) -> dict[str, Any]:
     }
 
 
-def demo(console: Console, customers: int = 300, runs: int = 3) -> None:
+def demo(console: Console, customers: int = 300, runs: int = 3, folder: Path | None = None) -> None:
     """Run the demo (see the module docstring)."""
-    with tempfile.TemporaryDirectory(prefix="syncwright-demo-") as tmp:
-        _run(console, Path(tmp), customers, runs)
+    where = demo_folder(folder)
+    _run(console, where, customers, runs)
+    tell_where(console, where)
 
 
 def _run(console: Console, folder: Path, size: int, runs: int) -> None:
@@ -93,6 +94,7 @@ def _run(console: Console, folder: Path, size: int, runs: int) -> None:
     server = BackgroundServer(make_app(shop), date_header=False).start()  # the shop's clock
     try:
         cfg, hooks = parse_config(config(folder, server.url), source="demo", base_dir=folder)
+        save_config(folder, config(folder, server.url))
         engine = Engine(cfg, hooks)
         try:
             console.rule("[bold]1. initial full upload (G-2, IS-1, IS-3, IS-6)")

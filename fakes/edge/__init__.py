@@ -6,8 +6,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from fakes.edge.store import EdgeFake
 from fakes.seed import SeedCustomer, customers
+from fakes.toolkit.options import Fake, FolderFakeOptions
 
 
 def add_seed(edge: EdgeFake, seed: SeedCustomer) -> str:
@@ -26,18 +29,36 @@ def add_seed(edge: EdgeFake, seed: SeedCustomer) -> str:
     return key
 
 
+class EdgeOptions(FolderFakeOptions):
+    """``syncwright fake serve edge`` options."""
+
+    folder: Path = Field(Path("edt"), description="The EDT exchange folder")
+    store_license_id: str = Field("1001", description="The store's StoreLicenseID (sub-folder)")
+    interval: float = Field(60.0, gt=0, description="Seconds between EDT cycles")
+
+
+def build(options: EdgeOptions) -> EdgeFake:
+    """The fake Edge for ``options``, seeded."""
+    edge = EdgeFake(options.folder, options.store_license_id)
+    for customer in customers(options.seed):
+        add_seed(edge, customer)
+    return edge
+
+
+def _run(options: EdgeOptions) -> None:
+    serve_edge(build(options), options.interval)
+
+
+fake = Fake("edge", "Edge POS exchanging EDT files in a folder", EdgeOptions, _run)
+
+
 def serve(options: dict[str, Any]) -> None:
     """``syncwright fake serve edge``: EDT cycles on a folder every minute, until stopped."""
-    serve_edge(options.get("folder") or "edt", seed=int(options.get("seed") or 0))
+    fake.serve(options)
 
 
-def serve_edge(
-    folder: str, store_license_id: str = "1001", seed: int = 0, interval: float = 60.0
-) -> None:
-    """Run a fake Edge on ``folder``: an EDT cycle every ``interval`` seconds, until stopped."""
-    edge = EdgeFake(Path(folder), store_license_id)
-    for customer in customers(seed):
-        add_seed(edge, customer)
+def serve_edge(edge: EdgeFake, interval: float = 60.0) -> None:
+    """Run a fake Edge: an EDT cycle every ``interval`` seconds, until stopped."""
     while True:
         written = edge.run_cycle()
         print(
@@ -48,4 +69,14 @@ def serve_edge(
         time.sleep(interval)
 
 
-__all__ = ["EdgeFake", "SeedCustomer", "add_seed", "customers", "serve", "serve_edge"]
+__all__ = [
+    "EdgeFake",
+    "EdgeOptions",
+    "SeedCustomer",
+    "add_seed",
+    "build",
+    "customers",
+    "fake",
+    "serve",
+    "serve_edge",
+]

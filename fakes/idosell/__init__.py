@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from fakes.idosell.app import PREFIX, make_app
 from fakes.idosell.state import Fault, IdoSellState
 from fakes.polish import ascii_fold, kontrahenci
-from fakes.toolkit import FaultState, plan_from_options, serve_forever
+from fakes.toolkit import FaultState, serve_forever
+from fakes.toolkit.options import Fake, HttpFakeOptions
 
 
 def seed_clients(state: IdoSellState, n: int, seed: int = 77) -> list[int]:
@@ -37,14 +40,42 @@ def seed_clients(state: IdoSellState, n: int, seed: int = 77) -> list[int]:
     return ids
 
 
+class IdoSellOptions(HttpFakeOptions):
+    """``syncwright fake serve idosell`` options."""
+
+    port: int = Field(8802, gt=0, lt=65536, description="Port on 127.0.0.1")
+
+
+def build(options: IdoSellOptions) -> tuple[IdoSellState, Any]:
+    """The fake's state and app for ``options`` (seeded, with its fault plan)."""
+    plan = options.plan()
+    state = IdoSellState(api_key=options.api_key or "test-idosell-key")
+    seed_clients(state, options.seed)
+    return state, make_app(state, FaultState(plan))
+
+
+def _run(options: IdoSellOptions) -> None:
+    app = build(options)[1]
+    print(f"base_url = http://127.0.0.1:{options.port}{PREFIX}", flush=True)
+    serve_forever(app, options.port, date_header=False)  # its own clock
+
+
+fake = Fake("idosell", "IdoSell's Admin API v6 over HTTP", IdoSellOptions, _run)
+
+
 def serve(options: dict[str, Any]) -> None:
     """``syncwright fake serve idosell``: uvicorn on 127.0.0.1, until stopped."""
-    plan = plan_from_options(options)  # before seeding: a bad --fault fails at once
-    state = IdoSellState(api_key=options.get("api_key") or "test-idosell-key")
-    seed_clients(state, int(options.get("seed") or 0))
-    print(f"base_url = http://127.0.0.1:{options.get('port') or 8802}{PREFIX}", flush=True)
-    app = make_app(state, FaultState(plan))
-    serve_forever(app, int(options.get("port") or 8802), date_header=False)  # its own clock
+    fake.serve(options)
 
 
-__all__ = ["PREFIX", "Fault", "IdoSellState", "make_app", "seed_clients", "serve"]
+__all__ = [
+    "PREFIX",
+    "Fault",
+    "IdoSellOptions",
+    "IdoSellState",
+    "build",
+    "fake",
+    "make_app",
+    "seed_clients",
+    "serve",
+]

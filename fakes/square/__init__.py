@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from fakes.seed import clientbook_clients
 from fakes.square.app import make_app
 from fakes.square.state import SquareError, SquareState
-from fakes.toolkit import FaultState, plan_from_options, serve_forever
+from fakes.toolkit import FaultState, serve_forever
+from fakes.toolkit.options import Fake, HttpFakeOptions
 
 
 def seed_square(state: SquareState, n: int) -> list[dict[str, Any]]:
@@ -31,12 +34,42 @@ def seed_square(state: SquareState, n: int) -> list[dict[str, Any]]:
     return made
 
 
+class SquareOptions(HttpFakeOptions):
+    """``syncwright fake serve square`` options."""
+
+    port: int = Field(8803, gt=0, lt=65536, description="Port on 127.0.0.1")
+    search_lag: float = Field(
+        0.0, ge=0, description="Seconds before a new customer shows in searches"
+    )
+
+
+def build(options: SquareOptions) -> tuple[SquareState, Any]:
+    """The fake's state and app for ``options`` (seeded, with its fault plan)."""
+    plan = options.plan()
+    state = SquareState(token=options.api_key or "test-square-token", search_lag=options.search_lag)
+    seed_square(state, options.seed)
+    return state, make_app(state, FaultState(plan))
+
+
+def _run(options: SquareOptions) -> None:
+    serve_forever(build(options)[1], options.port)
+
+
+fake = Fake("square", "Square's Customers and Bookings API over HTTP", SquareOptions, _run)
+
+
 def serve(options: dict[str, Any]) -> None:
     """``syncwright fake serve square``: uvicorn on 127.0.0.1, until stopped."""
-    plan = plan_from_options(options)  # before seeding: a bad --fault fails at once
-    state = SquareState(token=options.get("api_key") or "test-square-token")
-    seed_square(state, int(options.get("seed") or 0))
-    serve_forever(make_app(state, FaultState(plan)), int(options.get("port") or 8803))
+    fake.serve(options)
 
 
-__all__ = ["SquareError", "SquareState", "make_app", "seed_square", "serve"]
+__all__ = [
+    "SquareError",
+    "SquareOptions",
+    "SquareState",
+    "build",
+    "fake",
+    "make_app",
+    "seed_square",
+    "serve",
+]

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
-import time
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,32 +15,32 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.console import Console
-from rich.logging import RichHandler
-from rich.table import Table
 
-from framework.cli import render
-from framework.cli.duplicates import duplicates_app, find
+from framework.cli import output, render
+from framework.cli.check import check
+from framework.cli.duplicates import JsonOption, duplicates_app, find
+from framework.cli.errors import run_cli
+from framework.cli.fake import fake_app
+from framework.cli.logs import LogFormat, setup_logging
 from framework.cli.progress import RunProgress
+from framework.cli.signals import stop_on_signals
 from framework.config import load_config
 from framework.engine.engine import Engine
 from framework.engine.held import held_back
-from framework.engine.lease import EXIT_BUSY, LeaseHeld, LeaseLost, describe, holder_now, run_states
+from framework.engine.lease import EXIT_BUSY, LeaseHeld, describe, holder_now, run_states
 from framework.engine.problems import requeue
 from framework.engine.report import RunReport
 from framework.errors import SyncwrightError
 from framework.facade import Hooks
 from framework.models.base import entity_model, entity_names
 from framework.plugin_manager import ENTRY_POINT_GROUP, get_plugin_manager
-from framework.secrets import install_log_redaction, redact
 from framework.state.store import Lease
 
 app = typer.Typer(
     help="Keep a store's POS or ERP in sync with its platforms.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
-fake_app = typer.Typer(help="Fake systems for demos, tests and manual work.", no_args_is_help=True)
 problems_app = typer.Typer(
     help="Quarantined changes (G-5): list them, retry them.", invoke_without_command=True
 )
@@ -50,6 +48,7 @@ app.add_typer(fake_app, name="fake")
 app.add_typer(problems_app, name="problems")
 app.add_typer(duplicates_app, name="duplicates")
 app.command()(find)
+app.command()(check)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -58,7 +57,7 @@ err_console = Console(stderr=True)
 @dataclass
 class _Options:
     config: Path
-    verbose: bool
+    verbose: int
 
 
 ConfigOption = Annotated[
@@ -67,21 +66,41 @@ ConfigOption = Annotated[
 ]
 
 
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"syncwright {importlib.metadata.version('syncwright')}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _main(
     ctx: typer.Context,
     config: ConfigOption = Path("syncwright.toml"),
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: Annotated[
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            help="-v: what syncwright does (its own loggers, DEBUG); -vv: libraries' too.",
+        ),
+    ] = 0,
+    log_format: Annotated[
+        LogFormat, typer.Option("--log-format", help="text (rich) or json (one object a line).")
+    ] = LogFormat.TEXT,
+    log_file: Annotated[
+        Path | None, typer.Option("--log-file", dir_okay=False, help="Also append the log here.")
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an unexpected error.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
 ) -> None:
     """Keep a store's POS or ERP in sync with its platforms."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(message)s",
-        handlers=[RichHandler(console=err_console, show_path=False)],
-    )
-    install_log_redaction()
-    if not verbose:
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+    setup_logging(verbose, log_format, log_file, err_console)
     ctx.obj = _Options(config, verbose)
 
 
@@ -91,37 +110,45 @@ def _engine(ctx: typer.Context) -> Engine:
     return Engine(config, hooks)
 
 
-@app.command()
-def plugins() -> None:
-    """List the connectors found through entry points, with versions and presets."""
+def connector_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The installed connectors (name, distribution, version, side, entities, rules) and presets."""
     pm = get_plugin_manager()
     hooks = Hooks(pm)
-    table = Table(title=f"connectors (entry-point group {ENTRY_POINT_GROUP})")
-    for name in ("connector", "distribution", "version", "side", "entities", "rules claimed"):
-        table.add_column(name)
+    connectors = []
     for plugin, dist in pm.list_plugin_distinfo():
         name = pm.get_name(plugin) or "?"
-        side: str
+        row: dict[str, Any] = {
+            "name": name,
+            "distribution": dist.project_name,
+            "version": dist.version,
+        }
         try:
             info = hooks.describe(name)
-            side, entities, rules = info.side, ", ".join(info.entities), ", ".join(info.rules)
+            row |= {"side": info.side, "entities": list(info.entities), "rules": info.rules}
         except SyncwrightError as exc:
-            side, entities, rules = "?", f"(no description: {exc})", ""
-        table.add_row(name, dist.project_name, dist.version, side, entities, rules)
-    console.print(table)
-    presets = Table(title="pair presets")
-    presets.add_column("preset")
-    presets.add_column("pos")
-    presets.add_column("platform")
-    presets.add_column("summary")
-    for preset in sorted(hooks.presets(), key=lambda p: str(p.get("name"))):
-        presets.add_row(
-            str(preset.get("name")),
-            str(preset.get("pos_connector")),
-            str(preset.get("platform_connector")),
-            str(preset.get("summary", "")),
-        )
-    console.print(presets)
+            row |= {"side": None, "entities": [], "rules": [], "error": str(exc)}
+        connectors.append(row)
+    presets = [
+        {
+            "name": str(p.get("name")),
+            "pos": str(p.get("pos_connector")),
+            "platform": str(p.get("platform_connector")),
+            "summary": str(p.get("summary", "")),
+        }
+        for p in sorted(hooks.presets(), key=lambda p: str(p.get("name")))
+    ]
+    return connectors, presets
+
+
+@app.command()
+def plugins(json_out: JsonOption = False) -> None:
+    """List the connectors found through entry points, with versions and presets."""
+    connectors, presets = connector_rows()
+    if json_out:
+        output.plugins(connectors, presets)
+        return
+    console.print(render.connectors_table(connectors, ENTRY_POINT_GROUP, console.width))
+    console.print(render.presets_table(presets, console.width))
 
 
 @app.command()
@@ -140,6 +167,7 @@ def run(
     wait_max: Annotated[
         float, typer.Option(help="With --wait: give up after this many seconds.", min=0)
     ] = 3600.0,
+    json_out: JsonOption = False,
 ) -> None:
     """Sync: the first run uploads everything (G-2), later runs move what changed.
 
@@ -152,54 +180,89 @@ def run(
     if unknown:
         raise SyncwrightError(f"no pair named {unknown[0]!r} in {engine.config.source}")
     try:
-        while True:
-            failed = busy = False
-            for name in names:
-                try:
-                    report = _run_one(engine, name, wait_max if wait else None)
-                except LeaseHeld as exc:
-                    err_console.print(
-                        f"error: {exc}", highlight=False, markup=False, soft_wrap=True
-                    )
-                    busy = True
-                    continue
-                render.print_report(console, report)
-                failed = failed or report.status != "ok"
-            if busy:  # a scheduler sees the run did not happen, and why (one line above)
-                raise typer.Exit(EXIT_BUSY)
-            if once:
-                if failed:  # a scheduler (cron, systemd) sees that the run did not finish
-                    raise typer.Exit(1)
-                return
-            interval = min(engine.config.pairs[n].interval_minutes for n in names)
-            console.print(f"next run in {interval:g} minutes (Ctrl-C to stop)")
-            time.sleep(interval * 60)
+        with stop_on_signals(engine.stop):
+            _run_rounds(
+                engine, names, once=once, json_out=json_out, wait=wait_max if wait else None
+            )
     finally:
         engine.close()
 
 
-def _run_one(engine: Engine, name: str, wait: float | None) -> RunReport:
+def _run_one(engine: Engine, name: str, wait: float | None, *, show: bool) -> RunReport:
     """Run one pair under its lease, waiting up to ``wait`` seconds for a busy pair."""
 
     def waiting(holder: Lease | None) -> None:
         who = describe(holder) if holder is not None else "another process"
-        console.print(
+        err_console.print(
             f"pair {name!r} is being run by {who}; waiting (up to {wait:g} s)",
             highlight=False,
             markup=False,
             soft_wrap=True,
         )
 
-    with engine.lease(name, wait=wait, on_wait=waiting) as held, RunProgress(console) as progress:
-        return engine.run_pair(name, progress, lease=held)
+    with engine.lease(name, wait=wait, on_wait=waiting) as held:
+        if not show:  # standard output holds the JSON document alone
+            return engine.run_pair(name, lease=held)
+        with RunProgress(console) as progress:
+            report = engine.run_pair(name, progress, lease=held)
+        render.print_report(console, report)
+        return report
+
+
+def _run_rounds(
+    engine: Engine, names: list[str], *, once: bool, json_out: bool, wait: float | None
+) -> None:
+    """Run the pairs, once or on their interval, until done or asked to stop (SIGTERM).
+
+    A pair another process runs is refused in one line (or waited for, ``wait``); the
+    round goes on with the other pairs, and ends with exit code 75 (``EXIT_BUSY``).
+    """
+    while True:
+        failed = busy = False
+        reports = []
+        for name in names:
+            try:
+                report = _run_one(engine, name, wait, show=not json_out)
+            except LeaseHeld as exc:
+                err_console.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+                busy = True
+                continue
+            reports.append(report)
+            failed = failed or report.status not in ("ok", "stopped")
+            if engine.stop.is_set():
+                break
+        if json_out:
+            output.run(reports)
+        if engine.stop.is_set():
+            err_console.print(
+                "stopped on request: what is left waits, staged or journaled, for the next run",
+                highlight=False,
+            )
+            return
+        if busy:  # a scheduler sees the run did not happen, and why (one line above)
+            raise typer.Exit(EXIT_BUSY)
+        if once:
+            if failed:  # a scheduler (cron, systemd) sees that the run did not finish
+                raise typer.Exit(1)
+            return
+        interval = min(engine.config.pairs[n].interval_minutes for n in names)
+        if not json_out:
+            console.print(f"next run in {interval:g} minutes (Ctrl-C or SIGTERM to stop)")
+        if engine.stop.wait(interval * 60):
+            err_console.print("stopped on request between runs", highlight=False)
+            return
 
 
 @app.command()
-def status(ctx: typer.Context) -> None:
+def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
     """The latest runs, what they moved, and open problems."""
     engine = _engine(ctx)
     try:
-        console.print(render.runs_table(run_states(engine.store, engine.store.runs(limit=10))))
+        runs = run_states(engine.store, engine.store.runs(limit=10))
+        if json_out:
+            output.status(engine.store, engine.config.pairs, runs)
+            return
+        render.print_runs(console, runs)
         for name in engine.config.pairs:
             holder = holder_now(engine.store, name)
             console.print(
@@ -221,12 +284,15 @@ def status(ctx: typer.Context) -> None:
 
 
 @problems_app.callback()
-def problems(ctx: typer.Context) -> None:
+def problems(ctx: typer.Context, json_out: JsonOption = False) -> None:
     """List open problems (quarantined changes) with their reason and rule."""
     if ctx.invoked_subcommand is not None:
         return
     engine = _engine(ctx)
     try:
+        if json_out:
+            output.problems(engine.store.problems())
+            return
         render.print_problems(console, engine.store.problems())
     finally:
         engine.close()
@@ -258,107 +324,28 @@ def problems_retry(
         engine.close()
 
 
-@fake_app.command("serve")
-def fake_serve(
-    name: Annotated[str, typer.Argument(help="Which fake (clientbook, edge, …).")],
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (HTTP fakes).")] = 8801,
-    seed: Annotated[int, typer.Option(help="Seed this many customers.")] = 0,
-    folder: Annotated[Path, typer.Option(help="Exchange folder (file fakes).")] = Path("edt"),
-    fault: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="KIND[:RATE][@N,N][/EVERY][+after], KIND one of 429 500 502 503 504 slow "
-            "drop malformed; +after: the fake does the work, then the answer fails; "
-            "e.g. 429:0.1  500@3,7  drop/50  drop:0.05+after, or a rule as JSON"
-        ),
-    ] = None,
-    rate_limit: Annotated[str | None, typer.Option(help="REQUESTS/SECONDS, e.g. 600/60")] = None,
-    api_key: Annotated[str | None, typer.Option(help="API key the fake accepts.")] = None,
-    option: Annotated[
-        list[str] | None,
-        typer.Option(help="A fake's own setting, KEY=VALUE (JSON value), e.g. queue_delay=5"),
-    ] = None,
-) -> None:
-    """Serve a fake system (HTTP fakes with uvicorn on 127.0.0.1)."""
-    fakes = {ep.name: ep for ep in importlib.metadata.entry_points(group="syncwright.fakes")}
-    if name not in fakes:
-        raise SyncwrightError(f"no fake named {name!r} (installed: {', '.join(sorted(fakes))})")
-    options: dict[str, Any] = {
-        "port": port,
-        "seed": seed,
-        "folder": str(folder),
-        "faults": [parse_fault(f) for f in fault or []],
-        "rate_limit": parse_rate(rate_limit),
-        "api_key": api_key,
-    }
-    options.update(parse_option(text) for text in option or [])
-    console.print(f"fake {name}: serving (Ctrl-C to stop)")
-    fakes[name].load()(options)
-
-
-def parse_fault(text: str) -> dict[str, Any]:
-    """``429:0.1`` / ``500@3,7`` / ``drop/50`` / ``drop:0.1+after`` / JSON -> a fault rule."""
-    if text.lstrip().startswith("{"):
-        try:
-            parsed: dict[str, Any] = orjson.loads(text)
-        except orjson.JSONDecodeError as exc:
-            raise SyncwrightError(f"--fault {text!r}: not valid JSON: {exc}") from None
-        return parsed
-    rule: dict[str, Any] = {}
-    text, plus, when = text.partition("+")
-    if plus:
-        rule["when"] = when
-    head, _, every = text.partition("/")
-    head, _, nth = head.partition("@")
-    kind, _, rate = head.partition(":")
-    rule["kind"] = kind
-    if rate:
-        rule["rate"] = float(rate)
-    if nth:
-        rule["nth"] = [int(n) for n in nth.split(",")]
-    if every:
-        rule["every"] = int(every)
-    return rule
-
-
-def parse_option(text: str) -> tuple[str, Any]:
-    """``queue_delay=5`` -> (``queue_delay``, 5): the value as JSON, else as text."""
-    key, eq, value = text.partition("=")
-    if not eq or not key:
-        raise SyncwrightError(f"--option {text!r}: expected KEY=VALUE")
-    try:
-        return key, orjson.loads(value)
-    except orjson.JSONDecodeError:
-        return key, value
-
-
-def parse_rate(text: str | None) -> dict[str, float] | None:
-    """``600/60`` -> at most 600 requests per 60 seconds."""
-    if not text:
-        return None
-    requests, _, window = text.partition("/")
-    try:
-        return {"requests": int(requests), "window": float(window or 60)}
-    except ValueError:
-        raise SyncwrightError(f"--rate-limit {text!r}: expected REQUESTS/SECONDS") from None
-
-
 @app.command()
 def demo(
     name: Annotated[str, typer.Argument(help="Which demo.")] = "edge-clientbook",
     customers: Annotated[int, typer.Option(help="Customers in the fake store.")] = 300,
     runs: Annotated[int, typer.Option(help="Incremental runs after the upload.")] = 3,
+    folder: Annotated[
+        Path | None,
+        typer.Option(help="Keep the demo's state here (default: a new temporary folder)."),
+    ] = None,
 ) -> None:
     """Start fakes seeded with realistic data, sync, edit both sides, sync again, show it."""
     demos = {ep.name: ep for ep in importlib.metadata.entry_points(group="syncwright.demos")}
     if name not in demos:
         raise SyncwrightError(f"no demo named {name!r} (installed: {', '.join(sorted(demos))})")
-    demos[name].load()(console, customers=customers, runs=runs)
+    demos[name].load()(console, customers=customers, runs=runs, folder=folder)
 
 
 @app.command()
 def schema(entity: Annotated[str | None, typer.Argument(help="One entity.")] = None) -> None:
     """Print the JSON schema of the canonical model (every entity, or one)."""
+    if entity is not None and entity not in entity_names():
+        raise SyncwrightError(f"no entity named {entity!r} (known: {', '.join(entity_names())})")
     names = [entity] if entity else entity_names()
     schemas = {n: entity_model(n).model_json_schema() for n in names}
     console.print_json(orjson.dumps(schemas if entity is None else schemas[entity]).decode())
@@ -369,7 +356,10 @@ COMMANDS_GROUP = "syncwright.commands"
 
 def add_plugin_commands() -> None:
     """Add the typer apps other packages register under ``syncwright.commands``."""
+    present = {group.name for group in app.registered_groups}
     for ep in importlib.metadata.entry_points(group=COMMANDS_GROUP):
+        if ep.name in present:
+            continue
         try:
             app.add_typer(ep.load(), name=ep.name)
         except Exception as exc:  # one broken command never takes the CLI down
@@ -377,23 +367,6 @@ def add_plugin_commands() -> None:
 
 
 def main() -> None:
-    """Console-script entry point: one clear line for any error we expect."""
+    """Console-script entry point: one clear line for any error (``framework.cli.errors``)."""
     add_plugin_commands()
-    try:
-        app()
-    except (LeaseHeld, LeaseLost) as exc:  # another process runs the pair: try again later
-        err_console.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
-        raise SystemExit(EXIT_BUSY) from None
-    except SyncwrightError as exc:
-        err_console.print(
-            f"error: {redact(str(exc))}", highlight=False, markup=False, soft_wrap=True
-        )
-        raise SystemExit(2) from None
-    except KeyboardInterrupt:
-        err_console.print("stopped")
-        raise SystemExit(130) from None
-    except Exception:  # a bug: its traceback, never a secret a frame or message held
-        err_console.print(
-            redact(traceback.format_exc()), highlight=False, markup=False, soft_wrap=True
-        )
-        raise SystemExit(1) from None
+    raise SystemExit(run_cli(typer.main.get_command(app)))

@@ -11,9 +11,10 @@ from typing import Annotated
 
 import orjson
 import typer
-from rich.console import Console
-from rich.table import Table
+from rich.console import Console, RenderableType
 
+from framework.cli import output
+from framework.cli.tables import Column, fitted_table
 from framework.config import load_config
 from framework.engine.duplicates import find_duplicates, merge_duplicates
 from framework.engine.engine import Engine
@@ -30,6 +31,9 @@ console = Console()
 PairOption = Annotated[str | None, typer.Option(help="The pair (default: the only one).")]
 SideOption = Annotated[str, typer.Option(help="pos or platform.")]
 EntityOption = Annotated[str, typer.Option(help="The entity.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="One JSON document (docs/json-output.md) instead.")
+]
 
 
 def _engine(ctx: typer.Context) -> Engine:
@@ -62,6 +66,7 @@ def duplicates(
     ctx: typer.Context,
     pair: PairOption = None,
     side: Annotated[str | None, typer.Option(help="Only pos or platform.")] = None,
+    json_out: JsonOption = False,
 ) -> None:
     """List duplicate candidates: records of one system sharing an e-mail or phone."""
     if ctx.invoked_subcommand is not None:
@@ -70,17 +75,26 @@ def duplicates(
     try:
         name = _pair(engine, pair)
         groups = find_duplicates(engine, name, side=_side(side))
+        if json_out:
+            output.duplicates(name, groups)
+            return
         for n, group in enumerate(groups, 1):
             keys = ", ".join(f"{k} {v}" for k, v in group.keys)
-            table = Table(title=f"{n}. {group.entity} on {group.system} ({group.side}): {keys}")
-            for column in ("id", "name", "e-mails", "phones", "linked to"):
-                table.add_column(column)
+            rows = []
             for r in group.records:
                 linked = r.linked_to or "-"
                 if r.link_status not in (None, "ok"):
                     linked += f" ({r.link_status})"
-                table.add_row(r.id, r.name, ", ".join(r.emails), ", ".join(r.phones), linked)
-            console.print(table)
+                rows.append([r.id, r.name, ", ".join(r.emails), ", ".join(r.phones), linked])
+            columns = [
+                Column("id"),
+                Column("name"),
+                Column("e-mails"),
+                Column("phones", optional=True),
+                Column("linked to"),
+            ]
+            title = f"{n}. {group.entity} on {group.system} ({group.side}): {keys}"
+            console.print(fitted_table(title, columns, rows, console.width))
             console.print(
                 f"  merge: syncwright duplicates merge {' '.join(group.ids)} "
                 f"--pair {name} --side {group.side} --entity {group.entity}",
@@ -113,21 +127,19 @@ def merge(
         with engine.lease(name):  # never beside a run of the pair (it moves links)
             done = merge_duplicates(engine, name, entity, chosen, survivor, others)
         console.print(f"merge {done.id}: {', '.join(done.merged)} -> {done.survivor}")
-        console.print(kept_table(done.details.get("kept") or []))
+        console.print(kept_table(done.details.get("kept") or [], console.width))
         rest = {k: v for k, v in done.details.items() if k != "kept"}
         console.print_json(orjson.dumps(rest).decode())
     finally:
         engine.close()
 
 
-def kept_table(kept: list[dict[str, str]]) -> Table:
+def kept_table(kept: list[dict[str, str]], width: int) -> RenderableType:
     """Where every value of the merged records is now (SQ-2: nothing is lost)."""
-    table = Table(title="every value of the merged records, and where the survivor keeps it")
-    for column in ("what", "value", "from", "now in"):
-        table.add_column(column)
-    for k in kept:
-        table.add_row(k["field"], k["value"], k["source"], k["place"])
-    return table
+    columns = [Column("what"), Column("value"), Column("from"), Column("now in")]
+    rows = [(k["field"], k["value"], k["source"], k["place"]) for k in kept]
+    title = "every value of the merged records, and where the survivor keeps it"
+    return fitted_table(title, columns, rows, width)
 
 
 @duplicates_app.command("history")
@@ -135,11 +147,8 @@ def history(ctx: typer.Context, pair: PairOption = None) -> None:
     """The merges made so far, with what each kept and moved."""
     engine = _engine(ctx)
     try:
-        table = Table(title="merges (SQ-2)")
-        for column in ("#", "when", "pair", "side", "survivor", "merged", "what was done"):
-            table.add_column(column)
-        for m in engine.store.merges(pair):
-            table.add_row(
+        rows = [
+            [
                 str(m.id),
                 m.created_at.strftime("%Y-%m-%d %H:%M"),
                 m.pair,
@@ -147,8 +156,19 @@ def history(ctx: typer.Context, pair: PairOption = None) -> None:
                 m.survivor,
                 ", ".join(m.merged),
                 orjson.dumps(m.details).decode(),
-            )
-        console.print(table)
+            ]
+            for m in engine.store.merges(pair)
+        ]
+        columns = [
+            Column("#", justify="right"),
+            Column("when", optional=True),
+            Column("pair"),
+            Column("side"),
+            Column("survivor"),
+            Column("merged"),
+            Column("what was done", optional=True),
+        ]
+        console.print(fitted_table("merges (SQ-2)", columns, rows, console.width))
         for m in engine.store.merges(pair):
             line = f"merge {m.id}: {', '.join(m.merged)} -> {m.survivor}"
             console.print(line, highlight=False, soft_wrap=True)
@@ -161,18 +181,35 @@ def find(
     text: Annotated[str, typer.Argument(help="An e-mail, a phone number, or part of a name.")],
     pair: PairOption = None,
     entity: EntityOption = "customer",
+    json_out: JsonOption = False,
 ) -> None:
-    """Find records by phone, e-mail or name, on both sides of a pair (SQ-3)."""
+    """Find records by phone, e-mail or name, on both sides of a pair (SQ-3).
+
+    Each result says which record it is linked to on the other side.
+    """
     engine = _engine(ctx)
     try:
         name = _pair(engine, pair)
         found = find_records(engine.store, name, entity, text)
         spec = engine.config.pairs[name]
+        systems = {"pos": spec.pos, "platform": spec.platform}
+        if json_out:
+            output.find(name, entity, text, found, systems)
+            return
         for f in found:
-            system = spec.pos if f.side == "pos" else spec.platform
             contacts = ", ".join([*f.emails, *f.phones]) or "-"
+            there = systems["platform" if f.side == "pos" else "pos"]
+            if f.linked_to is None:
+                linked = "not linked"
+            elif f.linked_to.startswith("~"):
+                linked = f"linked to {there} (its id not assigned yet)"
+            else:
+                linked = f"linked to {there} {f.linked_to}"
+            if f.link_status:
+                linked += f" ({f.link_status})"
             console.print(
-                f"{system} ({f.side}) {f.id}: {f.name} | {contacts} | by {f.by}",
+                f"{systems[f.side]} ({f.side}) {f.id}: {f.name} | {contacts} | by {f.by} | "
+                f"{linked}",
                 highlight=False,
                 soft_wrap=True,
             )

@@ -2,60 +2,108 @@
 
 from __future__ import annotations
 
-from rich.console import Console
+from typing import Any
+
+from rich.console import Console, Group
 from rich.table import Table
 
+from framework.cli.tables import Column, fitted_table
 from framework.engine.report import RunReport
 from framework.state.store import Problem, RunRecord
 
 
-def summary_table(report: RunReport) -> Table:
+def connectors_table(
+    connectors: list[dict[str, Any]], group: str, width: int = 80
+) -> Table | Group:
+    """The installed connectors (names and distributions whole: they are typed)."""
+    rows = [
+        [
+            c["name"],
+            c["distribution"],
+            c["version"],
+            c["side"] or "?",
+            ", ".join(c["entities"]) or f"(no description: {c.get('error')})",
+            ", ".join(c["rules"]),
+        ]
+        for c in connectors
+    ]
+    columns = [
+        Column("connector"),
+        Column("distribution"),
+        Column("version"),
+        Column("side"),
+        Column("entities"),
+        Column("rules claimed", optional=True),
+    ]
+    return fitted_table(f"connectors (entry-point group {group})", columns, rows, width)
+
+
+def presets_table(presets: list[dict[str, Any]], width: int = 80) -> Table | Group:
+    """The pair presets (their names whole)."""
+    rows = [[p["name"], p["pos"], p["platform"], p["summary"]] for p in presets]
+    columns = [Column("preset"), Column("pos"), Column("platform"), Column("summary", True)]
+    return fitted_table("pair presets", columns, rows, width)
+
+
+def summary_table(report: RunReport, width: int = 80) -> Table | Group:
     """Counts of one run by entity and action, with the calls made."""
-    table = Table(
-        title=f"pair {report.pair}: run {report.run_id} ({report.status}, {report.seconds:.1f} s)"
-    )
-    table.add_column("entity")
-    table.add_column("what happened")
-    table.add_column("records", justify="right")
-    for entity, actions in report.by_entity().items():
-        for action, n in actions.items():
-            if n:
-                table.add_row(entity, action.replace(".", " → "), str(n))
+    rows = [
+        [entity, action.replace(".", " → "), str(n)]
+        for entity, actions in report.by_entity().items()
+        for action, n in actions.items()
+        if n
+    ]
+    columns = [Column("entity"), Column("what happened"), Column("records", justify="right")]
+    title = f"pair {report.pair}: run {report.run_id} ({report.status}, {report.seconds:.1f} s)"
+    table = fitted_table(title, columns, rows, width)
     calls = ", ".join(
         f"{k.split('.')[0]}: {v}" for k, v in report.calls.items() if k.endswith(".calls")
     )
-    table.caption = f"API calls: {calls or 'none'}"
+    if isinstance(table, Table):
+        table.caption = f"API calls: {calls or 'none'}"
     return table
 
 
-def moves_table(report: RunReport, title: str, limit: int = 15) -> Table:
+def _record(label: str) -> str:
+    """``pos=platform`` with room to wrap between the two ids, never inside one."""
+    return label.replace("=", " = ")
+
+
+def moves_table(report: RunReport, title: str, limit: int = 15, width: int = 80) -> Table | Group:
     """What moved where, and which rule decided it; many moves are grouped by rule."""
-    table = Table(title=title)
     if len(report.moves_sample) > limit:
-        for name in ("entity", "action", "toward", "rule", "records", "for example"):
-            table.add_column(name)
-        for (entity, action, toward, rules), (count, example) in report.by_rule.items():
-            table.add_row(entity, action, toward, rules, str(count), str(example))
-        return table
-    for name in ("entity", "record (pos=platform)", "toward", "action", "fields", "rule"):
-        table.add_column(name)
-    for move in report.moves_sample:
-        table.add_row(
-            move.entity,
-            move.record,
-            move.toward,
-            move.action,
-            ", ".join(move.fields)[:40],
+        rows = [
+            [f"{entity} {action} → {toward}", rules, str(count), _record(str(example))]
+            for (entity, action, toward, rules), (count, example) in report.by_rule.items()
+        ]
+        columns = [
+            Column("what"),
+            Column("rule"),
+            Column("records", justify="right"),
+            Column("for example (pos = platform)"),
+        ]
+        return fitted_table(title, columns, rows, width)
+    rows = [
+        [
+            f"{move.entity} {move.action} → {move.toward}",
+            _record(move.record),
+            ", ".join(move.fields),
             ", ".join(move.rules),
-        )
-    return table
+        ]
+        for move in report.moves_sample
+    ]
+    columns = [
+        Column("what"),
+        Column("record (pos = platform)"),
+        Column("fields", optional=True),
+        Column("rule"),
+    ]
+    return fitted_table(title, columns, rows, width)
 
 
-def runs_table(runs: list[RunRecord]) -> Table:
-    """The latest runs."""
-    table = Table(title="latest runs")
-    for name in ("run", "pair", "started (UTC)", "seconds", "status", "moved", "calls", "error"):
-        table.add_column(name)
+def runs_table(runs: list[RunRecord], width: int = 80) -> Table | Group:
+    """The latest runs (their errors are printed below the table, whole)."""
+    rows = []
     for run in runs:
         seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
         moved = sum(
@@ -64,17 +112,37 @@ def runs_table(runs: list[RunRecord]) -> Table:
             if k.split(".")[1] in ("create", "update", "delete", "link")
         )
         calls = sum(n for k, n in run.calls.items() if k.endswith(".calls"))
-        table.add_row(
-            str(run.id),
-            run.pair,
-            run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            f"{seconds:.1f}" if seconds is not None else "-",
-            run.status,
-            str(moved),
-            str(calls),
-            (run.error or "")[:80],
+        rows.append(
+            [
+                str(run.id),
+                run.pair,
+                run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+                f"{seconds:.1f}" if seconds is not None else "-",
+                run.status + (" (see below)" if run.error else ""),
+                str(moved),
+                str(calls),
+            ]
         )
-    return table
+    columns = [
+        Column("run", justify="right"),
+        Column("pair"),
+        Column("started (UTC)"),
+        Column("seconds", justify="right"),
+        Column("status"),
+        Column("moved", justify="right"),
+        Column("calls", justify="right"),
+    ]
+    return fitted_table("latest runs", columns, rows, width)
+
+
+def print_runs(console: Console, runs: list[RunRecord]) -> None:
+    """The latest runs, then each one's error on a line of its own."""
+    console.print(runs_table(runs, console.width))
+    for run in runs:
+        if run.error:
+            console.print(
+                f"  run {run.id}: {run.error}", highlight=False, markup=False, soft_wrap=True
+            )
 
 
 def print_problems(console: Console, problems: list[Problem]) -> None:
@@ -97,8 +165,10 @@ def print_problems(console: Console, problems: list[Problem]) -> None:
 
 def print_report(console: Console, report: RunReport) -> None:
     """A run's summary, its errors, and a sample of what moved."""
-    console.print(summary_table(report))
+    console.print(summary_table(report, console.width))
     for error in report.errors:
-        console.print(f"[red]error:[/red] {error}")
+        console.print(f"error: {error}", style="red", highlight=False, markup=False, soft_wrap=True)
     if report.moves_sample:
-        console.print(moves_table(report, "what moved, and the rule behind it"))
+        console.print(
+            moves_table(report, "what moved, and the rule behind it", width=console.width)
+        )

@@ -78,6 +78,7 @@ class Applier:
                 send = self._send if size > 1 else self._send_each
                 size = size if size > 1 else SETTLE_GROUP
                 for start in range(0, len(group), size):
+                    self.ctx.check_stop()  # the rest stays journaled, replayed next run
                     send(side, group[start : start + size], replay)
                     done += len(group[start : start + size])
                     self.ctx.progress("apply", name, done, len(intents))
@@ -126,7 +127,11 @@ class Applier:
         settled: list[tuple[Intent, WriteRequest, ApplyResult | ConnectorError]] = []
         stopped: ConnectorError | None = None
         self.ctx.fence()  # a run taken over sends nothing more
+        asked = False
         for intent in intents:
+            if self.ctx.stop.is_set():  # after the write in hand; the rest stays journaled
+                asked = True
+                break
             if settled:
                 self.ctx.fence()  # taken over meanwhile: not one write more
             try:
@@ -147,6 +152,8 @@ class Applier:
         if stopped is not None:
             self._attempted(intents[len(settled) :])
             raise Unavailable(str(stopped)) from stopped
+        if asked:
+            self.ctx.check_stop()
 
     def _retry(self, side: Side, fn: Any) -> Any:
         return self.ctx.retrying(side, "writing to", fn)
@@ -306,10 +313,13 @@ class Applier:
         shadow = (
             result.record.model_dump(mode="json") if result.record is not None else intent.expected
         )
+        fields = ("all",) if request.op is WriteOp.CREATE else tuple(request.fields)
         if target_id is not None:
             rec = self.store.record(self.ctx.name, name, side, target_id) or StoredRecord(
                 side, target_id, None
             )
+            if result.record is not None and request.op is WriteOp.UPDATE and rec.data:
+                fields = _stored(fields, request, rec.data, shadow or {})
             rec.data, rec.latest = shadow, None
             rec.link_id = link.id if link else rec.link_id
             rec.link_key = request.link_key or rec.link_key
@@ -326,5 +336,31 @@ class Applier:
                 self.store.index_keys(self.ctx.name, name, side, target_id, keys)
             written = None if request.op is WriteOp.CREATE else list(request.fields)
             self.ctx.covered(name, side, target_id, written)
-        fields = ("all",) if request.op is WriteOp.CREATE else tuple(request.fields)
+        if not fields:  # the system kept none of it (a field it cannot hold): nothing moved
+            self.ctx.report.count(name, f"unchanged.{side}")
+            return
         self.ctx.moved(Move(name, name_of, side, request.op.value, fields, rules))
+
+
+def _value(record: dict[str, Any], field: str) -> Any:
+    """A field of a canonical record's JSON, ``custom.Key`` for one key of a dict field."""
+    head, _, key = field.partition(".")
+    value = record.get(head)
+    return value.get(key) if key and isinstance(value, dict) else value
+
+
+def _stored(
+    fields: tuple[str, ...], request: WriteRequest, before: dict[str, Any], after: dict[str, Any]
+) -> tuple[str, ...]:
+    """The fields an update really wrote, by the record the system returned.
+
+    A field the system left as it was, though asked for another value, was not written (a
+    one-name F/K program has no first or last name to store, IS-5): the report names only
+    what was written.
+    """
+    asked = request.record.model_dump(mode="json") if request.record is not None else {}
+    return tuple(
+        f
+        for f in fields
+        if _value(after, f) != _value(before, f) or _value(after, f) == _value(asked, f)
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,10 @@ log = logging.getLogger("syncwright.engine")
 T = TypeVar("T")
 
 
+class Stopped(Exception):
+    """A run stopped on request between two records; what is left stays for the next run."""
+
+
 @dataclass
 class PairContext:
     """One pair's run: its spec, both systems, the store, the hooks and the report."""
@@ -34,7 +39,18 @@ class PairContext:
     progress: Progress = no_progress
     fence: Callable[[], None] = field(default=lambda: None)
     """Checks, in the caller's transaction, that this run still holds its pair (lease.py)."""
+    stop: threading.Event = field(default_factory=threading.Event)
+    """Set to stop the run after the record in hand (SIGTERM); see :class:`Stopped`."""
     _associates: dict[str | None, str] = field(default_factory=dict)
+
+    def check_stop(self) -> None:
+        """Between two records: stop here if asked to.
+
+        Raises:
+            Stopped: a stop was asked for.
+        """
+        if self.stop.is_set():
+            raise Stopped(f"{self.name}: stopped on request")
 
     @property
     def name(self) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from framework.engine.engine import Engine
 from framework.engine.flows import Side, other
+from framework.engine.problems import merge_hint
 from framework.errors import SyncwrightError
 from framework.models import MergeRequest
 from framework.models.base import entity_model
@@ -179,6 +180,8 @@ def _drop(
     link.status = "merged"
     store.save_link(link)
     details["links"][link.id_on(side)] = f"merged; {link.id_on(there)} on the {there} side kept"
+    kept = store.link_by_id(link.pair, link.entity, side, survivor)
+    twin = kept.id_on(there) if kept is not None else None
     store.add_problem(
         link.pair,
         link.entity,
@@ -186,8 +189,12 @@ def _drop(
         link.id_on(there),
         "SQ-2",
         f"{link.entity} {link.id_on(side)} was merged into {survivor} on the {side} side; "
-        f"{link.id_on(there)} was linked to it and is no longer synced: it duplicates the "
-        f"record linked to {survivor} there (merge them, or link it again)",
+        f"{link.id_on(there)} was linked to it and is no longer synced: it duplicates "
+        + (
+            f"{twin} there ({merge_hint(link.pair, link.entity, there, twin, link.id_on(there))})"
+            if twin
+            else f"the record linked to {survivor} there (merge the two: syncwright duplicates)"
+        ),
         None,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 
@@ -46,6 +47,29 @@ def fewer_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
+def build_systems(
+    config: Config,
+    meter: CallMeter,
+    transports: Mapping[str, httpx.BaseTransport] | None = None,
+) -> dict[str, SystemContext]:
+    """The configured systems as connectors get them: settings, and an HTTP client if any.
+
+    Their secrets (API keys, tokens, passwords) are registered, so they are never shown.
+    """
+    transports = transports or {}
+    systems: dict[str, SystemContext] = {}
+    for name, settings in config.systems.items():
+        http = None
+        for secret in secrets_in(settings):
+            register_secret(secret)
+        if isinstance(settings, HttpSettings):
+            http = build_client(name, settings, meter, transports.get(name))
+        systems[name] = SystemContext(
+            name=name, connector=settings.connector, settings=settings, http=http
+        )
+    return systems
+
+
 class Engine:
     """Runs the configured pairs against their systems, keeping state in the store.
 
@@ -70,17 +94,9 @@ class Engine:
             config.engine.retry_initial_wait,
             config.engine.retry_max_wait,
         )
-        transports = transports or {}
-        self.systems: dict[str, SystemContext] = {}
-        for name, settings in config.systems.items():
-            http = None
-            for secret in secrets_in(settings):  # API keys, tokens, passwords: never shown
-                register_secret(secret)
-            if isinstance(settings, HttpSettings):
-                http = build_client(name, settings, self.meter, transports.get(name))
-            self.systems[name] = SystemContext(
-                name=name, connector=settings.connector, settings=settings, http=http
-            )
+        self.systems = build_systems(config, self.meter, transports)
+        self.stop = threading.Event()
+        """Set it (a SIGTERM handler does) to stop runs after the record in hand."""
 
     def lease(
         self,
@@ -127,9 +143,11 @@ class Engine:
             retry=self.retry,
             progress=progress,
             fence=lease.fence,
+            stop=self.stop,
         )
         error: str | None = None
         lost = False
+        log.info("%s: run %d started", name, run_id)
         try:
             with fewer_collections():
                 PairRunner(ctx).run()
@@ -152,6 +170,8 @@ class Engine:
             self.store.finish_run(
                 run_id, status, dict(report.counts), report.calls, "; ".join(report.errors) or None
             )
+            moved = ", ".join(f"{k} {n}" for k, n in sorted(report.counts.items()) if n)
+            log.info("%s: run %d %s: %s", name, run_id, status, moved or "nothing moved")
         return report
 
     def run_once(self, progress: Progress = no_progress) -> list[RunReport]:

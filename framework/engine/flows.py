@@ -99,6 +99,11 @@ class FlowSpec(_Strict):
     deletes: Literal["propagate", "unlink"] = "unlink"
     match_on: list[str] = Field(default_factory=list)
     match_rule: str = "G-3"
+    link_rule: str | None = Field(
+        None,
+        description="Rule ID of a link by shared code broken (or mended) by a code changed on "
+        "one side (IS-4); default: match_rule",
+    )
     duplicate_keys: list[str] = Field(
         default_factory=list,
         description="Keys that make two records of one side duplicate candidates (SQ-2); "

@@ -13,11 +13,18 @@ from typing import Any
 
 from framework.engine.context import label
 from framework.engine.flows import Side, other
+from framework.engine.problems import merge_hint
 from framework.engine.report import Move
 from framework.engine.scope import SIDES, Changes, EntityScope
 from framework.state.store import InboxEntry, Link, StoredRecord
 
-BROKEN = "IS-4"
+BROKEN_LINK = "held_back"
+"""The key a broken link's problem carries in its payload: the changes it held back."""
+
+
+def broken_link_problem(payload: dict[str, Any] | None) -> bool:
+    """Whether a problem is a broken link's report (whatever rule the pair files it under)."""
+    return BROKEN_LINK in (payload or {})
 
 
 class Links:
@@ -25,6 +32,11 @@ class Links:
 
     def __init__(self, scope: EntityScope):
         self.s = scope
+
+    @property
+    def rule(self) -> str:
+        """The rule a broken link is filed under: the pair's own (IS-4 in F/K-IdoSell)."""
+        return self.s.flow.link_rule or self.s.flow.match_rule
 
     def find(self, side: Side, change: dict[str, Any]) -> Link | None:
         """The link of a staged record: by id, else by its shared code (a pending create)."""
@@ -66,7 +78,14 @@ class Links:
             s.store.save_link(link)
         there = other(side)
         s.ctx.moved(
-            Move(s.entity, label(link.pos_id, link.platform_id), "both", "relink", (), ("G-3",))
+            Move(
+                s.entity,
+                label(link.pos_id, link.platform_id),
+                "both",
+                "relink",
+                (),
+                (s.flow.match_rule,),
+            )
         )
         for dropped in links:
             if dropped.id == keep.id:
@@ -77,7 +96,9 @@ class Links:
                 f"{s.system(side)} merged {', '.join(old_ids)} into {change['id']}; "
                 f"{s.entity} {dropped.id_on(there)} on {s.system(there)} was "
                 f"linked to {dropped.id_on(side)} and is no longer synced: it duplicates "
-                f"{link.id_on(there)} there (merge them, or link it again)"
+                f"{link.id_on(there)} there ("
+                + merge_hint(s.pair, s.entity, there, link.id_on(there), dropped.id_on(there))
+                + ")"
             )
             s.ctx.quarantine(s.entity, there, dropped.id_on(there), "G-7", reason, None)
         return link
@@ -117,7 +138,7 @@ class Links:
             p
             for sd in SIDES
             for p in s.store.problems_of(s.pair, s.entity, sd, link.id_on(sd))
-            if p.rule == BROKEN
+            if broken_link_problem(p.payload)
         ]
         held = sum(int((p.payload or {}).get("held_back", 0)) for p in open_)
         kept = next((p.payload for p in open_ if p.payload and p.payload.get("id")), None)
@@ -166,8 +187,8 @@ class Links:
         s = self.s
         reason = self._reason(link, side, key)
         payload = {k: v for k, v in change.items() if k != "held_back"}
-        payload["held_back"] = held
-        s.ctx.quarantine(s.entity, side, link.id_on(side), BROKEN, reason, payload)
+        payload[BROKEN_LINK] = held
+        s.ctx.quarantine(s.entity, side, link.id_on(side), self.rule, reason, payload)
         return reason
 
     def _reason(self, link: Link, side: Side, key: str | None) -> str:
@@ -194,7 +215,7 @@ class Links:
             s.ctx.superseded(s.entity, side, link.id_on(side))
             s.store.set_held(s.pair, s.entity, side, link.id_on(side), None)
         s.ctx.moved(
-            Move(s.entity, label(link.pos_id, link.platform_id), "both", "relink", (), (BROKEN,))
+            Move(s.entity, label(link.pos_id, link.platform_id), "both", "relink", (), (self.rule,))
         )
         return True
 

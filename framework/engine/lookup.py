@@ -27,6 +27,10 @@ class Found:
     emails: list[str]
     phones: list[str]
     by: str
+    linked_to: str | None = None
+    """The id of the record it is linked to on the other side (``None``: not linked)."""
+    link_status: str | None = None
+    """The link's status when it is not ``ok`` (broken, superseded, deleted…)."""
 
 
 def find_records(
@@ -39,6 +43,7 @@ def find_records(
         data = rec.now
         if rec.deleted or not data or not test(data):
             continue
+        link = store.link_by_id(pair, entity, rec.side, rec.id)
         found.append(
             Found(
                 rec.side,
@@ -47,6 +52,8 @@ def find_records(
                 [e["address"] for e in data.get("emails") or []],
                 [p["number"] for p in data.get("phones") or []],
                 by,
+                link.id_on("platform" if rec.side == "pos" else "pos") if link else None,
+                link.status if link is not None and link.status != "ok" else None,
             )
         )
     return found

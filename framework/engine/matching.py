@@ -25,7 +25,8 @@ class Match:
 
     ``ids``: the candidates (adopted, or free, or linked); ``linked``: of those, the ones
     already linked to another record, each with the id it is linked to on our side;
-    ``records``: contents the connector returned; ``rule``: the rule that matched.
+    ``records``: contents the connector returned; ``rule``: the rule that matched;
+    ``by_code``: found by the shared code (IS-3), so no rival is looked for.
     """
 
     ids: list[str]
@@ -33,6 +34,7 @@ class Match:
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
     linked: dict[str, str] = field(default_factory=dict)
     adopt: bool = False
+    by_code: bool = False
 
 
 class Matcher:
@@ -55,7 +57,8 @@ class Matcher:
         key = change.get("link_key")
         if key:
             ids = s.store.find_by_keys(s.pair, s.entity, target, {"link_key": [key]})
-            found = self._sorted(target, side, ids, "IS-3")
+            found = self._sorted(target, side, ids, s.flow.match_rule)
+            found.by_code = True
             if found.ids:
                 return found
         mine = self._created_here(side, change["record"])
@@ -114,7 +117,7 @@ class Matcher:
         first would be a guess, and the others would then be copied as duplicates.
         """
         s = self.s
-        if len(found.ids) != 1 or found.linked or found.rule == "IS-3" or not s.flow.match_on:
+        if len(found.ids) != 1 or found.linked or found.by_code or not s.flow.match_on:
             return []
         target = other(side)
         if not self.free(target, found.ids[0]):

@@ -10,13 +10,22 @@ fails again it is parked again, as a new problem.
 
 from __future__ import annotations
 
+from framework.engine.flows import Side
 from framework.state.store import Problem, StateStore
+
+
+def merge_hint(pair: str, entity: str, side: Side, survivor: str, duplicate: str) -> str:
+    """The command that merges ``duplicate`` into ``survivor`` on ``side`` (SQ-2)."""
+    return (
+        f"merge them: syncwright duplicates merge {survivor} {duplicate} "
+        f"--pair {pair} --side {side} --entity {entity}"
+    )
 
 
 def requeue(store: StateStore, problem: Problem) -> str:
     """Queue a problem's change again; returns what was done, for the operator."""
     payload = problem.payload or {}
-    if problem.rule == "IS-4" and (why := _still_broken(store, problem)) is not None:
+    if (why := _still_broken(store, problem)) is not None:
         return why
     with store.transaction():
         if "origin" in payload:

@@ -56,12 +56,19 @@ class RunReport:
     errors: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
     seconds: float = 0.0
+    stopped: bool = False
 
     SAMPLE = 200
 
     @property
     def status(self) -> str:
-        """``ok``, or ``partial`` when a flow could not finish (see ``errors``)."""
+        """``ok``, ``partial`` (a flow could not finish, see ``errors``) or ``stopped``.
+
+        ``stopped``: asked to stop (SIGTERM); what is left waits, journaled or staged, for
+        the next run.
+        """
+        if self.stopped:
+            return "stopped"
         return "partial" if self.errors else "ok"
 
     def count(self, entity: str, action: str, n: int = 1) -> None:

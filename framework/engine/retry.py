@@ -7,6 +7,7 @@ the work it was doing stays pending (journal, inbox, cursor) for the next run.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -66,6 +67,7 @@ def call_with_retries(
     # nearly every call succeeds at once (the engine makes one or two per record). Only a
     # failure hands over to tenacity, which sees it as its first attempt: same waits, same
     # budget, same reports.
+    started = time.monotonic()
     try:
         return fn()
     except RetryableError as exc:
@@ -93,8 +95,9 @@ def call_with_retries(
     try:
         return retrying(again)
     except RetryableError as exc:
+        spent = time.monotonic() - started
         raise RetryBudgetExhausted(
-            f"{what}: gave up after {policy.attempts} attempts; last error: {exc}",
+            f"{what}: {exc} (gave up after {policy.attempts} attempts in {spent:.1f} s)",
             system=exc.system,
             status=exc.status,
         ) from exc

@@ -17,7 +17,7 @@ import logging
 import time
 
 from framework.engine.apply import Applier, Unavailable
-from framework.engine.context import PairContext, match_keys
+from framework.engine.context import PairContext, Stopped, match_keys
 from framework.engine.flows import Side
 from framework.engine.projection import Deferred
 from framework.engine.reconcile import Reconciler
@@ -50,8 +50,12 @@ class PairRunner:
         try:
             self._replay()
             for entity in self._ordered_entities():
+                self.ctx.check_stop()
                 if self._fetch(entity):
                     self._reconcile(entity)
+        except Stopped:
+            report.stopped = True
+            log.warning("%s: stopped on request; the rest waits for the next run", self.ctx.name)
         finally:
             report.seconds = time.monotonic() - report.started
         return report
@@ -110,16 +114,11 @@ class PairRunner:
                 # Unreachable, or refusing us as a whole (credentials): not asked again.
                 if isinstance(exc, RetryBudgetExhausted) or exc.status in (401, 403):
                     self.unreadable.add(side)
-                self.ctx.report.errors.append(
-                    f"reading {entity} from {self.ctx.systems[side].name}: {exc}"
-                )
-                log.error(
-                    "%s: reading %s from %s failed: %s",
-                    self.ctx.name,
-                    entity,
-                    self.ctx.systems[side].name,
-                    exc,
-                )
+                doing = f"reading {entity} from {self.ctx.systems[side].name}"
+                error = str(exc) if str(exc).startswith(doing) else f"{doing}: {exc}"
+                self.ctx.report.errors.append(error)
+                # Once on a console (the report shows it); a log file or JSON log keeps it.
+                log.error("%s: %s", self.ctx.name, error, extra={"reported": True})
         return ok
 
     def _fetch_side(self, entity: str, side: Side) -> None:
@@ -154,7 +153,11 @@ class PairRunner:
                 self.ctx.report.count(entity, "echo", len(staged) - len(fresh))
             self.ctx.progress("fetch", entity, seen, page.total)
             if not page.more:
+                log.info(
+                    "%s: read %d %s record(s) from %s", self.ctx.name, seen, entity, system.name
+                )
                 return
+            self.ctx.check_stop()  # what is staged stays, with its cursor
             if page.cursor == cursor:
                 raise FatalError(
                     f"{system.name} returned the same cursor twice for {entity}; "
@@ -186,10 +189,14 @@ class PairRunner:
                 break
             consumed: set[int] = set()
             stopped: Unavailable | None = None
+            asked = False
             with self.store.transaction():
                 for entry in batch:
                     if entry.seq in consumed:
                         continue
+                    if self.ctx.stop.is_set():  # after the record in hand; the rest stays
+                        asked = True
+                        break
                     try:
                         consumed |= self._one(reconciler, entry)
                     except Unavailable as exc:  # the rest stays staged for the next run
@@ -204,6 +211,8 @@ class PairRunner:
                 self.applier.apply(entity)
             except Unavailable as exc:
                 stopped = stopped or exc
+            if asked:
+                raise Stopped(f"{self.ctx.name}: stopped on request")
             if stopped is not None:
                 self.ctx.report.errors.append(str(stopped))
                 return

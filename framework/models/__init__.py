@@ -30,6 +30,7 @@ from framework.models.system import (
     ConnectorInfo,
     EntitySupport,
     HttpSettings,
+    SystemCheck,
     SystemContext,
     SystemSettings,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "RefTo",
     "ServiceJob",
     "SmsNotification",
+    "SystemCheck",
     "SystemContext",
     "SystemSettings",
     "TradeCredit",

@@ -91,6 +91,8 @@ class CanonicalRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
     entity: ClassVar[str] = ""
+    match_key_names: ClassVar[tuple[str, ...]] = ()
+    """The names of the keys :meth:`match_keys` gives (what a flow's ``match_on`` may name)."""
 
     def __init_subclass__(cls, entity: str | None = None, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

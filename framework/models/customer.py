@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Hashable
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -125,6 +125,8 @@ class Customer(CanonicalRecord, entity="customer"):
         if field in ("addresses", "delivery_addresses"):
             return _address_identity(item)
         return super().item_identity(field, item)
+
+    match_key_names: ClassVar[tuple[str, ...]] = ("email", "phone")
 
     def match_keys(self) -> dict[str, list[str]]:
         """E-mail and phone keys, normalised (G-3)."""

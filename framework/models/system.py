@@ -72,6 +72,11 @@ class EntitySupport(BaseModel):
         description="Groups of fields the system keeps as one value (Podium's one name): a "
         "write of one carries the others, from the side whose change is written",
     )
+    field_keys: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="The keys a dict field can hold on this system (Edge's custom: "
+        "CustomerKey1…8); a field map naming another fails when the configuration loads",
+    )
     batch_size: int = Field(1, ge=1, description="Writes per apply_batch call")
     remote_match: bool = Field(False, description="match_record can search the live system")
 
@@ -87,6 +92,15 @@ class ConnectorInfo(BaseModel):
     settings_model: type[SystemSettings] = SystemSettings
     rules: list[str] = Field(default_factory=list, description="Rule IDs it claims to honour")
     summary: str = ""
+
+
+class SystemCheck(BaseModel):
+    """What ``syncwright check`` found when it reached one configured system."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ok: bool
+    detail: str = Field(description="One line: what was reached, or what is wrong")
 
 
 class SystemContext(BaseModel):

@@ -8,6 +8,7 @@ cursor and writing imports to ``Outbox`` is the same for all. Written from
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import orjson
@@ -22,6 +23,7 @@ from framework import (
     EntitySupport,
     MatchQuery,
     MatchResult,
+    SystemCheck,
     SystemContext,
     WriteRequest,
 )
@@ -32,6 +34,7 @@ from plugins.edge.exchange import exports, pending_imports, sort_key, write_impo
 from plugins.edge.items import ITEMS
 from plugins.edge.jobs import JOBS
 from plugins.edge.kinds import FileKind
+from plugins.edge.mapping import CUSTOM_KEYS
 from plugins.edge.notes import NOTES
 from plugins.edge.notifications import NOTIFICATIONS
 from plugins.edge.parsing import Export, Unsettled, read_export
@@ -93,7 +96,12 @@ class EdgeConnector(Connector):
             settings_model=EdgeSettings,
             rules=[*RULES],
             entities={
-                "customer": support(CUSTOMERS, match_keys=["email", "phone"], batch_size=BATCH),
+                "customer": support(
+                    CUSTOMERS,
+                    match_keys=["email", "phone"],
+                    field_keys={"custom": list(CUSTOM_KEYS)},
+                    batch_size=BATCH,
+                ),
                 "wish": support(WISHES, delete=True, batch_size=BATCH),
                 "note": support(NOTES, delete=True, batch_size=BATCH),
                 "message": support(MESSAGES, read=False, batch_size=BATCH),
@@ -109,6 +117,27 @@ class EdgeConnector(Connector):
     def _settings(system: SystemContext) -> EdgeSettings:
         assert isinstance(system.settings, EdgeSettings)
         return system.settings
+
+    def check(self, system: SystemContext) -> SystemCheck:
+        """The exchange folder is there, its exports readable and its Outbox writable."""
+        exchange = self._settings(system).exchange
+        inbox, outbox = exchange / "Inbox", exchange / "Outbox"
+        if not exchange.is_dir():
+            return SystemCheck(
+                ok=False,
+                detail=f"no folder {exchange} (the store's StoreLicenseID under the EDT "
+                "folder: is store_license_id right, and has EDT run there?)",
+            )
+        if not inbox.is_dir() or not os.access(inbox, os.R_OK | os.X_OK):
+            return SystemCheck(ok=False, detail=f"cannot read Edge's exports: {inbox}")
+        if outbox.exists() and not os.access(outbox, os.W_OK | os.X_OK):
+            return SystemCheck(ok=False, detail=f"cannot write imports to {outbox}")
+        if not outbox.exists() and not os.access(exchange, os.W_OK | os.X_OK):
+            return SystemCheck(ok=False, detail=f"cannot make {outbox} for imports")
+        exports = sum(1 for _ in inbox.iterdir())
+        return SystemCheck(
+            ok=True, detail=f"folder {exchange}: {exports} export file(s), imports writable"
+        )
 
     # -- reading ----------------------------------------------------------------------------
 

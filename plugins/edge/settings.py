@@ -25,7 +25,13 @@ class EdgeSettings(SystemSettings):
     @classmethod
     def _relative_to_config(cls, value: Path, info: ValidationInfo) -> Path:
         base = (info.context or {}).get("base_dir")
-        return value if value.is_absolute() or base is None else Path(base) / value
+        folder = value if value.is_absolute() or base is None else Path(base) / value
+        if not folder.is_dir():  # never made here: a typo would sync with nobody
+            raise ValueError(
+                f"no folder {str(folder)!r} (the EDT exchange folder Edge reads and writes; "
+                "it is not created)"
+            )
+        return folder
 
     @field_validator("timezone")
     @classmethod

@@ -93,6 +93,13 @@ class FkSettings(SystemSettings):
             and base is not None
         ):
             url = url.set(database=str(Path(base) / database))
+        if (
+            url.drivername.startswith("sqlite")
+            and url.database
+            and url.database != ":memory:"
+            and not Path(url.database).is_file()
+        ):  # SQLite would make an empty one: a typo would sync with nobody
+            raise ValueError(f"no database file {url.database!r} (it is not created)")
         register_secret(url.password if isinstance(url.password, str) else None)
         return url.render_as_string(hide_password=False)
 
@@ -209,9 +216,11 @@ class FkConnector(Connector):
                         f"{system.name}: no F/K customer with key {key}", system=system.name
                     )
                 now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-                flavour.write(
-                    db, key, to_row(request.record, fields, flavour.split_names), changed_by, now
-                )
+                row = to_row(request.record, fields, flavour.split_names)
+                # A row the program already holds (IdoSell's first and last name, which a
+                # one-name program keeps only as its name) is not written: no "changed by".
+                if any(existing[0].get(k) != v for k, v in row.items()):
+                    flavour.write(db, key, row, changed_by, now)
                 if "delivery_addresses" in fields:
                     self._add_deliveries(db, flavour, key, request.record)
             with engine.connect() as db:

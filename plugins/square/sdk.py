@@ -54,7 +54,7 @@ def call(system: SystemContext, what: str, fn: Callable[..., T], *args: Any, **k
     except ApiError as exc:
         raise classify(system, what, exc) from None
     except httpx.TransportError as exc:
-        raise transport_error(system.name, what, exc) from None
+        raise transport_error(system.name, "", what, exc) from None
 
 
 def classify(system: SystemContext, what: str, exc: ApiError) -> Exception:
