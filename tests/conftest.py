@@ -8,6 +8,14 @@ import pytest
 from tests.harness import World
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fidelity-examples",
+        default="5",
+        help="schemathesis examples per operation in the fidelity tests (nox -s fidelity: more)",
+    )
+
+
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     w = World(tmp_path)

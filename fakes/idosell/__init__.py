@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fakes.idosell.app import PREFIX, make_app
+from fakes.idosell.app import make_app
+from fakes.idosell.contract import PREFIX
 from fakes.idosell.state import Fault, IdoSellState
 from fakes.polish import ascii_fold, kontrahenci
 from fakes.toolkit import FaultState, plan_from_options, serve_forever

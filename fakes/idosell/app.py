@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from email.utils import format_datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ from fakes.idosell import contract
 from fakes.idosell.contract import PREFIX, whole
 from fakes.idosell.state import MAX_ITEMS, Fault, IdoSellState
 from fakes.toolkit import Clock, FaultState, Gate, build_app, json_response, read_json
+
 SINCE = "clientsLastModificationDate[clientsLastModificationDateBegin]"
 EMPTY = {"faultCode": 2, "faultString": "Empty result"}
 

@@ -161,7 +161,10 @@ DEPARTURES = (
                     for field in ("name", "email", "phoneNumber", "locations")
                 ),
                 *(
-                    (f"{method} /v4/contacts/{{identifier}}/attributes/{{uid}}", "bad_request:value")
+                    (
+                        f"{method} /v4/contacts/{{identifier}}/attributes/{{uid}}",
+                        "bad_request:value",
+                    )
                     for method in ("POST", "PATCH")
                 ),
                 *(

@@ -99,7 +99,7 @@ class SpecGuard:
 
     spec: Spec
     prefix: str = ""  # the base path of the spec's server (``/api/admin/v6``)
-    _paths: list[tuple[re.Pattern[str], str, int]] = field(init=False)
+    _paths: dict[int, list[tuple[re.Pattern[str], str]]] = field(init=False)  # by depth
     _operations: dict[Operation, _Operation] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -107,15 +107,11 @@ class SpecGuard:
         self._registry = jsonschema_rs.Registry(
             [(_BASE, {"components": components})], draft=jsonschema_rs.Draft4
         )
-        templates = sorted(self.spec["paths"])
-        self._paths = [
-            (re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(t)) + "$"),
-            t,
-            -t.count("{"),
-        )
-            for t in templates
-        ]
-        self._paths.sort(key=lambda entry: entry[2], reverse=True)  # literal paths win
+        self._paths = {}
+        for template in sorted(self.spec["paths"], key=lambda t: (t.count("{"), t)):
+            pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template))
+            entry = (re.compile(f"^{pattern}$"), template)  # literal paths first: they win
+            self._paths.setdefault(template.count("/"), []).append(entry)
         self._operations = {}
         for method, path, operation in each_operation(self.spec):
             self._operations[(method, path)] = self._compile(path, operation)
@@ -166,7 +162,7 @@ class SpecGuard:
 
     def match(self, path: str) -> tuple[str, dict[str, str]] | None:
         """The spec path template ``path`` falls under and its path parameters, if any."""
-        for pattern, template, _ in self._paths:
+        for pattern, template in self._paths.get(path.count("/"), ()):
             found = pattern.match(path)
             if found:
                 return template, found.groupdict()
@@ -196,7 +192,7 @@ class SpecGuard:
     ) -> tuple[Problem | None, Any]:
         """The first problem of a request of ``operation`` (or ``None``), and its parsed body."""
         compiled = self._operations[operation]
-        pairs = parse_qsl(query, keep_blank_values=True)
+        pairs = parse_qsl(query, keep_blank_values=True) if query else []
         for param in compiled.params:
             problem = _check_param(param, pairs, path_params or {}, headers)
             if problem is not None:
@@ -218,7 +214,11 @@ def _rebase(node: Any) -> Any:
     """``node`` with its local references (``#/components/…``) pointing into the registry."""
     if isinstance(node, dict):
         return {
-            k: (_BASE + v if k == "$ref" and isinstance(v, str) and v.startswith("#") else _rebase(v))
+            k: (
+                _BASE + v
+                if k == "$ref" and isinstance(v, str) and v.startswith("#")
+                else _rebase(v)
+            )
             for k, v in node.items()
         }
     if isinstance(node, list):
@@ -296,6 +296,8 @@ def _scalar(raw: str, schema: dict[str, Any]) -> Any:
 
 
 def _first_problem(validator: Any, value: Any, where: str, name: str) -> Problem | None:
+    if validator.is_valid(value):  # the common case, without building errors
+        return None
     for error in validator.iter_errors(value):
         kind = _KINDS.get(error.kind.name, "invalid")
         path = _dotted(name, error.instance_path)
@@ -307,7 +309,9 @@ def _first_problem(validator: Any, value: Any, where: str, name: str) -> Problem
             path = _dotted(path, [error.kind.value])
         elif kind == "unknown":
             path = _dotted(path, [error.kind.value[0]])
-        message = f"unknown field {path}" if kind == "unknown" else f"{path or where}: {error.message}"
+        message = (
+            f"unknown field {path}" if kind == "unknown" else f"{path or where}: {error.message}"
+        )
         return Problem(kind, message, where, path, expected)
     return None
 
@@ -382,15 +386,15 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         body = await _read(receive) if self.guard.has_body(operation) else b""
-        problem, data = self.guard.check(
+        found_problem, data = self.guard.check(
             operation,
             query=scope.get("query_string", b"").decode("latin-1"),
             path_params=path_params,
             headers=headers,
             body=body,
         )
-        if problem is not None:
-            await self.refuse(problem)(scope, receive, send)
+        if found_problem is not None:
+            await self.refuse(found_problem)(scope, receive, send)
             return
         if not self.guard.has_body(operation):
             await self.app(scope, receive, send)

@@ -192,6 +192,4 @@ def json_schema(schema: Any, *, request: bool) -> Any:
 
 def allowed_refusals(departures: Iterable[Departure], operation: str) -> set[str]:
     """The error codes with which ``operation`` (``"POST /v2/customers"``) may refuse."""
-    return {
-        code for d in departures for (where, code) in d.refusals if where in ("*", operation)
-    }
+    return {code for d in departures for (where, code) in d.refusals if where in ("*", operation)}
