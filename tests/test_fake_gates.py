@@ -1,7 +1,7 @@
 """Each fake refuses what its vendor refuses, in the vendor's words, and stores nothing.
 
 The failures schemathesis found in issue 20, one by one, through each fake's gate
-(``fakes/toolkit/guard.py``) and its contract (``fakes/<vendor>/contract.py``).
+(``fakes/toolkit/gate.py``) and its contract (``fakes/<vendor>/contract.py``).
 """
 
 from __future__ import annotations

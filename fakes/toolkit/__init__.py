@@ -10,7 +10,8 @@ from fakes.toolkit.faults import (
     plan_from_options,
 )
 from fakes.toolkit.feed import Clock, FeedStore, iso, parse_time
-from fakes.toolkit.guard import Gate, Problem, SpecGuard
+from fakes.toolkit.gate import Gate
+from fakes.toolkit.guard import Problem, SpecGuard
 from fakes.toolkit.openapi import Departure, patched, restricted
 from fakes.toolkit.serve import BackgroundServer, free_port, serve_forever
 from fakes.toolkit.transport import DropConnection, SyncASGITransport

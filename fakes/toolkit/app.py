@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from fakes.toolkit.faults import ErrorBody, FaultMiddleware, FaultPlan, FaultState
-from fakes.toolkit.guard import JSON_KEY, Gate, GuardMiddleware
+from fakes.toolkit.gate import JSON_KEY, Gate, GuardMiddleware
 from fakes.toolkit.openapi import routed
 
 _ABSENT = object()

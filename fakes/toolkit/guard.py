@@ -1,23 +1,17 @@
-"""Requests checked against the vendor's spec before a fake's routes see them.
+"""A vendor's spec compiled for checking requests: which operation, and what is wrong.
 
-:class:`SpecGuard` compiles a vendor's OpenAPI document (its departures applied, see
-``fakes.toolkit.openapi``) once: per operation, a JSON Schema validator (``jsonschema_rs``)
-for the body and each parameter. :class:`GuardMiddleware` puts one in front of a fake, as
-the vendor's gateway is in front of its service:
-
-1. credentials first: a request without valid ones is refused whatever its path;
-2. a method the path does not serve is refused with the methods it does (``Allow``);
-3. parameters (query strings read as the spec's types and styles) and the JSON body are
-   validated; the first problem is refused.
-
-The refusal is the vendor's (``refuse``: status and error shape), and the request never
-reaches the fake, so nothing refused is stored.
+:class:`SpecGuard` compiles an OpenAPI document (a fake's departures applied, see
+``fakes.toolkit.openapi``) once: per operation, a JSON Schema validator (``jsonschema_rs``,
+the components shared through one registry) for the body and each parameter. Query strings
+are read as the spec's types and styles (form lists, deep objects) before they are checked.
+The first problem found is a :class:`Problem`, for the fake to refuse in its vendor's words
+(``fakes.toolkit.gate`` does it in front of the fake's routes).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -25,12 +19,9 @@ from urllib.parse import parse_qsl
 import jsonschema_rs
 import orjson
 from starlette.datastructures import Headers
-from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fakes.toolkit.openapi import Operation, Spec, each_operation, json_schema
 
-JSON_KEY = "fake.json"  # the parsed body, left in the ASGI scope for ``read_json``
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _FORMATS = {"uuid": lambda text: bool(_UUID.match(text))}  # a format draft 4 does not have
 _BASE = "urn:fake-spec"  # where the spec's components live in the validators' registry
@@ -70,9 +61,6 @@ class Problem:
     field: str = ""
     expected: str = ""
     allowed: tuple[str, ...] = ()
-
-
-Refuse = Callable[[Problem], Response]
 
 
 @dataclass
@@ -309,11 +297,30 @@ def _first_problem(validator: Any, value: Any, where: str, name: str) -> Problem
             path = _dotted(path, [error.kind.value])
         elif kind == "unknown":
             path = _dotted(path, [error.kind.value[0]])
-        message = (
-            f"unknown field {path}" if kind == "unknown" else f"{path or where}: {error.message}"
-        )
+        message = _message(kind, path or where, error, expected)
         return Problem(kind, message, where, path, expected)
     return None
+
+
+def _message(kind: str, name: str, error: Any, expected: str) -> str:
+    """One line naming the field and what it must be (never the whole offending value)."""
+    limit = getattr(error.kind, "limit", None)
+    texts = {
+        "unknown": f"unknown field {name}",
+        "required": f"{name} is required",
+        "type": f"{name} must be of type {expected}",
+        "too_long": f"{name} must be a string of at most {limit} characters",
+        "too_short": f"{name} must be a string of at least {limit} characters",
+        "too_high": f"{name} must be at most {limit}",
+        "too_low": f"{name} must be at least {limit}",
+        "too_many": f"{name} must hold at most {limit} items",
+        "too_few": f"{name} must hold at least {limit} items",
+        "pattern": f"{name} must match {getattr(error.kind, 'pattern', 'its pattern')}",
+    }
+    if kind == "enum":
+        options = getattr(error.kind, "options", None) or []
+        return f"{name} must be one of {', '.join(str(o) for o in options)}"
+    return texts.get(kind) or f"{name}: {str(error.message)[:200]}"
 
 
 def _dotted(start: str, parts: Iterable[Any]) -> str:
@@ -324,103 +331,3 @@ def _dotted(start: str, parts: Iterable[Any]) -> str:
         else:
             out = f"{out}.{part}" if out else str(part)
     return out
-
-
-@dataclass(frozen=True)
-class Gate:
-    """What a fake puts in front of its routes: its guard, its refusals, its credentials check.
-
-    ``protected``: the path prefix the vendor's API lives under (credentials are checked
-    there, whatever the path); ``authorised`` says whether the headers carry valid ones.
-    """
-
-    guard: SpecGuard
-    refuse: Refuse
-    protected: str
-    authorised: Callable[[Headers], bool] | None = None
-
-
-class GuardMiddleware:
-    """ASGI middleware applying a :class:`Gate` to every request under its ``protected`` path.
-
-    ``routed`` is what the fake's routes serve (spec paths), so a method a path does not
-    serve is refused with the ones it does. Operations the spec does not document pass
-    unchecked (a fake's modelled paths).
-    """
-
-    def __init__(self, app: ASGIApp, gate: Gate, routed: set[Operation]):
-        self.app = app
-        self.guard = gate.guard
-        self.refuse = gate.refuse
-        self.protected = gate.protected
-        self.authorised = gate.authorised
-        self.served: dict[str, set[str]] = {}
-        for method, path in routed:
-            self.served.setdefault(path, set()).add(method)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Refuse the request in the vendor's words, or pass it on."""
-        if scope["type"] != "http" or not scope["path"].startswith(self.protected):
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
-        if self.authorised is not None and not self.authorised(headers):
-            problem = Problem("unauthorized", "missing or invalid credentials", "header")
-            await self.refuse(problem)(scope, receive, send)
-            return
-        path = scope["path"][len(self.guard.prefix) :]
-        found = self.guard.match(path)
-        if found is None:
-            await self.app(scope, receive, send)
-            return
-        template, path_params = found
-        method = scope["method"]
-        served = self.served.get(template, set())
-        if served and method not in served and not (method == "HEAD" and "GET" in served):
-            allowed = tuple(sorted(served))
-            problem = Problem("method", f"{method} is not allowed here", allowed=allowed)
-            await self.refuse(problem)(scope, receive, send)
-            return
-        operation = (method, template)
-        if not self.guard.documents(operation):
-            await self.app(scope, receive, send)
-            return
-        body = await _read(receive) if self.guard.has_body(operation) else b""
-        found_problem, data = self.guard.check(
-            operation,
-            query=scope.get("query_string", b"").decode("latin-1"),
-            path_params=path_params,
-            headers=headers,
-            body=body,
-        )
-        if found_problem is not None:
-            await self.refuse(found_problem)(scope, receive, send)
-            return
-        if not self.guard.has_body(operation):
-            await self.app(scope, receive, send)
-            return
-        scope = {**scope, JSON_KEY: data}
-        await self.app(scope, _replay(body, receive), send)
-
-
-async def _read(receive: Receive) -> bytes:
-    chunks = []
-    more = True
-    while more:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        more = message.get("more_body", False)
-    return b"".join(chunks)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Any:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
