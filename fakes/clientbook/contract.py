@@ -55,6 +55,12 @@ def _refusals(operation: str, *fields: str) -> set[tuple[str, str]]:
 
 DEPARTURES = (
     Departure(
+        "idempotent-replays",
+        "A create repeated with the same `Idempotency-Key` answers the first response and"
+        " creates nothing (this page, Conventions), so a record created, deleted, then created"
+        " again with the same key is answered as first made and is then not found (404).",
+    ),
+    Departure(
         "checked-values",
         "The rules `docs/clientbook-api.md` states in prose, which a well-formed request can"
         " break (422 `invalid_request` naming the field): a client needs a first or last"

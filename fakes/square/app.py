@@ -324,7 +324,7 @@ def _listing(name: str, items: list[dict[str, Any]], request: Request, most: int
     limit = _int(q.get("limit"), "limit")
     limit = max(1, limit) if limit is not None else min(most or 100, 100)
     cursor = q.get("cursor") or "0"
-    if not cursor.isdigit():
+    if not (cursor.isascii() and cursor.isdigit()):
         raise SquareError(400, "INVALID_CURSOR", "the cursor is not valid", "cursor")
     offset = int(cursor)
     served = items[offset : offset + limit]

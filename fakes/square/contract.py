@@ -175,6 +175,13 @@ DEPARTURES = (
         refusals=frozenset({("POST /v2/customers/search", "INVALID_VALUE")}),
     ),
     Departure(
+        "idempotent-replays",
+        "Square's Idempotency page: a request repeated with the same idempotency key answers"
+        " the first response and creates nothing. A group (or customer, booking) created,"
+        " deleted, then created again with the same key is answered as first made, and is"
+        " then not found (404): that is Square, not a lost write.",
+    ),
+    Departure(
         "checked-values",
         "Square checks what no schema says (its error codes and the Customers and Bookings"
         " guides): an e-mail address or phone number must be one (INVALID_EMAIL_ADDRESS,"
