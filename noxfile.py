@@ -51,7 +51,8 @@ def fidelity(session: nox.Session) -> None:
     """schemathesis on every HTTP fake with its vendor's spec, more examples than ``tests``.
 
     ``nox -s fidelity`` (50 examples per operation), ``nox -s fidelity -- --fidelity-examples
-    200``. The same tests run in ``tests`` with 5; each prints what it generated and found.
+    200``. The same tests run in ``tests`` with 5; the run ends with what each generated and
+    found.
     """
     session.install("-e", ".[test]")
     session.run(
@@ -61,7 +62,6 @@ def fidelity(session: nox.Session) -> None:
         "fidelity",
         "-n",
         "auto",
-        "-s",
         "-p",
         "no:cacheprovider",
         "--fidelity-examples",

@@ -9,6 +9,7 @@ ones it routes, and every departure from the spec is listed in the fake's doc pa
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,9 +28,11 @@ def examples(request: pytest.FixtureRequest) -> int:
 
 @pytest.mark.fidelity
 @pytest.mark.parametrize("name", FAKES)
-def test_the_fake_answers_as_its_spec_says(name: str, examples: int) -> None:
+def test_the_fake_answers_as_its_spec_says(
+    name: str, examples: int, record_property: Callable[[str, object], None]
+) -> None:
     outcome = fidelity.run(fidelity.subjects()[name], examples=examples)
-    print(outcome.report(name))
+    record_property("fidelity", outcome.report(name).splitlines()[0])  # printed at the end
     assert not outcome.failures, outcome.report(name)
     assert not outcome.errors, outcome.report(name)
     assert outcome.cases > 100, f"schemathesis generated almost nothing for {name}"
