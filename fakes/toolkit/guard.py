@@ -156,10 +156,6 @@ class SpecGuard:
                 return template, found.groupdict()
         return None
 
-    def methods(self, template: str) -> set[str]:
-        """The methods the spec documents for ``template``."""
-        return {m for (m, t) in self._operations if t == template}
-
     def documents(self, operation: Operation) -> bool:
         """Whether the spec documents ``operation``."""
         return operation in self._operations
