@@ -1,4 +1,5 @@
-"""The one way to run things: nox sessions (tests, lint, typecheck, conformance; bench apart)."""
+"""The one way to run things: nox sessions (tests, lint, typecheck, conformance; bench and
+fidelity apart)."""
 
 import nox
 
@@ -43,6 +44,30 @@ def conformance(session: nox.Session) -> None:
         "from conformance.subject import load_subjects; load_subjects(['example-crm'])",
     )
     session.run("pytest", "--syncwright-conformance", "-n", "auto", *session.posargs)
+
+
+@nox.session
+def fidelity(session: nox.Session) -> None:
+    """schemathesis on every HTTP fake with its vendor's spec, more examples than ``tests``.
+
+    ``nox -s fidelity`` (50 examples per operation), ``nox -s fidelity -- --fidelity-examples
+    200``. The same tests run in ``tests`` with 5; the run ends with what each generated and
+    found.
+    """
+    session.install("-e", ".[test]")
+    session.run(
+        "pytest",
+        "tests/test_fidelity.py",
+        "-m",
+        "fidelity",
+        "-n",
+        "auto",
+        "-p",
+        "no:cacheprovider",
+        "--fidelity-examples",
+        "50",
+        *session.posargs,
+    )
 
 
 @nox.session

@@ -6,16 +6,14 @@ parameters and body, the answer against its response (an error against the defau
 response's ``Error``). The modelled partner paths and the token endpoint are not in the spec
 and are left out (``docs/podium-api.md``).
 
-The two caveats of ``fakes/specs/SOURCES.md`` are resolved as the doc page says, by
-patching a copy of the spec: the ``Error`` schemas' ``code`` is a string, and
+The caveats of ``fakes/specs/SOURCES.md`` are resolved as the doc page says, by the fake's
+departures (``fakes/podium/contract.py``): the ``Error`` schemas' ``code`` is a string, and
 ``GET /v4/contacts`` answers ``data`` as an array with ``metadata.nextCursor`` (as the
-spec's own ``GET /v4/products`` does).
+spec's own ``GET /v4/products`` does); the modelled product upload is described there too.
 """
 
 from __future__ import annotations
 
-import copy
-import json
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -25,35 +23,15 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from fakes import specs
+from fakes.podium import contract
 from tests.recorder import Recorder as BaseRecorder
 
-SPEC = specs.path("podium")
 HOST = "https://api.podium.com"
 
 
-def _strings_for_error_codes(node: Any) -> None:
-    if isinstance(node, dict):
-        if node.get("title") == "Error" and "code" in node.get("properties", {}):
-            node["properties"]["code"] = {**node["properties"]["code"], "type": "string"}
-        for value in node.values():
-            _strings_for_error_codes(value)
-    elif isinstance(node, list):
-        for value in node:
-            _strings_for_error_codes(value)
-
-
-@cache
 def spec_dict() -> dict[str, Any]:
-    """The spec with the SOURCES.md caveats resolved (see the module docstring)."""
-    data: dict[str, Any] = copy.deepcopy(json.loads(SPEC.read_text()))
-    _strings_for_error_codes(data)
-    listing = data["paths"]["/v4/contacts"]["get"]["responses"]["200"]["content"]
-    schema = listing["application/json"]["schema"]["properties"]
-    schema["data"] = {"type": "array", "items": {"$ref": "#/components/schemas/contact"}}
-    products = data["paths"]["/v4/products"]["get"]["responses"]["200"]["content"]
-    schema["metadata"] = products["application/json"]["schema"]["properties"]["metadata"]
-    return data
+    """The spec with the fake's departures applied (``fakes/podium/contract.py``)."""
+    return contract.spec()
 
 
 @cache

@@ -70,7 +70,8 @@ def test_status_shows_what_is_held_back_by_reason(tmp_path: Path, make_world):
     config = tmp_path / "status.toml"
     config.write_text(
         f'[state]\npath = "{world.engine.config.state_path}"\n'
-        '[systems.edge]\nconnector = "edge"\nfolder = "edt"\nstore_license_id = "1001"\n'
+        '[systems.edge]\nconnector = "edge"\n'
+        f'folder = "{world.engine.config.systems["edge"].folder}"\nstore_license_id = "1001"\n'
         '[systems.clientbook]\nconnector = "clientbook"\nbase_url = "http://cb.test"\n'
         'api_key = "k"\n[pairs.store]\npreset = "edge-clientbook"\npos = "edge"\n'
         'platform = "clientbook"\ndefault_associate = "1"\n',

@@ -286,4 +286,5 @@ def test_the_spec_check_catches_an_answer_that_does_not_conform():
     numeric = httpx.Response(404, json={"code": 404, "message": "no", "moreInfo": "x"})
     with pytest.raises(ResponseValidationError):
         check(request, numeric)
-    assert check(httpx.Request("POST", f"{HOST}/v4/products"), wrong) == "modelled"
+    timeline = httpx.Request("POST", f"{HOST}/v4/contacts/x@example.com/timeline_events")
+    assert check(timeline, wrong) == "modelled"

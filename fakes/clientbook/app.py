@@ -9,16 +9,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fakes.clientbook import contract
+from fakes.clientbook.contract import error
 from fakes.clientbook.routes import routes as resource_routes
 from fakes.clientbook.state import ClientbookState, Invalid
-from fakes.toolkit import FaultState, build_app, json_response, parse_time, read_json
+from fakes.toolkit import FaultState, Gate, build_app, json_response, parse_time, read_json
 
 MAX_LIMIT = 500
-
-
-def error(status: int, kind: str, message: str, field: str | None = None) -> Response:
-    """An error in Clientbook's shape."""
-    return json_response({"error": {"type": kind, "message": message, "field": field}}, status)
 
 
 def make_app(state: ClientbookState | None = None, faults: FaultState | None = None) -> Starlette:
@@ -26,15 +23,13 @@ def make_app(state: ClientbookState | None = None, faults: FaultState | None = N
     state = state or ClientbookState()
     faults = faults or FaultState()
 
-    def authorised(request: Request) -> bool:
-        return request.headers.get("authorization") == f"Bearer {state.api_key}"
+    def authorised(headers: Any) -> bool:
+        return bool(headers.get("authorization") == f"Bearer {state.api_key}")
 
     def actor(request: Request) -> str:
         return request.headers.get("x-clientbook-associate") or "api"
 
     async def list_clients(request: Request) -> Response:
-        if not authorised(request):
-            return error(401, "unauthorized", "missing or invalid API key")
         state.publish()
         q = request.query_params
         try:
@@ -50,14 +45,15 @@ def make_app(state: ClientbookState | None = None, faults: FaultState | None = N
             )
         try:
             since = parse_time(q["updated_since"]) if q.get("updated_since") else None
-            data, token = state.clients.page(since, q.get("page_token"), limit)
         except ValueError as exc:
             return error(400, "invalid_request", str(exc), "updated_since")
+        try:
+            data, token = state.clients.page(since, q.get("page_token"), limit)
+        except ValueError as exc:
+            return error(400, "invalid_request", str(exc), "page_token")
         return json_response({"data": data, "next_page_token": token})
 
     async def create_client(request: Request) -> Response:
-        if not authorised(request):
-            return error(401, "unauthorized", "missing or invalid API key")
         key = request.headers.get("idempotency-key")
         try:
             status, body = state.create(await read_json(request), actor(request), key)
@@ -66,8 +62,6 @@ def make_app(state: ClientbookState | None = None, faults: FaultState | None = N
         return json_response(body, status)
 
     async def one_client(request: Request) -> Response:
-        if not authorised(request):
-            return error(401, "unauthorized", "missing or invalid API key")
         client_id = request.path_params["client_id"]
         state.publish()
         try:
@@ -89,8 +83,6 @@ def make_app(state: ClientbookState | None = None, faults: FaultState | None = N
         return json_response(client)
 
     async def batch(request: Request) -> Response:
-        if not authorised(request):
-            return error(401, "unauthorized", "missing or invalid API key")
         body = await read_json(request)
         operations = body.get("operations") if isinstance(body, dict) else None
         if not isinstance(operations, list) or not 0 < len(operations) <= 100:
@@ -100,8 +92,6 @@ def make_app(state: ClientbookState | None = None, faults: FaultState | None = N
         )
 
     async def associates(request: Request) -> Response:
-        if not authorised(request):
-            return error(401, "unauthorized", "missing or invalid API key")
         return json_response({"data": state.associates})
 
     routes = [
@@ -118,6 +108,7 @@ def make_app(state: ClientbookState | None = None, faults: FaultState | None = N
         state=state.snapshot,
         reset=state.reset,
         error_body=b'{"error": {"type": "server_error", "message": "injected"}}',
+        gate=Gate(contract.guard(), contract.refuse, protected="/v1/", authorised=authorised),
     )
     app.state.clientbook = state
     app.state.faults = faults

@@ -112,7 +112,8 @@ class ClientbookState(Catalog, Wishlists, Timeline):
     def create_client(self, body: Any, actor: str = "api") -> dict[str, Any]:
         """Validate and store a new client."""
         fields = validate(body, creating=True)
-        fields.setdefault("preferences", [])
+        named = {p["name"]: p.get("value") for p in fields.get("preferences") or []}
+        fields["preferences"] = [{"name": k, "value": v} for k, v in named.items() if v is not None]
         for name in CLIENT_FIELDS:
             fields.setdefault(name, None if name != "preferences" else [])
         return self.clients.create(fields, actor)

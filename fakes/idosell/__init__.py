@@ -10,7 +10,8 @@ from typing import Any
 
 from pydantic import Field
 
-from fakes.idosell.app import PREFIX, make_app
+from fakes.idosell.app import make_app
+from fakes.idosell.contract import PREFIX
 from fakes.idosell.state import Fault, IdoSellState
 from fakes.polish import ascii_fold, kontrahenci
 from fakes.toolkit import FaultState, serve_forever

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from email.utils import format_datetime
 from typing import Any
 
@@ -12,10 +11,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fakes.idosell import contract
+from fakes.idosell.contract import PREFIX, whole
 from fakes.idosell.state import MAX_ITEMS, Fault, IdoSellState
-from fakes.toolkit import Clock, FaultState, build_app, json_response, read_json
+from fakes.toolkit import Clock, FaultState, Gate, build_app, json_response, read_json
 
-PREFIX = "/api/admin/v6"
 SINCE = "clientsLastModificationDate[clientsLastModificationDateBegin]"
 EMPTY = {"faultCode": 2, "faultString": "Empty result"}
 
@@ -39,26 +39,11 @@ class DateHeader:
         await self.app(scope, receive, dated if scope["type"] == "http" else send)
 
 
-def whole(status: int, code: int, text: str) -> Response:
-    """An error of the whole request."""
-    return json_response({"errors": {"faultCode": code, "faultString": text}}, status)
-
-
 def _ints(text: str | None) -> set[int] | None:
+    """A comma-separated list of integers (the gate checked that it is one)."""
     if text is None:
         return None
-    try:
-        return {int(p) for p in text.split(",") if p.strip()}
-    except ValueError:
-        return set()
-
-
-def _int(value: str | None, default: int, low: int, high: int) -> int:
-    try:
-        number = int(value) if value is not None else default
-    except ValueError:
-        return -1
-    return number if low <= number <= high else -1
+    return {int(p) for p in text.split(",") if p.strip()}
 
 
 def make_app(state: IdoSellState | None = None, faults: FaultState | None = None) -> Starlette:
@@ -66,21 +51,10 @@ def make_app(state: IdoSellState | None = None, faults: FaultState | None = None
     state = state or IdoSellState()
     faults = faults or FaultState()
 
-    def guarded(handler: Callable[[Request], Any]) -> Callable[[Request], Any]:
-        async def guard(request: Request) -> Response:
-            if request.headers.get("x-api-key") != state.api_key:
-                return whole(401, 1, "Authorization error: missing or invalid X-API-KEY")
-            response: Response = await handler(request)
-            return response
-
-        return guard
-
     async def list_clients(request: Request) -> Response:
         q = request.query_params
-        page = _int(q.get("resultsPage"), 0, 0, 1_000_000)
-        limit = _int(q.get("resultsLimit"), 100, 1, 100)
-        if page < 0 or limit < 0:
-            return whole(422, 3, "resultsPage from 0; resultsLimit from 1 to 100")
+        page = int(q.get("resultsPage") or 0)  # ranges and types: checked by the gate
+        limit = int(q.get("resultsLimit") or 100)
         codes = q.get("clientCodesExternal")
         found = state.select(
             q.get(SINCE),
@@ -223,21 +197,28 @@ def make_app(state: IdoSellState | None = None, faults: FaultState | None = None
         )
 
     routes = [
-        Route(f"{PREFIX}/clients/clients", guarded(list_clients), methods=["GET"]),
-        Route(f"{PREFIX}/clients/clients", guarded(create_clients), methods=["POST"]),
-        Route(f"{PREFIX}/clients/clients", guarded(update_clients), methods=["PUT"]),
-        Route(f"{PREFIX}/clients/deliveryAddress", guarded(list_deliveries), methods=["GET"]),
-        Route(f"{PREFIX}/clients/deliveryAddress", guarded(add_deliveries), methods=["POST"]),
-        Route(f"{PREFIX}/clients/externalCode", guarded(external_code), methods=["PUT"]),
-        Route(f"{PREFIX}/discounts/groups", guarded(discount_groups), methods=["GET"]),
-        Route(f"{PREFIX}/system/shopsData", guarded(shops_data), methods=["GET"]),
+        Route(f"{PREFIX}/clients/clients", list_clients, methods=["GET"]),
+        Route(f"{PREFIX}/clients/clients", create_clients, methods=["POST"]),
+        Route(f"{PREFIX}/clients/clients", update_clients, methods=["PUT"]),
+        Route(f"{PREFIX}/clients/deliveryAddress", list_deliveries, methods=["GET"]),
+        Route(f"{PREFIX}/clients/deliveryAddress", add_deliveries, methods=["POST"]),
+        Route(f"{PREFIX}/clients/externalCode", external_code, methods=["PUT"]),
+        Route(f"{PREFIX}/discounts/groups", discount_groups, methods=["GET"]),
+        Route(f"{PREFIX}/system/shopsData", shops_data, methods=["GET"]),
     ]
+    gate = Gate(
+        contract.guard(),
+        contract.refuse,
+        protected=f"{PREFIX}/",  # credentials first, whatever the path (as IdoSell does)
+        authorised=lambda headers: headers.get("x-api-key") == state.api_key,
+    )
     app = build_app(
         routes,
         faults=faults,
         state=state.snapshot,
         reset=state.reset,
         error_body=b'{"errors": {"faultCode": 500, "faultString": "injected fault"}}',
+        gate=gate,
     )
     app.add_middleware(DateHeader, clock=state.clock)
     app.state.idosell = state

@@ -17,9 +17,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from fakes.podium import contract
 from fakes.podium.errors import PodiumError, bad_request, injected_error
 from fakes.podium.state import PodiumState
-from fakes.toolkit import FaultPlan, FaultState, RateLimit, build_app, json_response, read_json
+from fakes.toolkit import (
+    FaultPlan,
+    FaultState,
+    Gate,
+    RateLimit,
+    build_app,
+    json_response,
+    read_json,
+)
 from fakes.toolkit import parse_time as parse_rfc3339
 
 Handler = Callable[[Request], Awaitable[Any]]
@@ -36,12 +45,17 @@ def make_app(state: PodiumState | None = None, faults: FaultState | None = None)
     state = state or PodiumState()
     faults = faults or podium_faults()
 
-    def route(path: str, methods: list[str], handler: Handler, *, auth: bool = True) -> Route:
+    def authorised(headers: Any) -> bool:
+        try:
+            state.oauth.check(headers.get("authorization"))
+        except PodiumError:
+            return False
+        return True
+
+    def route(path: str, methods: list[str], handler: Handler) -> Route:
         async def endpoint(request: Request) -> Response:
             try:
-                state.settle()
-                if auth:
-                    state.oauth.check(request.headers.get("authorization"))
+                state.settle()  # the token was checked by the gate (every /v4 path)
                 result = await handler(request)
             except PodiumError as exc:
                 return json_response(exc.body(), exc.status)
@@ -145,7 +159,7 @@ def make_app(state: PodiumState | None = None, faults: FaultState | None = None)
         return _listing(request, state.timeline_of(identifier), None)
 
     routes = [
-        route("/oauth/token", ["POST"], token, auth=False),
+        route("/oauth/token", ["POST"], token),
         route("/v4/contacts", ["GET"], list_contacts),
         route("/v4/contacts", ["POST"], create_contact),
         route("/v4/contacts/{identifier}", ["GET", "PATCH", "DELETE"], contact),
@@ -161,8 +175,14 @@ def make_app(state: PodiumState | None = None, faults: FaultState | None = None)
         route("/v4/products", ["GET", "POST"], products),
         route("/v4/products/{uid}", ["GET"], product),
     ]
+    gate = Gate(contract.guard(), contract.refuse, protected="/v4/", authorised=authorised)
     app = build_app(
-        routes, faults=faults, state=state.snapshot, reset=state.reset, error_body=injected_error
+        routes,
+        faults=faults,
+        state=state.snapshot,
+        reset=state.reset,
+        error_body=injected_error,
+        gate=gate,
     )
     app.state.podium = state
     app.state.faults = faults

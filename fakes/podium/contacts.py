@@ -112,7 +112,7 @@ class Contacts:
         """Validate a create (an upsert on phone or e-mail) and queue it; its identifier."""
         fields = self._fields(body, CREATE_KEYS, creating=True)
         if not (fields.get("email") or fields.get("phoneNumber")):
-            raise bad_request("a contact needs a phoneNumber or an email")
+            raise bad_request("phoneNumber: a contact needs a phoneNumber or an email")
         self.queue_write(lambda: self._upsert(fields))
         return str(fields.get("phoneNumber") or fields.get("email"))
 
@@ -121,7 +121,7 @@ class Contacts:
         uid = self.contact(identifier)["id"]
         fields = self._fields(body, UPDATE_KEYS, creating=False)
         if not fields:
-            raise bad_request("the body must change at least one field")
+            raise bad_request("body: the body must change at least one field")
         self.queue_write(lambda: self._apply(uid, fields))
         return identifier
 

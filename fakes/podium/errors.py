@@ -12,6 +12,7 @@ CODES = {
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
+    405: "method_not_allowed",
     429: "rate_limit",
     500: "internal_server_error",
     502: "bad_gateway",

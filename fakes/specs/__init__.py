@@ -1,7 +1,9 @@
 """The vendors' API specs as this project holds them: the parts its fakes and connectors use.
 
-Each file is a subset of a vendor's published OpenAPI document, made by ``refresh.py`` from
-the original (``SOURCES.md`` says where each came from, its licence, and what was kept).
+Each vendor file is a subset of the vendor's published OpenAPI document, made by
+``refresh.py`` from the original (``SOURCES.md`` says where each came from, its licence, and
+what was kept). ``clientbook.json`` is ours: Clientbook publishes no reference, so it
+describes our model of its API (``docs/clientbook-api.md``) in OpenAPI.
 Tests check the fakes' answers and the connectors' requests against them; nothing here
 reads outside the repository.
 """
@@ -14,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 FOLDER = Path(__file__).resolve().parent
-VENDORS = ("square", "podium", "idosell")
+VENDORS = ("square", "podium", "idosell", "clientbook")  # clientbook: our own model of it
 
 
 def path(vendor: str) -> Path:

@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from fakes.square import search
+from fakes.square import contract, search
 from fakes.square.attribute_routes import attribute_routes
 from fakes.square.state import SquareError, SquareState
-from fakes.toolkit import FaultState, build_app, iso, json_response, parse_time, read_json
+from fakes.toolkit import FaultState, Gate, build_app, iso, json_response, parse_time, read_json
 
 _VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 Handler = Callable[[Request], Awaitable[Any]]
@@ -97,8 +97,8 @@ def make_app(state: SquareState | None = None, faults: FaultState | None = None)
         return search.page(
             state.searchable(),
             query=query,
-            sort_field=sort.get("field", "DEFAULT"),
-            sort_order=sort.get("order", "ASC"),
+            sort_field=sort.get("field") or "DEFAULT",
+            sort_order=sort.get("order") or "ASC",
             cursor=data.get("cursor"),
             limit=data.get("limit"),
             count=bool(data.get("count")),
@@ -143,7 +143,7 @@ def make_app(state: SquareState | None = None, faults: FaultState | None = None)
             return idempotent(
                 data.get("idempotency_key"),
                 data,
-                lambda: {"group": state.create_group(str(group.get("name") or ""))},
+                lambda: {"group": state.create_group(group.get("name") or "")},
             )
         return _listing("groups", list(state.groups.values()), request, 50)
 
@@ -189,9 +189,8 @@ def make_app(state: SquareState | None = None, faults: FaultState | None = None)
                 lambda: {"booking": state.create_booking(data.get("booking"))},
             )
         q = request.query_params
-        start = parse_time(q["start_at_min"]) if q.get("start_at_min") else state.clock.now()
-        end = parse_time(q["start_at_max"]) if q.get("start_at_max") else None
-        end = end or start + dt.timedelta(days=31)
+        start = _time(q, "start_at_min") or state.clock.now()
+        end = _time(q, "start_at_max") or start + dt.timedelta(days=31)
         chosen = [
             b
             for b in state.bookings.values()
@@ -200,7 +199,7 @@ def make_app(state: SquareState | None = None, faults: FaultState | None = None)
             and start <= parse_time(b["start_at"]) <= end
         ]
         chosen.sort(key=lambda b: (b["start_at"], b["id"]))
-        return _listing("bookings", chosen, request, 10000)
+        return _listing("bookings", chosen, request, None)
 
     async def one_booking(request: Request) -> Any:
         booking_id = request.path_params["booking_id"]
@@ -257,8 +256,19 @@ def make_app(state: SquareState | None = None, faults: FaultState | None = None)
         route("/v2/bookings/{booking_id}", ["GET", "PUT"], one_booking),
         route("/v2/events", ["POST"], search_events),
     ]
+    gate = Gate(
+        contract.guard(),
+        contract.refuse,
+        protected="/v2/",
+        authorised=lambda headers: headers.get("authorization") == f"Bearer {state.token}",
+    )
     app = build_app(
-        routes, faults=faults, state=state.snapshot, reset=state.reset, error_body=injected_error
+        routes,
+        faults=faults,
+        state=state.snapshot,
+        reset=state.reset,
+        error_body=injected_error,
+        gate=gate,
     )
     app.state.square = state
     app.state.faults = faults
@@ -266,13 +276,7 @@ def make_app(state: SquareState | None = None, faults: FaultState | None = None)
 
 
 def _check_headers(state: SquareState, request: Request) -> None:
-    if request.headers.get("authorization") != f"Bearer {state.token}":
-        raise SquareError(
-            401,
-            "UNAUTHORIZED",
-            "This request could not be authorized.",
-            category="AUTHENTICATION_ERROR",
-        )
+    """The Square-Version header (credentials were checked by the fake's gate)."""
     version = request.headers.get("square-version")
     if version is not None:
         if not _VERSION.match(version):
@@ -293,6 +297,8 @@ def _int(value: Any, name: str) -> int | None:
 
 def _bulk(data: dict[str, Any]) -> dict[str, Any]:
     items = data.get("customers")
+    if items is None:
+        raise SquareError(400, "MISSING_REQUIRED_PARAMETER", "customers is required", "customers")
     if not isinstance(items, dict) or not items:
         raise SquareError(400, "ARRAY_EMPTY", "customers must hold 1 to 100 requests", "customers")
     if len(items) > 100:
@@ -302,12 +308,27 @@ def _bulk(data: dict[str, Any]) -> dict[str, Any]:
     return items
 
 
-def _listing(name: str, items: list[dict[str, Any]], request: Request, most: int) -> Any:
+def _time(q: Any, name: str) -> dt.datetime | None:
+    if not q.get(name):
+        return None
+    try:
+        return parse_time(q[name])
+    except ValueError:
+        raise SquareError(400, "INVALID_TIME", f"{name} is not an RFC 3339 time", name) from None
+
+
+def _listing(name: str, items: list[dict[str, Any]], request: Request, most: int | None) -> Any:
+    """A page of ``items``; ``most``: the documented largest ``limit`` (the gate checks it).
+
+    ``None``: the spec gives no range (ListBookings), so any limit is taken, at least 1.
+    """
     q = request.query_params
-    limit = _int(q.get("limit"), "limit") or min(most, 100)
-    if not 1 <= limit <= most:
-        raise SquareError(400, "VALUE_TOO_HIGH", f"limit must be 1 to {most}", "limit")
-    offset = _int(q.get("cursor"), "cursor") or 0
+    limit = _int(q.get("limit"), "limit")
+    limit = max(1, limit) if limit is not None else min(most or 100, 100)
+    cursor = q.get("cursor") or "0"
+    if not (cursor.isascii() and cursor.isdigit()):
+        raise SquareError(400, "INVALID_CURSOR", "the cursor is not valid", "cursor")
+    offset = int(cursor)
     served = items[offset : offset + limit]
     answer: dict[str, Any] = {name: served} if served else {}
     if offset + limit < len(items):

@@ -73,6 +73,8 @@ def compile_filter(query: Any) -> Test:
     """One test for a ``CustomerQuery.filter`` (an empty filter passes everything)."""
     tests: list[Test] = []
     for name, spec in ((query or {}).get("filter") or {}).items():
+        if spec is None:
+            continue  # a null filter is no filter
         if name in ("email_address", "phone_number", "reference_id"):
             tests.append(_text(name, spec))
         elif name in ("created_at", "updated_at"):

@@ -10,6 +10,9 @@ from fakes.toolkit.faults import (
     plan_from_options,
 )
 from fakes.toolkit.feed import Clock, FeedStore, iso, parse_time
+from fakes.toolkit.gate import Gate
+from fakes.toolkit.guard import Problem, SpecGuard
+from fakes.toolkit.openapi import Departure, patched, restricted
 from fakes.toolkit.serve import BackgroundServer, free_port, serve_forever
 from fakes.toolkit.transport import DropConnection, SyncASGITransport
 
@@ -17,19 +20,25 @@ __all__ = [
     "FAULT_KINDS",
     "BackgroundServer",
     "Clock",
+    "Departure",
     "DropConnection",
     "FaultPlan",
     "FaultRule",
     "FaultState",
     "FeedStore",
+    "Gate",
+    "Problem",
     "RateLimit",
+    "SpecGuard",
     "SyncASGITransport",
     "build_app",
     "free_port",
     "iso",
     "json_response",
     "parse_time",
+    "patched",
     "plan_from_options",
     "read_json",
+    "restricted",
     "serve_forever",
 ]

@@ -23,6 +23,10 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from fakes.toolkit.faults import ErrorBody, FaultMiddleware, FaultPlan, FaultState
+from fakes.toolkit.gate import JSON_KEY, Gate, GuardMiddleware
+from fakes.toolkit.openapi import routed
+
+_ABSENT = object()
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -33,7 +37,13 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 async def read_json(request: Request) -> Any:
-    """The request body as JSON, or ``None`` when it is not JSON."""
+    """The request body as JSON, or ``None`` when it is not JSON.
+
+    A body the fake's :class:`Gate` already parsed is not parsed again.
+    """
+    parsed = request.scope.get(JSON_KEY, _ABSENT)
+    if parsed is not _ABSENT:
+        return parsed
     body = await request.body()
     if not body:
         return None
@@ -50,8 +60,13 @@ def build_app(
     state: Callable[[], Any],
     reset: Callable[[], None],
     error_body: ErrorBody = b'{"error": {"type": "server_error", "message": "injected fault"}}',
+    gate: Gate | None = None,
 ) -> Starlette:
-    """A fake's app: its routes, the inspection API, and the fault middleware around them."""
+    """A fake's app: its routes, the inspection API, and the fault middleware around them.
+
+    With a ``gate``, requests are checked against the vendor's spec before the routes see
+    them (``fakes.toolkit.guard``); faults are injected before that, as a gateway would.
+    """
 
     async def health(request: Request) -> Response:
         return json_response({"ok": True})
@@ -79,5 +94,7 @@ def build_app(
         Route("/_fake/state", get_state),
     ]
     app = Starlette(routes=[*inspection, *routes])
+    if gate is not None:
+        app.add_middleware(GuardMiddleware, gate=gate, routed=routed(routes, gate.guard.prefix))
     app.add_middleware(FaultMiddleware, state=faults, error_body=error_body)
     return app
