@@ -100,4 +100,4 @@ def test_duplicates_listed_merged_only_on_request_and_found(tmp_path, square):
     by_name = runner.invoke(app, ["-c", cfg, "find", "twice"])
     assert a["id"] in by_name.output
     assert f"(platform) {b['id']}:" not in by_name.output, "a merged-away record is not found"
-    assert f"linked to square {b['id']} (merged)" in by_name.output, "its old link is shown"
+    assert f"linked to square {a['id']}" in by_name.output, "Edge's record is the survivor's"

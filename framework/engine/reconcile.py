@@ -20,6 +20,7 @@ from framework.engine.journal import Journal
 from framework.engine.links import Links
 from framework.engine.matching import Match, Matcher
 from framework.engine.merge import merge
+from framework.engine.problems import merge_hint
 from framework.engine.projection import Deferred
 from framework.engine.report import Move
 from framework.engine.scope import SIDES, Changes, EntityScope
@@ -242,11 +243,17 @@ class Reconciler:
     def _already_linked(self, side: Side, change: dict[str, Any], found: Match) -> str:
         target, theirs = other(side), found.ids[0]
         shown = "a record still being created" if theirs.startswith("~") else theirs
+        link = self.s.link_of(target, theirs)
+        survivor = link.id_on(side) if link is not None else None
+        if survivor and not survivor.startswith("~"):
+            how = merge_hint(self.s.pair, self.entity, side, survivor, change["id"])
+        else:
+            how = "merge the duplicates"
         return (
             f"{self.entity} {change['id']} matches {shown} on {self.s.system(target)}, "
             f"already linked to {found.linked[theirs]} on {self.s.system(side)}: a duplicate "
-            f"on {self.s.system(side)}; not linked, not created (merge the duplicates, or "
-            "give them different contact details)"
+            f"on {self.s.system(side)}; not linked, not created ({how}, or give them "
+            "different contact details)"
         )
 
     def _link_to(
