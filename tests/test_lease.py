@@ -139,13 +139,14 @@ def test_a_killed_holder_is_taken_over_at_once_and_its_journal_replayed(
     try:
         world.edge.run_cycle()
         killed = False
-        for delay in (0.3, 0.15, 0.05):
+        for delay in (0.3, 0.15, 0.05, 0.0):
             attempt = world.run_killed_after(delay)
-            killed = killed or attempt.killed
-            if attempt.killed:
+            # A kill that lands after the run recorded its end (a loaded machine) killed
+            # nothing that matters here: try again, sooner.
+            if attempt.killed and runs_of(world)[-1][0] == "running":
+                killed = True
                 break
-        assert killed, "the run ended before it could be killed"
-        assert [status for status, *_ in runs_of(world)][-1] == "running"
+        assert killed, "every run recorded its end before it could be killed"
         store = SQLiteStore(world.state_db)
         try:
             shown = run_states(store, store.runs("store"))
