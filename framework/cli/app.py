@@ -16,7 +16,7 @@ import orjson
 import typer
 from rich.console import Console
 
-from framework.cli import output, render
+from framework.cli import operate, output, render
 from framework.cli.check import check
 from framework.cli.duplicates import JsonOption, duplicates_app, find
 from framework.cli.errors import run_cli
@@ -49,6 +49,9 @@ app.add_typer(problems_app, name="problems")
 app.add_typer(duplicates_app, name="duplicates")
 app.command()(find)
 app.command()(check)
+app.command()(operate.history)  # framework/cli/operate.py: operators' commands (issue 15)
+app.command()(operate.unlink)
+app.command()(operate.link)
 
 console = Console()
 err_console = Console(stderr=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import typer
@@ -21,7 +21,10 @@ from framework.engine.duplicates import DuplicateGroup
 from framework.engine.lookup import Found
 from framework.engine.report import RunReport
 from framework.secrets import redact
-from framework.state.store import Problem, RunRecord, StateStore
+from framework.state.store import HistoryEntry, Link, Problem, RunRecord, StateStore
+
+if TYPE_CHECKING:
+    from framework.ops.records import RecordRef
 
 VERSION = 1
 
@@ -204,3 +207,45 @@ def report(r: RunReport) -> dict[str, Any]:
 def run(reports: list[RunReport]) -> None:
     """``syncwright run --json``: one document per round of runs (one line each)."""
     emit("run", reports=[report(r) for r in reports])
+
+
+def history_entry(e: HistoryEntry) -> dict[str, Any]:
+    """One history entry."""
+    return {
+        "at": _time(e.at),
+        "run_id": e.run_id,
+        "action": e.action,
+        "pos_id": e.pos_id,
+        "platform_id": e.platform_id,
+        "field": e.field,
+        "old": e.old,
+        "new": e.new,
+        "source": e.source,
+        "toward": e.toward,
+        "policy": e.policy,
+        "rule": e.rule,
+        "associate": e.associate,
+        "note": e.note,
+    }
+
+
+def history(ref: RecordRef, entries: list[HistoryEntry]) -> None:
+    """``syncwright history --json``."""
+    emit(
+        "history",
+        pair=ref.pair,
+        entity=ref.entity,
+        record={"side": ref.side, "id": ref.id, "ids": ref.ids()},
+        entries=[history_entry(e) for e in entries],
+    )
+
+
+def link_dict(link: Link) -> dict[str, Any]:
+    """A link's ids, key and status."""
+    return {
+        "link_id": link.id,
+        "pos_id": link.pos_id,
+        "platform_id": link.platform_id,
+        "link_key": link.link_key,
+        "status": link.status,
+    }

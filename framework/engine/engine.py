@@ -12,6 +12,7 @@ import httpx
 
 from framework.config import Config
 from framework.engine.context import PairContext
+from framework.engine.history import prune
 from framework.engine.lease import HeldLease, LeaseLost, pair_lease
 from framework.engine.report import Progress, RunReport, no_progress
 from framework.engine.retry import RetryPolicy
@@ -144,10 +145,14 @@ class Engine:
             progress=progress,
             fence=lease.fence,
             stop=self.stop,
+            guard=self.config.engine.guard,
         )
         error: str | None = None
         lost = False
         log.info("%s: run %d started", name, run_id)
+        pruned = prune(self.store, self.config.engine.history_days)
+        if pruned:
+            log.info("%s: pruned %d history entries", name, pruned)
         try:
             with fewer_collections():
                 PairRunner(ctx).run()

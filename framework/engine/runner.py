@@ -88,7 +88,7 @@ class PairRunner:
         )
         self.ctx.report.count("journal", "replayed", len(leftovers))
         try:
-            self.applier.apply(replay=True)
+            self.applier.apply(replay=True, defer=True)
         except Unavailable as exc:
             self.ctx.report.errors.append(str(exc))
 
@@ -208,7 +208,7 @@ class PairRunner:
             done += len(batch)
             self.ctx.progress("reconcile", entity, done, total)
             try:
-                self.applier.apply(entity)
+                self.applier.apply(entity, defer=True)
             except Unavailable as exc:
                 stopped = stopped or exc
             if asked:
@@ -216,6 +216,13 @@ class PairRunner:
             if stopped is not None:
                 self.ctx.report.errors.append(str(stopped))
                 return
+        # The guard counts this entity's deletes, blanks and overwrites as a whole: a mass
+        # change is held, the rest is written now (guard.py).
+        self.applier.guard.check(entity)
+        try:
+            self.applier.apply(entity)
+        except Unavailable as exc:
+            self.ctx.report.errors.append(str(exc))
 
     def _one(self, reconciler: Reconciler, entry: InboxEntry) -> set[int]:
         """Reconcile one record in its own savepoint: a failure touches only that record.
