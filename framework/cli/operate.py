@@ -16,6 +16,7 @@ from rich.console import Console
 from framework.cli import output
 from framework.cli.duplicates import EntityOption, JsonOption, PairOption, _engine, _pair
 from framework.errors import SyncwrightError
+from framework.ops import held as held_ops
 from framework.ops import links as link_ops
 from framework.ops.history import record_history
 from framework.state.store import HistoryEntry
@@ -181,5 +182,44 @@ def unlink(
             + ("; kept apart: never matched to each other again" if keep_apart else ""),
             highlight=False,
         )
+    finally:
+        engine.close()
+
+
+RunArgument = Annotated[int, typer.Argument(help="The run that held writes (syncwright status).")]
+
+
+def _decided(verb: str, done: held_ops.Outcome, json_out: bool) -> None:
+    if json_out:
+        output.emit(verb, **done.as_dict())
+        return
+    console.print(
+        f"run {done.run_id} ({done.pair}): {done.made} held write(s) made, "
+        f"{done.dropped} dropped (merged again next run)",
+        highlight=False,
+    )
+    for line in done.stale:
+        console.print(f"  not made: {line}", highlight=False, markup=False, soft_wrap=True)
+    for error in done.report.errors if done.report else []:
+        console.print(f"error: {error}", highlight=False, markup=False, soft_wrap=True)
+
+
+def approve(ctx: typer.Context, run: RunArgument, json_out: JsonOption = False) -> None:
+    """Make the writes a run's guard held (each re-checked against the state now)."""
+    engine = _engine(ctx)
+    try:
+        done = held_ops.approve(engine, run)
+        _decided("approve", done, json_out)
+        if done.report is not None and done.report.errors:
+            raise typer.Exit(1)
+    finally:
+        engine.close()
+
+
+def reject(ctx: typer.Context, run: RunArgument, json_out: JsonOption = False) -> None:
+    """Drop the writes a run's guard held; their records are merged again next run."""
+    engine = _engine(ctx)
+    try:
+        _decided("reject", held_ops.reject(engine, run), json_out)
     finally:
         engine.close()

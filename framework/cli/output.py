@@ -76,11 +76,24 @@ def status(store: StateStore, pairs: Iterable[str], runs: list[RunRecord]) -> No
                 "linked": store.links_count(name),
                 "staged": store.inbox_count(name),
                 "pending_writes": len(store.intents(name)),
+                "held_writes": held_groups(store, name),
             }
             for name in pairs
         ],
         open_problems=len(store.problems()),
     )
+
+
+def held_groups(store: StateStore, pair: str) -> list[dict[str, Any]]:
+    """The writes a pair's guard holds, by run and reason."""
+    groups: dict[tuple[int, str, str, str, str], int] = {}
+    for w in store.held_intents(pair):
+        key = (w.run_id, w.entity, w.side, w.kind, w.reason)
+        groups[key] = groups.get(key, 0) + 1
+    return [
+        {"run_id": r, "entity": e, "side": s, "kind": k, "reason": why, "writes": n}
+        for (r, e, s, k, why), n in sorted(groups.items())
+    ]
 
 
 def problem(p: Problem) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from framework.engine.values import empty as _empty
 from framework.engine.values import field_value
 from framework.models import WriteOp
 from framework.models.base import CanonicalRecord
-from framework.state.store import HistoryEntry, Intent
+from framework.state.store import HistoryEntry, Intent, StateStore
 
 if TYPE_CHECKING:
     from framework.engine.context import PairContext
@@ -138,6 +138,17 @@ def reason(
         f"than {100 * (limit.share or 0):g} % and at least {limit.min_records}); "
         "approve or reject them"
     )
+
+
+def held_runs(store: StateStore, pair: str) -> list[str]:
+    """The writes a pair's guard holds, one line per run and reason (``syncwright status``)."""
+    groups: dict[tuple[int, str], int] = {}
+    for w in store.held_intents(pair):
+        groups[(w.run_id, w.reason)] = groups.get((w.run_id, w.reason), 0) + 1
+    return [
+        f"run {run}: {reason} (syncwright approve {run} / reject {run})"
+        for (run, reason), _ in sorted(groups.items())
+    ]
 
 
 def held_entry(intent: Intent, run_id: int, why: str) -> HistoryEntry:
