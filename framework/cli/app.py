@@ -53,6 +53,7 @@ app.command()(check)
 app.command()(operate.history)  # framework/cli/operate.py: operators' commands (issue 15)
 app.command()(operate.unlink)
 app.command()(operate.link)
+app.command()(operate.plan)
 app.command()(operate.approve)
 app.command()(operate.reject)
 

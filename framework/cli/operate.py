@@ -223,3 +223,61 @@ def reject(ctx: typer.Context, run: RunArgument, json_out: JsonOption = False) -
         _decided("reject", held_ops.reject(engine, run), json_out)
     finally:
         engine.close()
+
+
+def plan(
+    ctx: typer.Context,
+    pair: PairOption = None,
+    details: Annotated[
+        bool, typer.Option("--details", help="Every record, with field-level changes.")
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """What a run would do, without doing it: creates, links, updates, deletes, held."""
+    from framework.ops.plan import plan as make_plan
+
+    engine = _engine(ctx)
+    try:
+        names = [_pair(engine, pair)] if pair else list(engine.config.pairs)
+        plans = make_plan(engine, names)
+        if json_out:
+            output.emit("plan", plans=[p.as_dict(details) for p in plans])
+            return
+        for p in plans:
+            console.print(f"pair {p.pair}: a run would", highlight=False)
+            for entity, counts in p.summary().items():
+                said = ", ".join(f"{k.replace('.', ' → ')} {n}" for k, n in counts.items())
+                console.print(f"  {entity}: {said or 'change nothing'}", highlight=False)
+            for line in p.held:
+                console.print(f"  hold: {line}", highlight=False, soft_wrap=True)
+            for h in p.held_before:
+                console.print(
+                    f"  held by run {h['run_id']}: {h['reason']}", highlight=False, soft_wrap=True
+                )
+            for error in p.report.errors:
+                console.print(f"  error: {error}", highlight=False, markup=False, soft_wrap=True)
+            if details:
+                for m in p.moves:
+                    console.print(
+                        f"  {m[3]} {m[0]} {m[1]} → {m[2]} [{m[5]}] {m[4]}", highlight=False
+                    )
+                for e in p.changes:
+                    if e.field:
+                        console.print(
+                            f"    {e.entity} {e.pos_id}={e.platform_id} {e.field}: "
+                            f"{_value(e.old)} -> {_value(e.new)} [{e.policy}, {e.rule}]",
+                            highlight=False,
+                            markup=False,
+                            soft_wrap=True,
+                        )
+                for q in p.problems:
+                    console.print(
+                        f"  quarantine {q['entity']} {q['record_id']} ({q['side']}) "
+                        f"[{q['rule']}]: {q['reason']}",
+                        highlight=False,
+                        markup=False,
+                        soft_wrap=True,
+                    )
+        console.print("nothing was written to any system; no cursor moved")
+    finally:
+        engine.close()
