@@ -15,7 +15,6 @@ from typing import Any
 
 from framework.engine.context import PairContext, label, match_keys
 from framework.engine.flows import Side, other
-from framework.engine.guard import Guard
 from framework.engine.history import write_entries
 from framework.engine.projection import Projection
 from framework.engine.report import Move
@@ -48,7 +47,6 @@ class Applier:
         self.ctx = ctx
         self.store = ctx.store
         self._projections: dict[str, Projection] = {}
-        self.guard = Guard(ctx)
         self._history: list[HistoryEntry] = []
         """Entries of the writes settled in the transaction in hand (one batch)."""
 
@@ -65,19 +63,15 @@ class Applier:
             )
         return self._projections[entity]
 
-    def apply(
-        self, entity: str | None = None, *, replay: bool = False, defer: bool = False
-    ) -> None:
+    def apply(self, entity: str | None = None, *, replay: bool = False) -> None:
         """Apply every pending intent (of ``entity``), in order, batched per target.
 
-        ``defer``: leave the writes the guard counts first (``guard.py``) for later.
+        Writes awaiting the guard's count, or held by it, are not pending (``guard.py``).
 
         Raises:
             Unavailable: a target stayed unreachable; its intents stay journaled.
         """
         intents = self.store.intents(self.ctx.name, entity)
-        if defer:
-            intents = [i for i in intents if not self.guard.deferred(i)]
         done = 0
         for side in ("pos", "platform"):
             mine = [i for i in intents if i.side == side]

@@ -38,6 +38,8 @@ log = logging.getLogger("syncwright.engine")
 
 Kind = Literal["delete", "blank", "overwrite"]
 KINDS: tuple[Kind, ...] = ("delete", "blank", "overwrite")
+AWAITING = 0
+"""The ``held_run`` of a write awaiting the guard's count (a run's id is never 0)."""
 EXIT_HELD = 3
 """The exit code of a run (``syncwright run --once``) that held writes."""
 
@@ -180,20 +182,22 @@ class Guard:
         """The limit of ``kind`` changes of ``entity`` in this pair."""
         return limit_for(entity, kind, self.ctx.guard, self.ctx.pair.guard)
 
-    def deferred(self, intent: Intent) -> bool:
-        """Whether a write waits for the guard's count (a guarded kind, not approved)."""
-        kind = kind_of(intent)
-        if kind is None or (intent.source or {}).get("approved"):
-            return False
-        return bool(self.limit(intent.entity, kind).share)
+    def await_count(self, seq: int, intent_source: dict[str, Any], entity: str) -> None:
+        """Set a just-journaled write of a guarded kind aside until the entity is counted."""
+        kind = (intent_source.get("kind") or [None])[0]
+        if kind is not None and self.limit(entity, str(kind)).share:
+            self.ctx.store.hold_intents([seq], AWAITING, str(kind), "awaiting the guard")
 
     def check(self, entity: str) -> int:
-        """Count ``entity``'s guarded writes; hold the kinds over their limit. Returns held."""
+        """Count ``entity``'s guarded writes; hold the kinds over their limit. Returns held.
+
+        The writes under their limit are released: the run makes them now.
+        """
         ctx, store = self.ctx, self.ctx.store
         groups: dict[tuple[str, str], list[Intent]] = {}
-        for intent in store.intents(ctx.name, entity):
-            if self.deferred(intent):
-                groups.setdefault((intent.side, str(kind_of(intent))), []).append(intent)
+        for intent in store.held_intents(ctx.name, AWAITING):
+            if intent.entity == entity:
+                groups.setdefault((intent.side, intent.kind), []).append(intent)
         if not groups:
             return 0
         linked = store.links_count(ctx.name, entity)
@@ -202,6 +206,8 @@ class Guard:
             limit = self.limit(entity, kind)
             n = len(group)
             if n <= (limit.share or 0) * linked or n < (limit.min_records or 0):
+                with store.transaction():
+                    store.release_intents([i.seq for i in group])
                 continue
             fields = Counter(
                 f for i in group for f in ((i.source or {}).get("kind") or [None, []])[1]

@@ -11,7 +11,7 @@ from typing import Any
 
 from framework.engine.context import idempotency_key, label, match_keys
 from framework.engine.flows import Side, other
-from framework.engine.guard import change_kind
+from framework.engine.guard import Guard, change_kind
 from framework.engine.merge import MergeResult
 from framework.engine.projection import apply_values
 from framework.engine.report import Move
@@ -204,7 +204,7 @@ class Journal:
             if prior is not None or op is WriteOp.DELETE:
                 source["prior"] = {"side": other(target), "id": link.id_on(other(target))}
                 source["prior"]["data"] = prior
-        s.store.add_intent(
+        seq = s.store.add_intent(
             s.pair,
             s.entity,
             target,
@@ -213,3 +213,5 @@ class Journal:
             expected,
             source,
         )
+        if kind is not None:
+            Guard(s.ctx).await_count(seq, source, s.entity)

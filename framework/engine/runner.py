@@ -19,6 +19,7 @@ import time
 from framework.engine.apply import Applier, Unavailable
 from framework.engine.context import PairContext, Stopped, match_keys
 from framework.engine.flows import Side
+from framework.engine.guard import Guard
 from framework.engine.projection import Deferred
 from framework.engine.reconcile import Reconciler
 from framework.engine.report import RunReport
@@ -88,7 +89,7 @@ class PairRunner:
         )
         self.ctx.report.count("journal", "replayed", len(leftovers))
         try:
-            self.applier.apply(replay=True, defer=True)
+            self.applier.apply(replay=True)
         except Unavailable as exc:
             self.ctx.report.errors.append(str(exc))
 
@@ -208,7 +209,7 @@ class PairRunner:
             done += len(batch)
             self.ctx.progress("reconcile", entity, done, total)
             try:
-                self.applier.apply(entity, defer=True)
+                self.applier.apply(entity)
             except Unavailable as exc:
                 stopped = stopped or exc
             if asked:
@@ -218,7 +219,7 @@ class PairRunner:
                 return
         # The guard counts this entity's deletes, blanks and overwrites as a whole: a mass
         # change is held, the rest is written now (guard.py).
-        self.applier.guard.check(entity)
+        Guard(self.ctx).check(entity)
         try:
             self.applier.apply(entity)
         except Unavailable as exc:

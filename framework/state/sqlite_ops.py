@@ -186,6 +186,8 @@ class OperatorsSQL:
         if run_id is not None:
             sql += " AND held_run=?"
             args.append(run_id)
+        else:  # 0: awaiting the guard's count in a run going on (or that died): not held
+            sql += " AND held_run > 0"
         return [
             HeldWrite(
                 r[0],

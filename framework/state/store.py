@@ -536,11 +536,14 @@ class StateStore(Protocol):
         ...
 
     def hold_intents(self, seqs: list[int], run_id: int, kind: str, reason: str) -> None:
-        """Hold journaled writes (a guard): they are not applied until released."""
+        """Hold journaled writes (a guard): they are not applied until released.
+
+        ``run_id`` 0 marks writes awaiting the guard's count within a run (not yet held).
+        """
         ...
 
     def held_intents(self, pair: str | None = None, run_id: int | None = None) -> list[HeldWrite]:
-        """Held writes, oldest first."""
+        """Held writes, oldest first (``run_id`` None: every run's, never those awaiting)."""
         ...
 
     def release_intents(self, seqs: list[int]) -> None:
