@@ -7,16 +7,22 @@ shows it), Clientbook keeps every e-mail; ``approve`` makes them; ``reject`` dro
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import typer
+from typer.testing import CliRunner
 
+from fakes.clientbook import ClientbookState, make_app
+from fakes.edge import EdgeFake
+from fakes.toolkit import BackgroundServer
 from framework.cli.app import app
 from framework.cli.errors import run_cli
-from framework.engine.guard import GuardConfig, GuardLimit, limit_for
+from framework.engine.guard import EXIT_HELD, GuardConfig, GuardLimit, limit_for
 from framework.ops.held import approve, reject
 from framework.ops.history import record_history
+from tests.configs import edge_clientbook_toml
 from tests.harness import World
 from tests.test_operate_history_links import cli_config
 
@@ -123,3 +129,40 @@ def test_keep_filled_never_propagates_a_value_turning_empty(make_world):
         world.edge.edit_customer(key)
     world.settle()
     assert emails_on_clientbook(world) == N
+
+
+@pytest.mark.rule("CB-3")
+def test_the_command_line_exits_3_on_a_held_run_and_approve_makes_the_writes(tmp_path: Path):
+    """Through ``syncwright run --once``, ``status``, ``plan`` and ``approve``, over HTTP."""
+    state = ClientbookState(api_key="guard-key")
+    server = BackgroundServer(make_app(state)).start()
+    try:
+        edge = EdgeFake(tmp_path / "edt")
+        keys = [
+            edge.add_customer("Cu", f"Stomer{i}", emails=[("Home", f"c{i}@example.com")])
+            for i in range(N)
+        ]
+        edge.run_cycle()
+        config = edge_clientbook_toml(tmp_path, server.url, "guard-key")
+        runner = CliRunner()
+        assert runner.invoke(app, ["-c", str(config), "run", "--once"]).exit_code == 0
+        for key in keys[:BROKEN]:
+            edge.customers[key]["Emails"] = []
+            edge.edit_customer(key)
+        edge.run_cycle()
+        planned = runner.invoke(app, ["-c", str(config), "plan", "--json"])
+        [plan] = json.loads(planned.stdout)["plans"]
+        assert "would blank clientbook email" in plan["held"][0], "the plan says it would hold"
+        held = runner.invoke(app, ["-c", str(config), "run", "--once", "--json"])
+        assert held.exit_code == EXIT_HELD
+        run_id = json.loads(held.stdout)["reports"][0]["run_id"]
+        status = runner.invoke(app, ["-c", str(config), "status", "--json"])
+        [group] = json.loads(status.stdout)["pairs"][0]["held_writes"]
+        assert (group["run_id"], group["writes"], group["kind"]) == (run_id, BROKEN, "blank")
+        assert sum(1 for c in state.clients.live() if c.get("email")) == N
+        approved = runner.invoke(app, ["-c", str(config), "approve", str(run_id), "--json"])
+        assert approved.exit_code == 0, approved.output
+        assert json.loads(approved.stdout)["made"] == BROKEN
+        assert sum(1 for c in state.clients.live() if c.get("email")) == N - BROKEN
+    finally:
+        server.stop()
