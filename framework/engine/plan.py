@@ -20,7 +20,7 @@ from framework.engine.report import RunReport
 from framework.engine.runner import PairRunner
 from framework.errors import ConnectorError
 from framework.facade import Hooks
-from framework.models import ApplyResult, SystemContext, WriteRequest
+from framework.models import ApplyResult, SystemContext, WriteOp, WriteRequest
 from framework.state.store import HistoryEntry, StateStore
 
 if TYPE_CHECKING:
@@ -39,9 +39,18 @@ class PlanHooks(Hooks):
         self.writes: list[tuple[str, WriteRequest]] = []
 
     def apply_change(self, system: SystemContext, request: WriteRequest) -> ApplyResult:
-        """Record the write; answer as if it was made (a new record's id comes later)."""
+        """Record the write; answer as the system would (a new record's id is made up).
+
+        A system that queues creates (``creates_later``) answers with no id, as it does;
+        another gets ``(new)N``: the id it will assign, known only once the run makes it.
+        """
         self.writes.append((system.name, request))
-        return ApplyResult(id=None, record=None, pending=False)
+        if request.op is not WriteOp.CREATE:
+            return ApplyResult()
+        support = self.describe(system.connector).entities.get(request.entity)
+        if support is not None and support.creates_later:
+            return ApplyResult(pending=True, link_key=request.link_key)
+        return ApplyResult(id=f"(new){len(self.writes)}")
 
     def apply_batch(
         self, system: SystemContext, requests: list[WriteRequest]
