@@ -7,6 +7,7 @@ shows it), Clientbook keeps every e-mail; ``approve`` makes them; ``reject`` dro
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -83,6 +84,22 @@ def test_approve_makes_exactly_the_held_writes(world: World):
     assert world.engine.store.held_intents("store") == []
     _, entries = record_history(world.engine.store, "store", "customer", keys[0])
     assert {"approve", "update"} <= {e.action for e in entries[:3]}
+
+
+@pytest.mark.rule("CB-3")
+def test_approve_after_the_export_was_fixed_makes_nothing(world: World):
+    keys = upload(world)
+    kept = {key: copy.deepcopy(world.edge.customers[key]["Emails"]) for key in keys}
+    break_export(world, keys)
+    held = world.sync()
+    for key in keys[:BROKEN]:  # the next export is whole again
+        world.edge.customers[key]["Emails"] = kept[key]
+        world.edge.edit_customer(key)
+    assert world.sync().status == "ok"
+    done = approve(world.engine, held.run_id)
+    assert (done.made, done.dropped, len(done.stale)) == (0, BROKEN, BROKEN)
+    assert "changed on the pos side since" in done.stale[0]
+    assert emails_on_clientbook(world) == N, "a write re-checked against the state now"
 
 
 @pytest.mark.rule("CB-3")

@@ -173,13 +173,14 @@ class Journal:
         actor: str | None,
         base: dict[str, Any] | None = None,
         why: dict[str, list[str | None]] | None = None,
-        prior: dict[str, Any] | None = None,
+        prior: tuple[dict[str, Any] | None, dict[str, Any] | None] | None = None,
     ) -> None:
         """Journal one write: durable before it is sent, replayed if the run dies.
 
         ``why``: the policy and rule behind each field (for history); ``prior``: the
-        source's shadow before this merge, kept with a write the guard may hold, so that
-        rejecting it merges the record again (``framework/engine/guard.py``).
+        source's shadow before this merge and its record now, kept with a write the guard
+        may hold: approving it checks the source is still so, rejecting it puts the shadow
+        back so the record is merged again (``framework/engine/guard.py``).
         """
         s = self.s
         associate = s.ctx.associate_for(actor) if target == "pos" else None
@@ -201,9 +202,13 @@ class Journal:
         kind = change_kind(op, base, request.record, fields)
         if kind is not None:  # a mass change of this kind is held (guard.py)
             source["kind"] = kind
-            if prior is not None or op is WriteOp.DELETE:
-                source["prior"] = {"side": other(target), "id": link.id_on(other(target))}
-                source["prior"]["data"] = prior
+            if prior is not None:
+                source["prior"] = {
+                    "side": other(target),
+                    "id": link.id_on(other(target)),
+                    "data": prior[0],
+                    "now": prior[1],
+                }
         seq = s.store.add_intent(
             s.pair,
             s.entity,

@@ -177,7 +177,7 @@ class Reconciler:
                 actor,
                 base=now[target],
                 why=why,
-                prior=shadow[other(target)],
+                prior=(shadow[other(target)], now[other(target)]),
             )
         if not writes:
             unchanged = all(

@@ -74,6 +74,11 @@ def _stale(store: StateStore, w: HeldWrite) -> str | None:
     base = w.request.get("base")
     if rec is None or (base is not None and rec.now != base):
         return f"{_label(w)}: changed on the {w.side} side since; merged again next run"
+    prior = (w.source or {}).get("prior")
+    if prior is not None:
+        source = store.record(w.pair, w.entity, prior["side"], prior["id"])
+        if source is None or source.now != prior.get("now"):
+            return f"{_label(w)}: changed on the {prior['side']} side since; merged again next run"
     return None
 
 
@@ -102,12 +107,13 @@ def _drop(store: StateStore, w: HeldWrite) -> None:
         link.status = f"deleted_on_{source}"  # not deleted there: unlinked, visible (G-7)
         store.save_link(link)
         return
-    if not prior:
+    if prior is None:
         return
     rec = store.record(w.pair, w.entity, prior["side"], prior["id"])
     if rec is None or rec.now is None:
         return
     now = rec.now
+    # The shadow as before the held merge: the record's change counts again next run.
     rec.latest, rec.data = now, prior.get("data")
     store.put_record(w.pair, w.entity, rec)
     change = {
