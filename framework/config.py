@@ -38,6 +38,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from framework.engine.flows import FlowSpec, PairSpec
+from framework.engine.guard import GuardConfig
 from framework.engine.policies import POLICIES, RecordWins
 from framework.errors import ConfigError, PluginError
 from framework.facade import Hooks
@@ -77,6 +78,13 @@ class EngineConfig(_Strict):
         description="Seconds without a heartbeat after which a run's pair lease is taken "
         "over (heartbeats go every quarter of it; a dead process on this host is taken "
         "over at once)",
+    )
+    history_days: float = Field(
+        90.0, ge=0, description="Days history is kept (runs prune it; 0: kept for ever)"
+    )
+    guard: GuardConfig = Field(
+        default_factory=GuardConfig,
+        description="Limits on mass changes (default: 5 % of linked records, at least 50)",
     )
 
 

@@ -60,7 +60,8 @@ def _keys(value: Any) -> set[str]:
     if isinstance(value, dict):
         found = {k for k in value if k.isidentifier()}
         for k, v in value.items():
-            if k not in ("counts", "calls"):  # maps by entity.action / system.outcome
+            # maps by entity.action / system.outcome, and records' own values (history, shadows)
+            if k not in ("counts", "calls", "summary", "old", "new", "shadow"):
                 found |= _keys(v)
         return found
     if isinstance(value, list):
@@ -121,3 +122,23 @@ def test_plugins_json():
     names = {c["name"] for c in doc["connectors"]}
     assert {"edge", "clientbook", "fk", "idosell", "podium", "square"} <= names
     assert "edge-clientbook" in {p["name"] for p in doc["presets"]}
+
+
+def test_plan_json_writes_nothing(synced: Path):
+    before = document(["-c", str(synced), "status", "--json"], "status")["pairs"]
+    doc = document(["-c", str(synced), "plan", "--details", "--json"], "plan")
+    [plan] = doc["plans"]
+    assert plan["pair"] == "store"
+    assert plan["errors"] == []
+    assert "moves" in plan
+    assert "changes" in plan
+    assert document(["-c", str(synced), "status", "--json"], "status")["pairs"] == before
+
+
+def test_history_and_link_show_json(synced: Path):
+    doc = document(["-c", str(synced), "history", "cal@example.com", "--json"], "history")
+    assert doc["record"]["ids"][0]
+    assert doc["entries"][-1]["action"] in ("create", "link")
+    shown = document(["-c", str(synced), "link", "show", "cal@example.com", "--json"], "link_show")
+    assert shown["linked"] is True
+    assert shown["status"] == "ok"

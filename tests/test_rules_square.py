@@ -172,6 +172,8 @@ def test_merge_on_request_keeps_every_contact_method_bookings_and_groups(world):
     assert survivor["group_ids"] == [vip["id"]]
     assert done.details["done"]["bookings_moved"] == [booking["id"]]
     assert world.engine.store.merges()[0].merged == [b["id"], c["id"]]
+    merged = world.engine.store.history(PAIR, "customer", link_id=None, ids=[b["id"]])
+    assert [e.note for e in merged if e.action == "merge"] == [f"merged into {a['id']}"]
     # The link of a merged-away profile is marked and reported: its Edge counterpart is a
     # duplicate there now. B, reported as a duplicate of A when it was first read (G-3),
     # was never copied to Edge; merged away, its report is closed.

@@ -16,7 +16,7 @@ import orjson
 import typer
 from rich.console import Console
 
-from framework.cli import output, render
+from framework.cli import operate, output, render
 from framework.cli.check import check
 from framework.cli.duplicates import JsonOption, duplicates_app, find
 from framework.cli.errors import run_cli
@@ -26,6 +26,7 @@ from framework.cli.progress import RunProgress
 from framework.cli.signals import stop_on_signals
 from framework.config import load_config
 from framework.engine.engine import Engine
+from framework.engine.guard import EXIT_HELD, held_runs
 from framework.engine.held import held_back
 from framework.engine.lease import EXIT_BUSY, LeaseHeld, describe, holder_now, run_states
 from framework.engine.problems import requeue
@@ -49,6 +50,12 @@ app.add_typer(problems_app, name="problems")
 app.add_typer(duplicates_app, name="duplicates")
 app.command()(find)
 app.command()(check)
+app.command()(operate.history)  # framework/cli/operate.py: operators' commands (issue 15)
+app.command()(operate.unlink)
+app.command()(operate.link)
+app.command()(operate.plan)
+app.command()(operate.approve)
+app.command()(operate.reject)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -218,7 +225,7 @@ def _run_rounds(
     round goes on with the other pairs, and ends with exit code 75 (``EXIT_BUSY``).
     """
     while True:
-        failed = busy = False
+        failed = busy = held = False
         reports = []
         for name in names:
             try:
@@ -228,7 +235,8 @@ def _run_rounds(
                 busy = True
                 continue
             reports.append(report)
-            failed = failed or report.status not in ("ok", "stopped")
+            failed = failed or report.status not in ("ok", "stopped", "held")
+            held = held or report.status == "held"
             if engine.stop.is_set():
                 break
         if json_out:
@@ -244,6 +252,8 @@ def _run_rounds(
         if once:
             if failed:  # a scheduler (cron, systemd) sees that the run did not finish
                 raise typer.Exit(1)
+            if held:  # the guard held a mass change: someone must approve or reject it
+                raise typer.Exit(EXIT_HELD)
             return
         interval = min(engine.config.pairs[n].interval_minutes for n in names)
         if not json_out:
@@ -274,6 +284,8 @@ def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
             )
             for line in held_back(engine.store, name):
                 console.print(f"  held back: {line}", highlight=False)
+            for line in held_runs(engine.store, name):
+                console.print(f"  held by the guard: {line}", highlight=False, soft_wrap=True)
         problems = engine.store.problems()
         console.print(
             f"{len(problems)} open problem(s)"

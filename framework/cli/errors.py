@@ -12,7 +12,8 @@ own for this. What it does with what escapes a command:
   exit 70 (``EX_SOFTWARE``); with ``--debug`` the traceback is shown.
 
 Exit codes of the ``syncwright`` command: 0 done; 1 a run or check did not finish (see its
-report); 2 a bad invocation or configuration; 70 a bug (unexpected error); 75 another process
+report); 2 a bad invocation or configuration; 3 a run held a mass change (its guard, see
+docs/operators.md: approve or reject it); 70 a bug (unexpected error); 75 another process
 runs the pair (its lease, ``framework/engine/lease.py``): try again later; 130 stopped
 with Ctrl-C. Tracebacks (``--debug``) are masked like every other output: never a secret
 that a frame or a message held.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import typer
@@ -21,7 +21,10 @@ from framework.engine.duplicates import DuplicateGroup
 from framework.engine.lookup import Found
 from framework.engine.report import RunReport
 from framework.secrets import redact
-from framework.state.store import Problem, RunRecord, StateStore
+from framework.state.store import HistoryEntry, Link, Problem, RunRecord, StateStore
+
+if TYPE_CHECKING:
+    from framework.ops.records import RecordRef
 
 VERSION = 1
 
@@ -73,11 +76,24 @@ def status(store: StateStore, pairs: Iterable[str], runs: list[RunRecord]) -> No
                 "linked": store.links_count(name),
                 "staged": store.inbox_count(name),
                 "pending_writes": len(store.intents(name)),
+                "held_writes": held_groups(store, name),
             }
             for name in pairs
         ],
         open_problems=len(store.problems()),
     )
+
+
+def held_groups(store: StateStore, pair: str) -> list[dict[str, Any]]:
+    """The writes a pair's guard holds, by run and reason."""
+    groups: dict[tuple[int, str, str, str, str], int] = {}
+    for w in store.held_intents(pair):
+        key = (w.run_id, w.entity, w.side, w.kind, w.reason)
+        groups[key] = groups.get(key, 0) + 1
+    return [
+        {"run_id": r, "entity": e, "side": s, "kind": k, "reason": why, "writes": n}
+        for (r, e, s, k, why), n in sorted(groups.items())
+    ]
 
 
 def problem(p: Problem) -> dict[str, Any]:
@@ -204,3 +220,45 @@ def report(r: RunReport) -> dict[str, Any]:
 def run(reports: list[RunReport]) -> None:
     """``syncwright run --json``: one document per round of runs (one line each)."""
     emit("run", reports=[report(r) for r in reports])
+
+
+def history_entry(e: HistoryEntry) -> dict[str, Any]:
+    """One history entry."""
+    return {
+        "at": _time(e.at),
+        "run_id": e.run_id,
+        "action": e.action,
+        "pos_id": e.pos_id,
+        "platform_id": e.platform_id,
+        "field": e.field,
+        "old": e.old,
+        "new": e.new,
+        "source": e.source,
+        "toward": e.toward,
+        "policy": e.policy,
+        "rule": e.rule,
+        "associate": e.associate,
+        "note": e.note,
+    }
+
+
+def history(ref: RecordRef, entries: list[HistoryEntry]) -> None:
+    """``syncwright history --json``."""
+    emit(
+        "history",
+        pair=ref.pair,
+        entity=ref.entity,
+        record={"side": ref.side, "id": ref.id, "ids": ref.ids()},
+        entries=[history_entry(e) for e in entries],
+    )
+
+
+def link_dict(link: Link) -> dict[str, Any]:
+    """A link's ids, key and status."""
+    return {
+        "link_id": link.id,
+        "pos_id": link.pos_id,
+        "platform_id": link.platform_id,
+        "link_key": link.link_key,
+        "status": link.status,
+    }

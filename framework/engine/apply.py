@@ -15,6 +15,7 @@ from typing import Any
 
 from framework.engine.context import PairContext, label, match_keys
 from framework.engine.flows import Side, other
+from framework.engine.history import write_entries
 from framework.engine.projection import Projection
 from framework.engine.report import Move
 from framework.errors import (
@@ -26,7 +27,7 @@ from framework.errors import (
 )
 from framework.models import ApplyResult, MatchQuery, WriteOp, WriteRequest
 from framework.models.base import entity_model
-from framework.state.store import Intent, Link, StoredRecord
+from framework.state.store import HistoryEntry, Intent, Link, StoredRecord
 
 # Writes to a system without a batch endpoint go one by one, but settle in groups of this
 # many, one transaction a group: a transaction a write (its commit, the WAL checkpoints)
@@ -46,6 +47,8 @@ class Applier:
         self.ctx = ctx
         self.store = ctx.store
         self._projections: dict[str, Projection] = {}
+        self._history: list[HistoryEntry] = []
+        """Entries of the writes settled in the transaction in hand (one batch)."""
 
     def _projection(self, entity: str) -> Projection:
         """The merge naming of ``entity``'s flow (to fingerprint a record still on its way)."""
@@ -62,6 +65,8 @@ class Applier:
 
     def apply(self, entity: str | None = None, *, replay: bool = False) -> None:
         """Apply every pending intent (of ``entity``), in order, batched per target.
+
+        Writes awaiting the guard's count, or held by it, are not pending (``guard.py``).
 
         Raises:
             Unavailable: a target stayed unreachable; its intents stay journaled.
@@ -115,6 +120,7 @@ class Applier:
             self.ctx.fence()
             for intent, request, result in settled:
                 self._settle(intent, request, result)
+            self._flush_history()
 
     def _send_each(self, side: Side, intents: list[Intent], replay: bool) -> None:
         """Writes one by one, each with its retries; their results settle in one transaction.
@@ -149,11 +155,17 @@ class Applier:
             self.ctx.fence()
             for intent, request, result in settled:
                 self._settle(intent, request, result)
+            self._flush_history()
         if stopped is not None:
             self._attempted(intents[len(settled) :])
             raise Unavailable(str(stopped)) from stopped
         if asked:
             self.ctx.check_stop()
+
+    def _flush_history(self) -> None:
+        """Record the settled writes' history, in the transaction that settles them."""
+        self.store.add_history(self._history)
+        self._history = []
 
     def _retry(self, side: Side, fn: Any) -> Any:
         return self.ctx.retrying(side, "writing to", fn)
@@ -303,6 +315,18 @@ class Applier:
         name_of = label(link.pos_id, link.platform_id) if link else str(target_id)
         self.store.intent_done(intent.seq)
         if request.op is WriteOp.DELETE:
+            gone = self.store.record(self.ctx.name, name, side, target_id) if target_id else None
+            self._history += write_entries(
+                self.ctx.name,
+                self.ctx.report.run_id,
+                self.ctx.flow(name),
+                intent,
+                request,
+                None,
+                (),
+                link,
+                before=gone.now if gone is not None else None,
+            )
             if link is not None:
                 # Gone on both sides now: the other side's tombstone, read back, is an echo
                 # of this delete and must not be propagated back (G-4).
@@ -339,6 +363,16 @@ class Applier:
         if not fields:  # the system kept none of it (a field it cannot hold): nothing moved
             self.ctx.report.count(name, f"unchanged.{side}")
             return
+        self._history += write_entries(
+            self.ctx.name,
+            self.ctx.report.run_id,
+            self.ctx.flow(name),
+            intent,
+            request,
+            shadow,
+            fields,
+            link,
+        )
         self.ctx.moved(Move(name, name_of, side, request.op.value, fields, rules))
 
 

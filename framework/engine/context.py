@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from framework.engine.flows import FlowSpec, PairSpec, Side
+from framework.engine.guard import GuardConfig
 from framework.engine.report import Move, Progress, RunReport, no_progress
 from framework.engine.retry import RetryPolicy, call_with_retries
 from framework.facade import Hooks
 from framework.models import EntitySupport, SystemContext
 from framework.models.base import CanonicalRecord, entity_model
 from framework.secrets import redact
-from framework.state.store import StateStore
+from framework.state.store import HistoryEntry, Link, StateStore
 
 log = logging.getLogger("syncwright.engine")
 T = TypeVar("T")
@@ -41,6 +42,8 @@ class PairContext:
     """Checks, in the caller's transaction, that this run still holds its pair (lease.py)."""
     stop: threading.Event = field(default_factory=threading.Event)
     """Set to stop the run after the record in hand (SIGTERM); see :class:`Stopped`."""
+    guard: GuardConfig | None = None
+    """The engine's limits on mass changes (the pair's own are in ``pair.guard``)."""
     _associates: dict[str | None, str] = field(default_factory=dict)
 
     def check_stop(self) -> None:
@@ -106,6 +109,23 @@ class PairContext:
         """Park a change with its reason and rule (G-5); the run goes on."""
         reason = redact(reason)  # reasons quote what systems answered: never a secret
         self.store.add_problem(self.name, entity, side, record_id, rule, reason, payload)
+        link = self.store.link_by_id(self.name, entity, side, record_id)
+        pos_id, platform_id = (record_id, None) if side == "pos" else (None, record_id)
+        if link is not None:
+            pos_id, platform_id = link.pos_id, link.platform_id
+        self.history(
+            HistoryEntry(
+                self.name,
+                entity,
+                "quarantine",
+                pos_id,
+                platform_id,
+                link.id if link is not None else None,
+                source=side,
+                rule=rule,
+                note=reason,
+            )
+        )
         self.report.count(entity, "quarantined")
         system = self.systems[side].name
         log.warning("%s %s on %s quarantined [%s]: %s", entity, record_id, system, rule, reason)
@@ -138,10 +158,29 @@ class PairContext:
             if written is None or names <= written:
                 self.store.resolve_problem(problem.id)
 
-    def moved(self, move: Move) -> None:
-        """Log a move in the report and the store's move log."""
+    def moved(self, move: Move, link: Link | None = None, note: str | None = None) -> None:
+        """Log a move in the report and the store's move log (and ``link``'s history)."""
         self.report.moved(move)
         self.store.add_moves(self.report.run_id, [move.as_row()])
+        if link is not None:
+            self.history(
+                HistoryEntry(
+                    self.name,
+                    move.entity,
+                    move.action,
+                    link.pos_id,
+                    link.platform_id,
+                    link.id,
+                    toward=move.toward,
+                    rule=",".join(move.rules) or None,
+                    note=note,
+                )
+            )
+
+    def history(self, entry: HistoryEntry) -> None:
+        """Record one history entry of this run (in the transaction in hand)."""
+        entry.run_id = self.report.run_id
+        self.store.add_history([entry])
 
 
 def label(pos_id: str, platform_id: str) -> str:

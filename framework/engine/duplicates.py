@@ -18,7 +18,7 @@ from framework.engine.problems import merge_hint
 from framework.errors import SyncwrightError
 from framework.models import MergeRequest
 from framework.models.base import entity_model
-from framework.state.store import Link, MergeRecord, StateStore
+from framework.state.store import HistoryEntry, Link, MergeRecord, StateStore
 
 SIDES: tuple[Side, Side] = ("pos", "platform")
 
@@ -166,7 +166,40 @@ def merge_duplicates(
             if link is not None and link is not moved:
                 _drop(store, link, side, survivor, details)
             _forget(store, pair, entity, side, record_id)
+        store.add_history(_merge_history(store, pair, entity, side, survivor, others))
         return _recorded(store, pair, entity, side, survivor, others, details)
+
+
+def _merge_history(
+    store: StateStore, pair: str, entity: str, side: Side, survivor: str, others: list[str]
+) -> list[HistoryEntry]:
+    """SQ-2 in history: the survivor took in the others (an entry for each record)."""
+    link = store.link_by_id(pair, entity, side, survivor)
+    entries = []
+    for record_id in (survivor, *others):
+        own = link if record_id == survivor else store.link_by_id(pair, entity, side, record_id)
+        pos_id, platform_id = (record_id, None) if side == "pos" else (None, record_id)
+        if own is not None:
+            pos_id, platform_id = own.pos_id, own.platform_id
+        note = (
+            f"merged {', '.join(others)} into it"
+            if record_id == survivor
+            else f"merged into {survivor}"
+        )
+        entries.append(
+            HistoryEntry(
+                pair,
+                entity,
+                "merge",
+                pos_id,
+                platform_id,
+                own.id if own is not None else None,
+                toward=side,
+                rule="SQ-2",
+                note=note,
+            )
+        )
+    return entries
 
 
 def _live(link: Link | None) -> bool:

@@ -12,6 +12,7 @@ import httpx
 
 from framework.config import Config
 from framework.engine.context import PairContext
+from framework.engine.history import prune
 from framework.engine.lease import HeldLease, LeaseLost, pair_lease
 from framework.engine.report import Progress, RunReport, no_progress
 from framework.engine.retry import RetryPolicy
@@ -114,6 +115,24 @@ class Engine:
             self.store, name, self.config.engine.lease_ttl, wait=wait, on_wait=on_wait
         )
 
+    def pair_context(
+        self, name: str, report: RunReport, lease: HeldLease, progress: Progress = no_progress
+    ) -> PairContext:
+        """What a run of pair ``name`` works with (a run, a plan, an approval)."""
+        pair = self.config.pairs[name]
+        return PairContext(
+            pair=pair,
+            systems={"pos": self.systems[pair.pos], "platform": self.systems[pair.platform]},
+            store=self.store,
+            hooks=self.hooks,
+            report=report,
+            retry=self.retry,
+            progress=progress,
+            fence=lease.fence,
+            stop=self.stop,
+            guard=self.config.engine.guard,
+        )
+
     def run_pair(
         self, name: str, progress: Progress = no_progress, *, lease: HeldLease | None = None
     ) -> RunReport:
@@ -129,25 +148,17 @@ class Engine:
         if lease is None:
             with self.lease(name) as held:
                 return self.run_pair(name, progress, lease=held)
-        pair = self.config.pairs[name]
         run_id = self.store.start_run(name)
         lease.attach_run(run_id)
         before = self.meter.snapshot()
         report = RunReport(pair=name, run_id=run_id)
-        ctx = PairContext(
-            pair=pair,
-            systems={"pos": self.systems[pair.pos], "platform": self.systems[pair.platform]},
-            store=self.store,
-            hooks=self.hooks,
-            report=report,
-            retry=self.retry,
-            progress=progress,
-            fence=lease.fence,
-            stop=self.stop,
-        )
+        ctx = self.pair_context(name, report, lease, progress)
         error: str | None = None
         lost = False
         log.info("%s: run %d started", name, run_id)
+        pruned = prune(self.store, self.config.engine.history_days)
+        if pruned:
+            log.info("%s: pruned %d history entries", name, pruned)
         try:
             with fewer_collections():
                 PairRunner(ctx).run()

@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from framework.engine.guard import GuardConfig
+
 Side = Literal["pos", "platform"]
 
 
@@ -79,6 +81,9 @@ class FieldRule(_Strict):
     direction: Direction | None = None
     rule: str | None = None
     map: dict[str, str] | None = None
+    keep_filled: bool = Field(
+        False, description="Never propagate this field turning empty (a value stays filled)"
+    )
 
 
 class FlowSpec(_Strict):
@@ -179,6 +184,9 @@ class PairSpec(_Strict):
     interval_minutes: float = Field(15.0, gt=0, description="G-2: time between runs")
     page_size: int = Field(200, gt=0)
     flows: dict[str, FlowSpec]
+    guard: GuardConfig | None = Field(
+        None, description="Limits on mass changes in this pair (framework/engine/guard.py)"
+    )
 
     @model_validator(mode="after")
     def _associate_needed(self) -> PairSpec:

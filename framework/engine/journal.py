@@ -11,6 +11,7 @@ from typing import Any
 
 from framework.engine.context import idempotency_key, label, match_keys
 from framework.engine.flows import Side, other
+from framework.engine.guard import Guard, change_kind
 from framework.engine.merge import MergeResult
 from framework.engine.projection import apply_values
 from framework.engine.report import Move
@@ -158,7 +159,7 @@ class Journal:
             return
         link.status = f"deleted_on_{side}"
         s.store.save_link(link)
-        s.ctx.moved(Move(s.entity, link.id_on(side), target, "unlink", (), ("G-7",)))
+        s.ctx.moved(Move(s.entity, link.id_on(side), target, "unlink", (), ("G-7",)), link)
 
     def add(
         self,
@@ -171,8 +172,16 @@ class Journal:
         rules: list[str],
         actor: str | None,
         base: dict[str, Any] | None = None,
+        why: dict[str, list[str | None]] | None = None,
+        prior: tuple[dict[str, Any] | None, dict[str, Any] | None] | None = None,
     ) -> None:
-        """Journal one write: durable before it is sent, replayed if the run dies."""
+        """Journal one write: durable before it is sent, replayed if the run dies.
+
+        ``why``: the policy and rule behind each field (for history); ``prior``: the
+        source's shadow before this merge and its record now, kept with a write the guard
+        may hold: approving it checks the source is still so, rejecting it puts the shadow
+        back so the record is merged again (``framework/engine/guard.py``).
+        """
         s = self.s
         associate = s.ctx.associate_for(actor) if target == "pos" else None
         target_id = None if op is WriteOp.CREATE or link.pending_on(target) else link.id_on(target)
@@ -187,8 +196,20 @@ class Journal:
             idempotency_key=idempotency_key(s.pair, s.entity),
             base=s.model.model_validate(base) if base is not None else None,
         )
-        source = {"rules": rules, "label": label(link.pos_id, link.platform_id)}
-        s.store.add_intent(
+        source: dict[str, Any] = {"rules": rules, "label": label(link.pos_id, link.platform_id)}
+        if why:
+            source["why"] = why
+        kind = change_kind(op, base, request.record, fields)
+        if kind is not None:  # a mass change of this kind is held (guard.py)
+            source["kind"] = kind
+            if prior is not None:
+                source["prior"] = {
+                    "side": other(target),
+                    "id": link.id_on(other(target)),
+                    "data": prior[0],
+                    "now": prior[1],
+                }
+        seq = s.store.add_intent(
             s.pair,
             s.entity,
             target,
@@ -197,3 +218,5 @@ class Journal:
             expected,
             source,
         )
+        if kind is not None:
+            Guard(s.ctx).await_count(seq, source, s.entity)

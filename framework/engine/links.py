@@ -85,7 +85,8 @@ class Links:
                 "relink",
                 (),
                 (s.flow.match_rule,),
-            )
+            ),
+            link,
         )
         for dropped in links:
             if dropped.id == keep.id:
@@ -215,7 +216,10 @@ class Links:
             s.ctx.superseded(s.entity, side, link.id_on(side))
             s.store.set_held(s.pair, s.entity, side, link.id_on(side), None)
         s.ctx.moved(
-            Move(s.entity, label(link.pos_id, link.platform_id), "both", "relink", (), (self.rule,))
+            Move(
+                s.entity, label(link.pos_id, link.platform_id), "both", "relink", (), (self.rule,)
+            ),
+            link,
         )
         return True
 

@@ -87,8 +87,20 @@ def merge(
                 rule_id = flow.record_rule or rule.rule
         else:
             outcome = own.resolve(state)
+        if rule.keep_filled:
+            outcome = _kept_filled(state, outcome)
         _collect(result, state, outcome, policy_name, rule_id, model, platform_view)
     return result
+
+
+def _kept_filled(state: FieldState, outcome: Outcome) -> Outcome:
+    """``keep_filled``: a value turning empty is not written over a filled one."""
+    to_platform, to_pos = outcome.to_platform, outcome.to_pos
+    if to_platform is not KEEP and _empty(to_platform) and not _empty(state.platform):
+        to_platform = KEEP
+    if to_pos is not KEEP and _empty(to_pos) and not _empty(state.pos):
+        to_pos = KEEP
+    return Outcome(to_platform=to_platform, to_pos=to_pos)
 
 
 def _record_level(flow: FlowSpec, states: list[FieldState]) -> dict[str, Outcome] | None:

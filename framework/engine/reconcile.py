@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from framework.engine.context import PairContext
+from framework.engine.context import PairContext, match_keys
 from framework.engine.flows import Side, other
 from framework.engine.held import Parking
 from framework.engine.journal import Journal
@@ -160,14 +160,46 @@ class Reconciler:
             )
         actor = changes.get("platform", {}).get("actor")
         for target, full, fields, expected, rules in writes:
+            why = {
+                name: [d.policy, d.rule]
+                for d in result.decisions
+                if d.toward == target
+                for name in self.s.proj.side_fields(target, [d.field])
+            }
             self.journal.add(
-                link, target, WriteOp.UPDATE, full, fields, expected, rules, actor, base=now[target]
+                link,
+                target,
+                WriteOp.UPDATE,
+                full,
+                fields,
+                expected,
+                rules,
+                actor,
+                base=now[target],
+                why=why,
+                prior=(shadow[other(target)], now[other(target)]),
             )
         if not writes:
             unchanged = all(
                 changes[s]["record"] == shadow[s] for s in changes if shadow[s] is not None
             )
             self.s.count("echo" if unchanged else "unchanged")
+
+    def _matched_by(self, side: Side, change: dict[str, Any], other_id: str) -> str:
+        """Which key a match linked by (``matched by email``), for history and plans."""
+        target = other(side)
+        key = change.get("link_key")
+        if key and other_id in self.store.find_by_keys(
+            self.ctx.name, self.entity, target, {"link_key": [key]}
+        ):
+            return "matched by link_key"
+        keys = match_keys(self.s.model, change["record"], None, self.flow.match_on)
+        for name, values in keys.items():
+            if values and other_id in self.store.find_by_keys(
+                self.ctx.name, self.entity, target, {name: values}
+            ):
+                return f"matched by {name}"
+        return "matched by the connector"
 
     # -- unlinked records -------------------------------------------------------------------
 
@@ -183,6 +215,10 @@ class Reconciler:
             return
         target = other(side)
         found = self.matcher.match(side, change)
+        if apart := self.store.kept_apart(self.ctx.name, self.entity, side, record_id):
+            # Unlinked by hand and kept apart: never matched to each other again.
+            found.ids = [i for i in found.ids if i not in apart]
+            found.linked = {i: v for i, v in found.linked.items() if i not in apart}
         rivals = self.matcher.rivals(side, record_id, found)
         if len(found.ids) > 1 or rivals:
             self._not_created(
@@ -288,7 +324,9 @@ class Reconciler:
         mine = StoredRecord(side, change["id"], None, change.get("link_key"), link.id)
         self.store.put_record(self.ctx.name, self.entity, mine)
         self.ctx.moved(
-            Move(self.entity, f"{ids['pos']}={ids['platform']}", "both", "link", (), (rule,))
+            Move(self.entity, f"{ids['pos']}={ids['platform']}", "both", "link", (), (rule,)),
+            link,
+            note=self._matched_by(side, change, other_id),
         )
         self.parking.release(ids)
         staged = self.store.inbox_for(self.ctx.name, self.entity, target, other_id)

@@ -57,19 +57,25 @@ class RunReport:
     started: float = field(default_factory=time.monotonic)
     seconds: float = 0.0
     stopped: bool = False
+    held: list[str] = field(default_factory=list)
+    """Why writes were held back by the guard (``syncwright approve`` / ``reject``)."""
 
     SAMPLE = 200
 
     @property
     def status(self) -> str:
-        """``ok``, ``partial`` (a flow could not finish, see ``errors``) or ``stopped``.
+        """``ok``, ``partial`` (a flow could not finish, see ``errors``), ``stopped``, ``held``.
+
+        ``held``: the guard held writes of a mass change (see ``held``) and the rest went.
 
         ``stopped``: asked to stop (SIGTERM); what is left waits, journaled or staged, for
         the next run.
         """
         if self.stopped:
             return "stopped"
-        return "partial" if self.errors else "ok"
+        if self.errors:
+            return "partial"
+        return "held" if self.held else "ok"
 
     def count(self, entity: str, action: str, n: int = 1) -> None:
         """Count ``n`` records of ``entity`` under ``action``."""

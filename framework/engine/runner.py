@@ -19,6 +19,7 @@ import time
 from framework.engine.apply import Applier, Unavailable
 from framework.engine.context import PairContext, Stopped, match_keys
 from framework.engine.flows import Side
+from framework.engine.guard import Guard
 from framework.engine.projection import Deferred
 from framework.engine.reconcile import Reconciler
 from framework.engine.report import RunReport
@@ -216,6 +217,13 @@ class PairRunner:
             if stopped is not None:
                 self.ctx.report.errors.append(str(stopped))
                 return
+        # The guard counts this entity's deletes, blanks and overwrites as a whole: a mass
+        # change is held, the rest is written now (guard.py).
+        Guard(self.ctx).check(entity)
+        try:
+            self.applier.apply(entity)
+        except Unavailable as exc:
+            self.ctx.report.errors.append(str(exc))
 
     def _one(self, reconciler: Reconciler, entry: InboxEntry) -> set[int]:
         """Reconcile one record in its own savepoint: a failure touches only that record.

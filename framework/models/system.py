@@ -79,6 +79,11 @@ class EntitySupport(BaseModel):
     )
     batch_size: int = Field(1, ge=1, description="Writes per apply_batch call")
     remote_match: bool = Field(False, description="match_record can search the live system")
+    creates_later: bool = Field(
+        False,
+        description="Creates are queued and the id comes later (Edge imports, Podium's 202): "
+        "a plan (syncwright plan) shows what waits for those ids, as a run would",
+    )
 
 
 class ConnectorInfo(BaseModel):

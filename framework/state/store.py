@@ -11,6 +11,11 @@
 - **problems**: quarantined changes with their reason and rule, until retried or resolved.
 - **runs** and **moves**: run history and what moved where under which rule.
 - **leases**: which process runs a pair now (one at a time), with its heartbeat.
+- **history**: every write the engine made, per field, with the rule behind it, and links,
+  unlinks, quarantines, merges and approvals (kept a configurable time, pruned by runs).
+- **apart**: pairs of records an operator said are not the same (never matched again).
+- held writes: journaled writes a guard held back (a mass change), until approved or
+  rejected (``journal`` rows with a held run and reason).
 """
 
 from __future__ import annotations
@@ -152,6 +157,46 @@ class Lease:
     heartbeat_at: float
     ttl: float
     run_id: int | None = None
+
+
+@dataclass
+class HistoryEntry:
+    """One thing that happened to one record: a field written, a link, a quarantine...
+
+    ``action`` is what happened (``update``, ``create``, ``delete``, ``link``, ``unlink``,
+    ``quarantine``, ``merge``, ``approve``, ``reject``, ``held``); ``field`` the field
+    written (``None`` for the record as a whole); ``old``/``new`` its values (JSON);
+    ``source`` the side the value came from, ``toward`` the side written; ``policy`` and
+    ``rule`` what decided it; ``associate`` the POS associate recorded with it (G-8).
+    """
+
+    pair: str
+    entity: str
+    action: str
+    pos_id: str | None = None
+    platform_id: str | None = None
+    link_id: int | None = None
+    field: str | None = None
+    old: Any = None
+    new: Any = None
+    source: str | None = None
+    toward: str | None = None
+    policy: str | None = None
+    rule: str | None = None
+    associate: str | None = None
+    run_id: int | None = None
+    note: str | None = None
+    at: dt.datetime | None = None
+    id: int | None = None
+
+
+@dataclass
+class HeldWrite(Intent):
+    """A journaled write a guard held back: the run that held it, the kind, and why."""
+
+    run_id: int = 0
+    kind: str = ""
+    reason: str = ""
 
 
 class StateStore(Protocol):
@@ -448,4 +493,63 @@ class StateStore(Protocol):
 
     def moves(self, run_id: int) -> Iterator[tuple[str, str, str, str, str, str]]:
         """The moves of one run."""
+        ...
+
+    # ---------------------------------------------------------------------------------------
+    # Operators (issue 15): history, held writes, records kept apart, a scratch copy.
+    # New tables: ``history``, ``apart``; new ``journal`` columns ``held_run``,
+    # ``held_kind``, ``held_reason`` (a held write is not returned by ``intents``).
+    # ---------------------------------------------------------------------------------------
+
+    def add_history(self, entries: list[HistoryEntry]) -> None:
+        """Record history entries (one batch; ``at`` defaults to now)."""
+        ...
+
+    def history(
+        self,
+        pair: str,
+        entity: str,
+        *,
+        link_id: int | None,
+        ids: list[str],
+        field: str | None = None,
+        since: dt.datetime | None = None,
+        limit: int = 1000,
+    ) -> list[HistoryEntry]:
+        """One record's history, newest first: entries of its link or naming one of ``ids``."""
+        ...
+
+    def prune_history(self, before: dt.datetime, limit: int) -> int:
+        """Delete at most ``limit`` history entries older than ``before``; returns how many."""
+        ...
+
+    def history_count(self) -> int:
+        """How many history entries are kept."""
+        ...
+
+    def keep_apart(self, pair: str, entity: str, pos_id: str, platform_id: str) -> None:
+        """Never match these two records to each other again (``unlink --keep-apart``)."""
+        ...
+
+    def kept_apart(self, pair: str, entity: str, side: str, record_id: str) -> set[str]:
+        """Ids on the other side a record of ``side`` is kept apart from."""
+        ...
+
+    def hold_intents(self, seqs: list[int], run_id: int, kind: str, reason: str) -> None:
+        """Hold journaled writes (a guard): they are not applied until released.
+
+        ``run_id`` 0 marks writes awaiting the guard's count within a run (not yet held).
+        """
+        ...
+
+    def held_intents(self, pair: str | None = None, run_id: int | None = None) -> list[HeldWrite]:
+        """Held writes, oldest first (``run_id`` None: every run's, never those awaiting)."""
+        ...
+
+    def release_intents(self, seqs: list[int]) -> None:
+        """Held writes become pending writes again (approved)."""
+        ...
+
+    def scratch(self) -> StateStore:
+        """A throwaway copy of this store in memory (a plan runs the engine against it)."""
         ...

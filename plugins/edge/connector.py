@@ -79,7 +79,8 @@ RULES = (
 
 def support(kind: FileKind, **capabilities: Any) -> EntitySupport:
     """What the connector does with one kind's entity: its fields and ``capabilities``."""
-    return EntitySupport(fields=list(kind.fields), **capabilities)
+    # EDT imports a file on a later cycle: a record created here has no key until then.
+    return EntitySupport(fields=list(kind.fields), creates_later=True, **capabilities)
 
 
 class EdgeConnector(Connector):

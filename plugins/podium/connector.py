@@ -89,6 +89,7 @@ class PodiumConnector(Connector):
                     joint_fields=[["first_name", "middle_name", "last_name"]],  # one name
                     batch_size=BATCH,
                     remote_match=True,
+                    creates_later=True,  # 202: the contact's uid comes with its next read
                 ),
                 "product": _written_only(PRODUCT_FIELDS),
                 "purchase": _written_only(PURCHASE_FIELDS),
