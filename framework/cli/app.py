@@ -24,7 +24,7 @@ from framework.cli.fake import fake_app
 from framework.cli.logs import LogFormat, setup_logging
 from framework.cli.progress import RunProgress
 from framework.cli.signals import stop_on_signals
-from framework.config import load_config
+from framework.cli.stores import StoreOption, TenantOption, db_app, engine_for
 from framework.engine.engine import Engine
 from framework.engine.held import held_back
 from framework.engine.lease import EXIT_BUSY, LeaseHeld, describe, holder_now, run_states
@@ -47,6 +47,7 @@ problems_app = typer.Typer(
 app.add_typer(fake_app, name="fake")
 app.add_typer(problems_app, name="problems")
 app.add_typer(duplicates_app, name="duplicates")
+app.add_typer(db_app, name="db")
 app.command()(find)
 app.command()(check)
 
@@ -58,6 +59,8 @@ err_console = Console(stderr=True)
 class _Options:
     config: Path
     verbose: int
+    store: str | None = None
+    tenant: str | None = None
 
 
 ConfigOption = Annotated[
@@ -98,16 +101,16 @@ def _main(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
+    store: StoreOption = None,
+    tenant: TenantOption = None,
 ) -> None:
     """Keep a store's POS or ERP in sync with its platforms."""
     setup_logging(verbose, log_format, log_file, err_console)
-    ctx.obj = _Options(config, verbose)
+    ctx.obj = _Options(config, verbose, store, tenant)
 
 
 def _engine(ctx: typer.Context) -> Engine:
-    options: _Options = ctx.obj
-    config, hooks = load_config(options.config)
-    return Engine(config, hooks)
+    return engine_for(ctx)
 
 
 def connector_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -20,7 +20,7 @@ from framework.facade import Hooks
 from framework.http import CallMeter, build_client
 from framework.models import HttpSettings, SystemContext
 from framework.secrets import redact, register_secret, secrets_in
-from framework.state.sqlite import SQLiteStore
+from framework.state.factory import open_store
 from framework.state.store import Lease, StateStore
 
 log = logging.getLogger("syncwright.engine")
@@ -87,7 +87,7 @@ class Engine:
     ):
         self.config = config
         self.hooks = hooks
-        self.store: StateStore = store or SQLiteStore(config.state_path)
+        self.store: StateStore = store or open_store(config)
         self.meter = CallMeter()
         self.retry = RetryPolicy(
             config.engine.retry_attempts,
