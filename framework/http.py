@@ -90,11 +90,12 @@ class MeteredTransport(httpx.BaseTransport):
         meter: CallMeter,
         per_window: int | None = None,
         window: float = 60.0,
+        limiter: Limiter | None = None,
     ):
         self.inner = inner
         self.system = system
         self.meter = meter
-        self.limiter = (
+        self.limiter = limiter or (
             Limiter(paced_rates(per_window, window), buffer_ms=PACING_BUFFER_MS)
             if per_window
             else None
@@ -125,10 +126,12 @@ def build_client(
     settings: HttpSettings,
     meter: CallMeter,
     transport: httpx.BaseTransport | None = None,
+    limiter: Limiter | None = None,
 ) -> httpx.Client:
     """Build the client of one system from its settings.
 
-    ``transport`` replaces the network (a fake's in-process transport in tests).
+    ``transport`` replaces the network (a fake's in-process transport in tests);
+    ``limiter`` replaces the client's own rate limiter (a budget shared by many workers).
     """
     if not settings.verify_tls:
         log.warning("TLS verification is OFF for system %r (verify_tls = false)", name)
@@ -136,7 +139,9 @@ def build_client(
     return httpx.Client(
         base_url=str(settings.base_url).rstrip("/"),
         timeout=settings.timeout,
-        transport=MeteredTransport(inner, name, meter, settings.rate_limit_per_minute),
+        transport=MeteredTransport(
+            inner, name, meter, settings.rate_limit_per_minute, limiter=limiter
+        ),
         headers={"user-agent": "syncwright"},
     )
 

@@ -21,6 +21,7 @@ from framework.cli.check import check
 from framework.cli.duplicates import JsonOption, duplicates_app, find
 from framework.cli.errors import run_cli
 from framework.cli.fake import fake_app
+from framework.cli.fleet import fleet_app, worker
 from framework.cli.logs import LogFormat, setup_logging
 from framework.cli.progress import RunProgress
 from framework.cli.signals import stop_on_signals
@@ -48,6 +49,8 @@ app.add_typer(fake_app, name="fake")
 app.add_typer(problems_app, name="problems")
 app.add_typer(duplicates_app, name="duplicates")
 app.add_typer(db_app, name="db")
+app.add_typer(fleet_app, name="fleet")
+app.command()(worker)
 app.command()(find)
 app.command()(check)
 

@@ -89,6 +89,12 @@ def upgrade(ctx: typer.Context) -> None:
         console.print(f"{where}: up to date", highlight=False)
     for step in done:
         console.print(f"{where}: applied {step.version:04d} {step.name}", highlight=False)
+    try:
+        from framework.fleet.workers import upgrade_queue
+    except ImportError:  # no workers here (syncwright[fleet] not installed): no queue
+        return
+    if upgrade_queue(state.url, state.schema_name):
+        console.print(f"{where}: created the task queue (Procrastinate)", highlight=False)
 
 
 @db_app.command("status")

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 
 import httpx
+from pyrate_limiter import Limiter
 
 from framework.config import Config
 from framework.engine.context import PairContext
@@ -47,10 +48,15 @@ def fewer_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
+Limiters = Callable[[str, HttpSettings], Limiter | None]
+"""The rate limiter of a system (name, settings), ``None``: its own (a fleet shares budgets)."""
+
+
 def build_systems(
     config: Config,
     meter: CallMeter,
     transports: Mapping[str, httpx.BaseTransport] | None = None,
+    limiters: Limiters | None = None,
 ) -> dict[str, SystemContext]:
     """The configured systems as connectors get them: settings, and an HTTP client if any.
 
@@ -63,7 +69,8 @@ def build_systems(
         for secret in secrets_in(settings):
             register_secret(secret)
         if isinstance(settings, HttpSettings):
-            http = build_client(name, settings, meter, transports.get(name))
+            limiter = limiters(name, settings) if limiters is not None else None
+            http = build_client(name, settings, meter, transports.get(name), limiter)
         systems[name] = SystemContext(
             name=name, connector=settings.connector, settings=settings, http=http
         )
@@ -74,7 +81,8 @@ class Engine:
     """Runs the configured pairs against their systems, keeping state in the store.
 
     ``transports`` replaces the network of named systems (a fake's in-process transport);
-    production passes none and every HTTP system talks to its ``base_url``.
+    production passes none and every HTTP system talks to its ``base_url``. ``limiters``
+    gives systems a rate limiter shared with other processes (a fleet's workers).
     """
 
     def __init__(
@@ -84,6 +92,7 @@ class Engine:
         *,
         store: StateStore | None = None,
         transports: Mapping[str, httpx.BaseTransport] | None = None,
+        limiters: Limiters | None = None,
     ):
         self.config = config
         self.hooks = hooks
@@ -94,7 +103,7 @@ class Engine:
             config.engine.retry_initial_wait,
             config.engine.retry_max_wait,
         )
-        self.systems = build_systems(config, self.meter, transports)
+        self.systems = build_systems(config, self.meter, transports, limiters)
         self.stop = threading.Event()
         """Set it (a SIGTERM handler does) to stop runs after the record in hand."""
 
