@@ -64,22 +64,25 @@ class Fleet:
             raise RuntimeError("this fleet has no queue to enqueue on")
         return self.queue.enqueue(store, name, time.time(), records)
 
-    def tick(self) -> int:
-        """Enqueue every due pair (new pairs are due at once); how many were enqueued."""
-        assert self.queue is not None
+    def due(self) -> list[tuple[str, str, float, float]]:
+        """Pairs due now: (store, pair, due time, interval in seconds); new pairs are due."""
         pairs = {(store, pair): minutes for store, pair, minutes in self.config.pairs()}
         new = [key for key in pairs if key not in self._known]
         if new:
             self.schedule.add(new)
             self._known.update(new)
-        queued, pushed = 0, []
-        for store, pair, due_at in self.schedule.due():
-            minutes = pairs.get((store, pair))
-            if minutes is None:  # left the fleet
-                continue
-            queued += self.queue.enqueue(store, pair, due_at.timestamp())
-            pushed.append((store, pair, minutes * 60))
-        self.schedule.push(pushed)
+        return [
+            (store, pair, due_at.timestamp(), pairs[(store, pair)] * 60)
+            for store, pair, due_at in self.schedule.due()
+            if (store, pair) in pairs  # else it left the fleet
+        ]
+
+    def tick(self) -> int:
+        """Enqueue every due pair and push it an interval ahead; how many were enqueued."""
+        assert self.queue is not None
+        due = self.due()
+        queued = sum(self.queue.enqueue(store, pair, at) for store, pair, at, _ in due)
+        self.schedule.push([(store, pair, seconds) for store, pair, _, seconds in due])
         return queued
 
     # -- running ----------------------------------------------------------------------------

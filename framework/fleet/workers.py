@@ -93,7 +93,20 @@ class ProcrastinateQueue:
         for job in stalled:
             log.warning("job %s (%s) lost its worker; run again", job.id, job.lock)
             await self.app.job_manager.retry_job(job)
-        return await asyncio.to_thread(self.fleet.tick)
+        due = await asyncio.to_thread(self.fleet.due)
+        queued = 0
+        for store, pair, due_at, _ in due:
+            key = pair_key(store, pair)
+            try:
+                await self._run.configure(lock=key, queueing_lock=key).defer_async(
+                    store=store, pair=pair, due_at=due_at, records=None
+                )
+                queued += 1
+            except queue_errors.AlreadyEnqueued:
+                pass  # one waits already: it will do
+        pushed = [(store, pair, seconds) for store, pair, _, seconds in due]
+        await asyncio.to_thread(self.fleet.schedule.push, pushed)
+        return queued
 
     # -- RunQueue -----------------------------------------------------------------------------
 
