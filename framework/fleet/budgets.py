@@ -45,7 +45,9 @@ def shared_limiter(url: str, schema: str, settings: HttpSettings) -> Limiter | N
         found = _limiters.get(key)
         if found is None:
             bucket = PostgresBucket(
-                pool(url, schema), f"budget_{key[2]}", paced_rates(per_minute, 60.0)
+                pool(url, schema, 4, autocommit=False),
+                f"budget_{key[2]}",
+                paced_rates(per_minute, 60.0),
             )
             found = _limiters[key] = Limiter(bucket, buffer_ms=PACING_BUFFER_MS)
         return found

@@ -26,7 +26,7 @@ from framework.state.factory import shown
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 POOL_SIZE = 16
 
-_pools: dict[tuple[str, str], ConnectionPool[psycopg.Connection[Any]]] = {}
+_pools: dict[tuple[str, str, bool], ConnectionPool[psycopg.Connection[Any]]] = {}
 _pools_lock = threading.Lock()
 
 
@@ -48,14 +48,19 @@ def check_name(kind: str, name: str) -> str:
     return name
 
 
-def pool(url: str, schema: str, size: int = POOL_SIZE) -> ConnectionPool[psycopg.Connection[Any]]:
+def pool(
+    url: str, schema: str, size: int = POOL_SIZE, *, autocommit: bool = True
+) -> ConnectionPool[psycopg.Connection[Any]]:
     """The process's pool of connections to ``url`` with ``schema`` as the search path.
+
+    ``autocommit=False`` gives connections that commit when given back (a library's own
+    transactions: the shared rate budgets).
 
     Raises:
         StoreUnavailable: the server did not answer (one line, no password).
     """
     check_name("schema", schema)
-    key = (url, schema)
+    key = (url, schema, autocommit)
     with _pools_lock:
         found = _pools.get(key)
         if found is not None and not found.closed:
@@ -71,7 +76,10 @@ def pool(url: str, schema: str, size: int = POOL_SIZE) -> ConnectionPool[psycopg
             url,
             min_size=1,
             max_size=size,
-            kwargs={"autocommit": True, "options": f"-c search_path={schema} -c timezone=UTC"},
+            kwargs={
+                "autocommit": autocommit,
+                "options": f"-c search_path={schema} -c timezone=UTC",
+            },
             open=True,
             name=f"syncwright-{schema}",
         )
@@ -82,9 +90,10 @@ def pool(url: str, schema: str, size: int = POOL_SIZE) -> ConnectionPool[psycopg
 def close_pool(url: str, schema: str) -> None:
     """Close the pool of ``url`` and ``schema`` (a test's schema, before it is dropped)."""
     with _pools_lock:
-        found = _pools.pop((url, schema), None)
-    if found is not None:
-        found.close()
+        found = [_pools.pop((url, schema, mode), None) for mode in (True, False)]
+    for made in found:
+        if made is not None:
+            made.close()
 
 
 def close_pools() -> None:
