@@ -1,6 +1,8 @@
 """The one way to run things: nox sessions (tests, lint, typecheck, conformance; bench and
 fidelity apart)."""
 
+import os
+
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck", "conformance"]
@@ -44,6 +46,40 @@ def conformance(session: nox.Session) -> None:
         "from conformance.subject import load_subjects; load_subjects(['example-crm'])",
     )
     session.run("pytest", "--syncwright-conformance", "-n", "auto", *session.posargs)
+
+
+@nox.session
+def postgres(session: nox.Session) -> None:
+    """The PostgreSQL store: its tests, then the conformance suite with every world's state in
+    PostgreSQL (``SYNCWRIGHT_TEST_POSTGRES``, default the development machine's server).
+
+    The store's tests also run in ``tests`` (skipped in one line without a server, required
+    in CI); here the whole conformance suite runs on the PostgreSQL store as well.
+    """
+    session.install("-e", ".[test]")
+    url = os.environ.get("SYNCWRIGHT_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    session.run(
+        "pytest",
+        "-n",
+        "auto",
+        "-p",
+        "no:cacheprovider",
+        "tests/test_store_contract.py",
+        "tests/test_postgres_engine.py",
+        "tests/test_fleet.py",
+        "tests/test_fleet_budgets.py",
+        *session.posargs,
+    )
+    session.run(
+        "pytest",
+        "--syncwright-conformance",
+        "-n",
+        "auto",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"SYNCWRIGHT_CONFORMANCE_STORE": url},
+    )
 
 
 @nox.session

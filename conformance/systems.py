@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,24 @@ def system_table(subject: Subject, settings: dict[str, Any]) -> dict[str, Any]:
     return {**settings, "connector": subject.connector}
 
 
+# ``postgresql://...``: every world keeps its state there instead (``nox -s postgres``), each
+# under a tenant of its own in the schema ``conformance``.
+STORE_VARIABLE = "SYNCWRIGHT_CONFORMANCE_STORE"
+_upgraded: set[str] = set()
+
+
 def base_config(tmp: Path) -> dict[str, Any]:
-    """State in ``tmp`` and quick retries: a check should fail fast, not wait."""
-    return {"state": {"path": str(tmp / "state.db")}, "engine": dict(FAST_RETRIES)}
+    """State in ``tmp`` and quick retries: a check should fail fast, not wait.
+
+    With ``STORE_VARIABLE`` set, the state is in PostgreSQL, under a tenant of this world's.
+    """
+    url = os.environ.get(STORE_VARIABLE)
+    if not url:
+        return {"state": {"path": str(tmp / "state.db")}, "engine": dict(FAST_RETRIES)}
+    if url not in _upgraded:
+        from framework.state.postgres import upgrade
+
+        upgrade(url, "conformance")
+        _upgraded.add(url)
+    state = {"url": url, "schema": "conformance", "tenant": uuid.uuid4().hex}
+    return {"state": state, "engine": dict(FAST_RETRIES)}

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from framework.engine.flows import FlowSpec, PairSpec
 from framework.engine.guard import GuardConfig
@@ -54,9 +54,29 @@ class _Strict(BaseModel):
 
 
 class StateConfig(_Strict):
-    """Where the state store lives."""
+    """Where the state store lives: a SQLite file (default), or a PostgreSQL database.
+
+    ``url = "postgresql://..."`` keeps the state in PostgreSQL (``docs/fleet.md``): one
+    ``schema`` per installation, this configuration's rows under its ``tenant``.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     path: str = "syncwright.db"
+    url: str | None = Field(
+        None, description="postgresql://user@host:port/database (instead of the file)"
+    )
+    schema_name: str = Field(
+        "syncwright", alias="schema", description="PostgreSQL schema of this installation"
+    )
+    tenant: str = Field("default", min_length=1, description="This store's key in the schema")
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql:// (a SQLite file goes in `path`)")
+        return value
 
 
 class PluginsConfig(_Strict):

@@ -50,3 +50,11 @@ def make_world(tmp_path: Path) -> Iterator[object]:
     yield make
     for w in made:
         w.close()
+
+
+@pytest.fixture
+def pg() -> Iterator[object]:
+    """A PostgreSQL schema of the test's own (skips in one line without a server; CI fails)."""
+    from tests.services import postgres_schema
+
+    yield from postgres_schema()

@@ -161,12 +161,15 @@ class Snapshot:
         return out
 
 
-def snapshot(edge: EdgeFake, cb: ClientbookState, state_db: Path) -> Snapshot:
-    """Both sides now, paired through the engine's links."""
+def snapshot(edge: EdgeFake, cb: ClientbookState, state_db: Path | Any) -> Snapshot:
+    """Both sides now, paired through the engine's links.
+
+    ``state_db`` is the SQLite file, or an open connection to the state (PostgreSQL).
+    """
     clients = {c["id"]: content(c, CLIENT_IDS) for c in cb.clients.live()}
     live_edge = {k: v for k, v in edge.customers.items() if not v.get("CustomerInactive")}
     people = {k: edge_content(v) for k, v in live_edge.items()}
-    db = sqlite3.connect(state_db)
+    db = sqlite3.connect(state_db) if isinstance(state_db, Path) else state_db
     try:
         links = db.execute(
             "SELECT pos_id, platform_id FROM links WHERE status='ok' AND entity='customer'"
@@ -295,6 +298,7 @@ class CrashWorld:
         faults: FaultPlan | None = None,
         extra_config: str = "",
         engine_config: str = "",
+        state: Any = None,
     ):
         self.tmp = tmp
         self.edge = EdgeFake(tmp / "edt")
@@ -305,10 +309,11 @@ class CrashWorld:
         self.server = BackgroundServer(self.switch).start()
         self.config = tmp / "syncwright.toml"
         self.state_db = tmp / "state.db"
+        self.pg = state  # a tests.services.PgSchema: the state in PostgreSQL
+        state_toml = state.toml("shop") if state is not None else '[state]\npath = "state.db"'
         self.config.write_text(
             f"""
-[state]
-path = "state.db"
+{state_toml}
 [engine]
 retry_attempts = 4
 retry_initial_wait = 0.01
@@ -337,6 +342,7 @@ map = {{ CustomerKey1 = "Ring size", CustomerKey2 = "Metal" }}
         )
         self.proc: subprocess.Popen[bytes] | None = None
         self.attempts: list[Attempt] = []
+        self._watch: Any = None
 
     # -- the engine -------------------------------------------------------------------------
 
@@ -446,8 +452,22 @@ map = {{ CustomerKey1 = "Ring size", CustomerKey2 = "Metal" }}
             self.switch.disarm()
         return self._end(proc, self.switch.fired.is_set(), started, started)
 
+    def connect(self) -> Any:
+        """A connection to the state (SQLite or PostgreSQL; one tenant in its own schema)."""
+        if self.pg is None:
+            return sqlite3.connect(self.state_db)
+        import psycopg
+
+        return psycopg.connect(
+            self.pg.url, autocommit=True, options=f"-c search_path={self.pg.schema}"
+        )
+
     def runs_started(self) -> int:
         """How many engine runs the state store has recorded."""
+        if self.pg is not None:
+            if self._watch is None:
+                self._watch = self.connect()
+            return int(self._watch.execute("SELECT count(*) FROM runs").fetchone()[0])
         if not self.state_db.exists():
             return 0
         db = sqlite3.connect(self.state_db)
@@ -462,11 +482,16 @@ map = {{ CustomerKey1 = "Ring size", CustomerKey2 = "Metal" }}
 
     def snapshot(self) -> Snapshot:
         """Both sides now (see :func:`snapshot`)."""
-        return snapshot(self.edge, self.cb, self.state_db)
+        if self.pg is None:
+            return snapshot(self.edge, self.cb, self.state_db)
+        with self.connect() as db:
+            return snapshot(self.edge, self.cb, db)
 
     def close(self) -> None:
         """Stop the fake Clientbook (and an engine still running)."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if self._watch is not None:
+            self._watch.close()
         self.server.stop()

@@ -21,10 +21,11 @@ from framework.cli.check import check
 from framework.cli.duplicates import JsonOption, duplicates_app, find
 from framework.cli.errors import run_cli
 from framework.cli.fake import fake_app
+from framework.cli.fleet import fleet_app, worker
 from framework.cli.logs import LogFormat, setup_logging
 from framework.cli.progress import RunProgress
 from framework.cli.signals import stop_on_signals
-from framework.config import load_config
+from framework.cli.stores import StoreOption, TenantOption, db_app, engine_for
 from framework.engine.engine import Engine
 from framework.engine.guard import EXIT_HELD, held_runs
 from framework.engine.held import held_back
@@ -48,6 +49,9 @@ problems_app = typer.Typer(
 app.add_typer(fake_app, name="fake")
 app.add_typer(problems_app, name="problems")
 app.add_typer(duplicates_app, name="duplicates")
+app.add_typer(db_app, name="db")
+app.add_typer(fleet_app, name="fleet")
+app.command()(worker)
 app.command()(find)
 app.command()(check)
 app.command()(operate.history)  # framework/cli/operate.py: operators' commands (issue 15)
@@ -65,6 +69,8 @@ err_console = Console(stderr=True)
 class _Options:
     config: Path
     verbose: int
+    store: str | None = None
+    tenant: str | None = None
 
 
 ConfigOption = Annotated[
@@ -105,16 +111,16 @@ def _main(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
+    store: StoreOption = None,
+    tenant: TenantOption = None,
 ) -> None:
     """Keep a store's POS or ERP in sync with its platforms."""
     setup_logging(verbose, log_format, log_file, err_console)
-    ctx.obj = _Options(config, verbose)
+    ctx.obj = _Options(config, verbose, store, tenant)
 
 
 def _engine(ctx: typer.Context) -> Engine:
-    options: _Options = ctx.obj
-    config, hooks = load_config(options.config)
-    return Engine(config, hooks)
+    return engine_for(ctx)
 
 
 def connector_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -6,7 +6,6 @@ The report lists duplicate candidates; a merge happens only when a user runs
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import orjson
@@ -14,8 +13,8 @@ import typer
 from rich.console import Console, RenderableType
 
 from framework.cli import output
+from framework.cli.stores import engine_for
 from framework.cli.tables import Column, fitted_table
-from framework.config import load_config
 from framework.engine.duplicates import find_duplicates, merge_duplicates
 from framework.engine.engine import Engine
 from framework.engine.flows import Side
@@ -37,10 +36,7 @@ JsonOption = Annotated[
 
 
 def _engine(ctx: typer.Context) -> Engine:
-    root = ctx.find_root()
-    path: Path = root.obj.config if root.obj is not None else Path("syncwright.toml")
-    config, hooks = load_config(path)
-    return Engine(config, hooks)
+    return engine_for(ctx)
 
 
 def _pair(engine: Engine, pair: str | None) -> str:

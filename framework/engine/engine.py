@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 
 import httpx
+from pyrate_limiter import Limiter
 
 from framework.config import Config
 from framework.engine.context import PairContext
@@ -21,7 +22,7 @@ from framework.facade import Hooks
 from framework.http import CallMeter, build_client
 from framework.models import HttpSettings, SystemContext
 from framework.secrets import redact, register_secret, secrets_in
-from framework.state.sqlite import SQLiteStore
+from framework.state.factory import open_store
 from framework.state.store import Lease, StateStore
 
 log = logging.getLogger("syncwright.engine")
@@ -48,10 +49,15 @@ def fewer_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
+Limiters = Callable[[str, HttpSettings], Limiter | None]
+"""The rate limiter of a system (name, settings), ``None``: its own (a fleet shares budgets)."""
+
+
 def build_systems(
     config: Config,
     meter: CallMeter,
     transports: Mapping[str, httpx.BaseTransport] | None = None,
+    limiters: Limiters | None = None,
 ) -> dict[str, SystemContext]:
     """The configured systems as connectors get them: settings, and an HTTP client if any.
 
@@ -64,7 +70,8 @@ def build_systems(
         for secret in secrets_in(settings):
             register_secret(secret)
         if isinstance(settings, HttpSettings):
-            http = build_client(name, settings, meter, transports.get(name))
+            limiter = limiters(name, settings) if limiters is not None else None
+            http = build_client(name, settings, meter, transports.get(name), limiter)
         systems[name] = SystemContext(
             name=name, connector=settings.connector, settings=settings, http=http
         )
@@ -75,7 +82,8 @@ class Engine:
     """Runs the configured pairs against their systems, keeping state in the store.
 
     ``transports`` replaces the network of named systems (a fake's in-process transport);
-    production passes none and every HTTP system talks to its ``base_url``.
+    production passes none and every HTTP system talks to its ``base_url``. ``limiters``
+    gives systems a rate limiter shared with other processes (a fleet's workers).
     """
 
     def __init__(
@@ -85,17 +93,18 @@ class Engine:
         *,
         store: StateStore | None = None,
         transports: Mapping[str, httpx.BaseTransport] | None = None,
+        limiters: Limiters | None = None,
     ):
         self.config = config
         self.hooks = hooks
-        self.store: StateStore = store or SQLiteStore(config.state_path)
+        self.store: StateStore = store or open_store(config)
         self.meter = CallMeter()
         self.retry = RetryPolicy(
             config.engine.retry_attempts,
             config.engine.retry_initial_wait,
             config.engine.retry_max_wait,
         )
-        self.systems = build_systems(config, self.meter, transports)
+        self.systems = build_systems(config, self.meter, transports, limiters)
         self.stop = threading.Event()
         """Set it (a SIGTERM handler does) to stop runs after the record in hand."""
 

@@ -129,7 +129,7 @@ class HeldLease:
             while not self._stop.wait(every):
                 try:
                     ours = store.beat_lease(self.pair, self.lease.holder)
-                except sqlite3.OperationalError as exc:  # busy: the engine commits; try again
+                except Exception as exc:  # busy (SQLite) or a dropped connection: try again
                     log.debug("lease heartbeat of %s postponed: %s", self.pair, exc)
                     continue
                 if not ours:
@@ -173,7 +173,7 @@ class HeldLease:
             self._thread.join()
         try:
             self.store.release_lease(self.pair, self.lease.holder)
-        except sqlite3.Error as exc:  # the store is closing or busy: the lease lapses by itself
+        except Exception as exc:  # the store is closing, busy or gone: it lapses by itself
             log.warning("%s: lease not released (%s); it lapses after its TTL", self.pair, exc)
 
 

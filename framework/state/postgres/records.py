@@ -1,0 +1,196 @@
+"""Records (shadows and mirrors) and links between the two sides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from framework.state.postgres.keys import Keys
+from framework.state.sqlite import _settled_hash
+from framework.state.store import Link, StoredRecord
+
+_LINK_COLUMNS = "id, pair, entity, pos_id, platform_id, link_key, status"
+
+
+def _dump(value: Any) -> bytes | None:
+    return None if value is None else orjson.dumps(value)
+
+
+def _load(blob: bytes | None) -> Any:
+    return None if blob is None else orjson.loads(blob)
+
+
+def _column(side: str) -> str:
+    return "pos_id" if side == "pos" else "platform_id"
+
+
+class Records(Keys):
+    """The last known state of each record, and the links of the store's tenant."""
+
+    def record(self, pair: str, entity: str, side: str, record_id: str) -> StoredRecord | None:
+        """The last known state of one record."""
+        r = self._one(
+            "SELECT link_key, link_id, deleted, data, latest FROM records "
+            "WHERE tenant=%s AND pair=%s AND entity=%s AND side=%s AND id=%s",
+            self.tenant,
+            pair,
+            entity,
+            side,
+            record_id,
+        )
+        if r is None:
+            return None
+        return StoredRecord(side, record_id, _load(r[3]), r[0], r[1], bool(r[2]), _load(r[4]))
+
+    def put_record(self, pair: str, entity: str, rec: StoredRecord) -> None:
+        """Store the last known state of one record."""
+        self._exec(
+            "INSERT INTO records (tenant, pair, entity, side, id, link_key, link_id, deleted, "
+            "data, latest, hash) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
+            "ON CONFLICT (tenant, pair, entity, side, id) DO UPDATE SET "
+            "link_key=excluded.link_key, link_id=excluded.link_id, deleted=excluded.deleted, "
+            "data=excluded.data, latest=excluded.latest, hash=excluded.hash",
+            self.tenant,
+            pair,
+            entity,
+            rec.side,
+            rec.id,
+            rec.link_key,
+            rec.link_id,
+            rec.deleted,
+            _dump(rec.data),
+            _dump(rec.latest),
+            _settled_hash(rec),
+        )
+
+    def rename_record(self, pair: str, entity: str, side: str, old: str, new: str) -> None:
+        """Give a record (and its link and keys) its real id once the system assigned it."""
+        where = "tenant=%s AND pair=%s AND entity=%s AND side=%s AND id=%s"
+        with self.transaction():
+            self._exec(f"DELETE FROM records WHERE {where}", self.tenant, pair, entity, side, new)
+            self._exec(
+                f"UPDATE records SET id=%s WHERE {where}", new, self.tenant, pair, entity, side, old
+            )
+            column = _column(side)
+            self._exec(
+                f"UPDATE links SET {column}=%s WHERE tenant=%s AND pair=%s AND entity=%s "
+                f"AND {column}=%s",
+                new,
+                self.tenant,
+                pair,
+                entity,
+                old,
+            )
+            self._exec(f"DELETE FROM keys WHERE {where}", self.tenant, pair, entity, side, old)
+
+    def all_records(self, pair: str, entity: str) -> Iterator[StoredRecord]:
+        """Every record of ``entity`` known on either side (for look-ups by people, SQ-3)."""
+        rows = self._all(
+            "SELECT side, id, data, link_key, link_id, deleted, latest FROM records "
+            "WHERE tenant=%s AND pair=%s AND entity=%s ORDER BY side, id",
+            self.tenant,
+            pair,
+            entity,
+        )
+        for r in rows:
+            yield StoredRecord(r[0], r[1], _load(r[2]), r[3], r[4], bool(r[5]), _load(r[6]))
+
+    # -- links --------------------------------------------------------------------------------
+
+    def _link_where(self, where: str, *args: Any) -> Link | None:
+        row = self._one(f"SELECT {_LINK_COLUMNS} FROM links WHERE tenant=%s AND {where}", *args)
+        return Link(*row) if row else None
+
+    def link(self, link_id: int) -> Link:
+        """One link by its id."""
+        found = self._link_where("id=%s", self.tenant, link_id)
+        if found is None:
+            raise KeyError(f"no link {link_id}")
+        return found
+
+    def link_by_id(self, pair: str, entity: str, side: str, record_id: str) -> Link | None:
+        """The link of the record ``record_id`` on ``side``."""
+        return self._link_where(
+            f"pair=%s AND entity=%s AND {_column(side)}=%s", self.tenant, pair, entity, record_id
+        )
+
+    def link_by_key(self, pair: str, entity: str, link_key: str) -> Link | None:
+        """The link carrying the shared code ``link_key`` (IS-3)."""
+        return self._link_where(
+            "pair=%s AND entity=%s AND link_key=%s ORDER BY id LIMIT 1",
+            self.tenant,
+            pair,
+            entity,
+            link_key,
+        )
+
+    def add_link(
+        self, pair: str, entity: str, pos_id: str, platform_id: str, link_key: str | None
+    ) -> Link:
+        """Create a link."""
+        row = self._one(
+            "INSERT INTO links (tenant, pair, entity, pos_id, platform_id, link_key) "
+            "VALUES (%s,%s,%s,%s,%s,%s) RETURNING id",
+            self.tenant,
+            pair,
+            entity,
+            pos_id,
+            platform_id,
+            link_key,
+        )
+        return Link(int(row[0]), pair, entity, pos_id, platform_id, link_key)
+
+    def save_link(self, link: Link) -> None:
+        """Store a link's ids, key and status."""
+        self._exec(
+            "UPDATE links SET pos_id=%s, platform_id=%s, link_key=%s, status=%s "
+            "WHERE tenant=%s AND id=%s",
+            link.pos_id,
+            link.platform_id,
+            link.link_key,
+            link.status,
+            self.tenant,
+            link.id,
+        )
+
+    def drop_link(self, link_id: int) -> None:
+        """Undo a link whose record was never made on one side (its create was refused)."""
+        link = self.link(link_id)
+        where = "tenant=%s AND pair=%s AND entity=%s AND side=%s AND id=%s"
+        with self.transaction():
+            for side in ("pos", "platform"):
+                args = (self.tenant, link.pair, link.entity, side, link.id_on(side))
+                if link.pending_on(side):
+                    self._exec(f"DELETE FROM records WHERE {where}", *args)
+                    self._exec(f"DELETE FROM keys WHERE {where}", *args)
+                else:
+                    self._exec(f"UPDATE records SET link_id=NULL WHERE {where}", *args)
+            self._exec("DELETE FROM links WHERE tenant=%s AND id=%s", self.tenant, link_id)
+
+    def links_count(self, pair: str, entity: str | None = None) -> int:
+        """How many links exist."""
+        if entity is None:
+            row = self._one(
+                "SELECT count(*) FROM links WHERE tenant=%s AND pair=%s", self.tenant, pair
+            )
+        else:
+            row = self._one(
+                "SELECT count(*) FROM links WHERE tenant=%s AND pair=%s AND entity=%s",
+                self.tenant,
+                pair,
+                entity,
+            )
+        return int(row[0])
+
+    def pending_count(self, pair: str, entity: str, side: str) -> int:
+        """How many live links still wait for ``side`` to assign the record's id."""
+        row = self._one(
+            f"SELECT count(*) FROM links WHERE tenant=%s AND pair=%s AND entity=%s "
+            f"AND status='ok' AND {_column(side)} LIKE '~%%'",
+            self.tenant,
+            pair,
+            entity,
+        )
+        return int(row[0])
