@@ -1,7 +1,6 @@
 """The state store's operators' block (history, held writes, kept apart, scratch).
 
-Written against the ``StateStore`` interface: another store (PostgreSQL) can run the same
-checks by giving the fixture its own store.
+Written against the ``StateStore`` interface and run on both stores (SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -13,13 +12,24 @@ import pytest
 
 from framework.state.sqlite import SQLiteStore
 from framework.state.store import HistoryEntry, StateStore
+from tests.services import postgres_schema
 
 
-@pytest.fixture
-def store() -> Iterator[StateStore]:
-    s = SQLiteStore(":memory:")
-    yield s
-    s.close()
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request: pytest.FixtureRequest) -> Iterator[StateStore]:
+    if request.param == "sqlite":
+        s: StateStore = SQLiteStore(":memory:")
+        yield s
+        s.close()
+        return
+    from framework.state.postgres import PostgresStore
+
+    schemas = postgres_schema()
+    made = next(schemas)
+    pg = PostgresStore(made.url, schema=made.schema, tenant="shop")
+    yield pg
+    pg.close()
+    next(schemas, None)
 
 
 def test_history_by_link_or_either_id_newest_first_and_filtered(store: StateStore):

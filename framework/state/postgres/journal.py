@@ -43,7 +43,7 @@ class Journal(Connected):
         """Journaled writes not yet applied, oldest first."""
         sql = (
             "SELECT seq, pair, entity, side, link_id, request, expected, source, attempts "
-            "FROM journal WHERE tenant=%s AND pair=%s"
+            "FROM journal WHERE tenant=%s AND pair=%s AND held_run IS NULL"
         )
         args: tuple[Any, ...] = (self.tenant, pair)
         if entity is not None:

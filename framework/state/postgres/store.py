@@ -1,8 +1,9 @@
 """The PostgreSQL state store: the SQLite store's interface, for many stores in one database.
 
 One module per concern (``staging``, ``keys``, ``records``, ``journal``, ``problems``,
-``runs``, ``leases``), each a mixin over :class:`~framework.state.postgres.connection.Connected`;
-a new store method goes in the module of its concern, with its SQL in a new migration.
+``runs``, ``leases``, ``operators``), each a mixin over
+:class:`~framework.state.postgres.connection.Connected`; a new store method goes in the
+module of its concern, with its SQL in a new migration.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from framework.state.postgres.connection import Connected
 from framework.state.postgres.journal import Journal
 from framework.state.postgres.leases import Leases
 from framework.state.postgres.migrations import require_current
+from framework.state.postgres.operators import Operators
 from framework.state.postgres.problems import Problems
 from framework.state.postgres.records import Records
 from framework.state.postgres.runs import Runs
 from framework.state.postgres.staging import Staging
 
 
-class PostgresStore(Staging, Records, Journal, Problems, Runs, Leases, Connected):
+class PostgresStore(Staging, Records, Journal, Problems, Runs, Leases, Operators, Connected):
     """The state of one tenant (a store of a fleet) in a PostgreSQL schema.
 
     Raises:
