@@ -705,19 +705,29 @@ class SQLiteStore:
             sql += " WHERE pair=?"
             args = (pair,)
         rows = self._db.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
-        return [
-            RunRecord(
-                r[0],
-                r[1],
-                dt.datetime.fromisoformat(r[2]),
-                dt.datetime.fromisoformat(r[3]) if r[3] else None,
-                r[4],
-                orjson.loads(r[5]) if r[5] else {},
-                orjson.loads(r[6]) if r[6] else {},
-                r[7],
-            )
-            for r in rows
-        ]
+        return [self._run(r) for r in rows]
+
+    def run(self, run_id: int) -> RunRecord | None:
+        """One run by its id."""
+        r = self._one(
+            "SELECT id, pair, started_at, finished_at, status, counts, calls, error FROM runs "
+            "WHERE id=?",
+            run_id,
+        )
+        return self._run(r) if r else None
+
+    @staticmethod
+    def _run(r: Any) -> RunRecord:
+        return RunRecord(
+            r[0],
+            r[1],
+            dt.datetime.fromisoformat(r[2]),
+            dt.datetime.fromisoformat(r[3]) if r[3] else None,
+            r[4],
+            orjson.loads(r[5]) if r[5] else {},
+            orjson.loads(r[6]) if r[6] else {},
+            r[7],
+        )
 
     def add_moves(self, run_id: int, moves: list[tuple[str, str, str, str, str, str]]) -> None:
         """Log moves: (entity, record, toward, action, fields, rule)."""

@@ -442,6 +442,10 @@ class StateStore(Protocol):
         """The latest runs, newest first."""
         ...
 
+    def run(self, run_id: int) -> RunRecord | None:
+        """One run by its id."""
+        ...
+
     def add_moves(self, run_id: int, moves: list[tuple[str, str, str, str, str, str]]) -> None:
         """Log moves: (entity, record, toward, action, fields, rule)."""
         ...
