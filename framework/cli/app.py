@@ -18,6 +18,7 @@ from rich.console import Console
 
 from framework.cli import output, render
 from framework.cli.check import check
+from framework.cli.console import console_app
 from framework.cli.duplicates import JsonOption, duplicates_app, find_command
 from framework.cli.errors import run_cli
 from framework.cli.fake import fake_app
@@ -47,6 +48,7 @@ problems_app = typer.Typer(
 app.add_typer(fake_app, name="fake")
 app.add_typer(problems_app, name="problems")
 app.add_typer(duplicates_app, name="duplicates")
+app.add_typer(console_app, name="console")
 app.command("find")(find_command)
 app.command()(check)
 
