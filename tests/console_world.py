@@ -12,6 +12,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from fakes.toolkit import SyncASGITransport
 from framework.config import parse_config
 from framework.console.app import create_app
 from framework.console.auth import Auth, hash_password
@@ -53,7 +54,8 @@ def console_for(world: SquareWorld, *, no_auth: bool = False) -> Starlette:
     )
 
     def engines() -> Engine:
-        return Engine(config, hooks, transports={"square": world.transport})
+        # Each engine its own transport: closing an engine closes its transport's loop.
+        return Engine(config, hooks, transports={"square": SyncASGITransport(world.app)})
 
     auth = Auth.from_config(config.console, no_auth=no_auth)
     return create_app(config, hooks, auth=auth, engines=engines, session_secret="s" * 32)

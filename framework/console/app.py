@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
 import jinja2
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -32,6 +35,7 @@ from framework.facade import Hooks
 from framework.secrets import redact, register_secret
 
 HERE = Path(__file__).parent
+T = TypeVar("T")
 
 SECURITY_HEADERS = [
     (
@@ -97,7 +101,12 @@ OPTIONAL_ROUTES: list[Route] = []
 
 
 class Console:
-    """What the pages share: the configuration, an engine for reading, runs started here."""
+    """What the pages share: the configuration, an engine for reading, runs started here.
+
+    The engine's work (store reads, a merge's calls) is done by :meth:`call` in a worker
+    thread, one call at a time: the event loop never waits for a system, and the store's
+    connection is never used by two threads at once.
+    """
 
     def __init__(self, config: Config, engines: Callable[[], Engine], auth: Auth):
         self.config = config
@@ -106,6 +115,13 @@ class Console:
         self.jobs = Jobs(engines)
         self.auth = auth
         self.templates = _templates()
+        self._one_at_a_time = anyio.CapacityLimiter(1)
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in the worker thread (one call at a time)."""
+        return await anyio.to_thread.run_sync(
+            functools.partial(fn, *args), limiter=self._one_at_a_time
+        )
 
     def close(self) -> None:
         """Let runs going on finish, then close the engine."""

@@ -106,8 +106,11 @@ async def overview(request: Request) -> Response:
     _user(request)
     console = _console(request)
     engine = console.engine
-    pairs = [run_ops.pair_status(engine, name) for name in console.config.pairs]
-    return console.render(request, "overview.html", {"statuses": pairs})
+
+    def read() -> list[run_ops.PairStatus]:
+        return [run_ops.pair_status(engine, name) for name in console.config.pairs]
+
+    return console.render(request, "overview.html", {"statuses": await console.call(read)})
 
 
 async def runs(request: Request) -> Response:
@@ -117,7 +120,7 @@ async def runs(request: Request) -> Response:
     pair = request.query_params.get("pair") or None
     if pair is not None:
         record_ops.choose_pair(console.engine, pair)
-    shown = run_ops.latest_runs(console.engine.store, pair, limit=100)
+    shown = await console.call(run_ops.latest_runs, console.engine.store, pair, 100)
     rows = [(r, run_ops.moved(r), run_ops.calls(r)) for r in shown]
     return console.render(request, "runs.html", {"runs": rows, "pair": pair})
 
@@ -127,7 +130,7 @@ async def run_report(request: Request) -> Response:
     _user(request)
     console = _console(request)
     run_id = int(request.path_params["run_id"])
-    detail = run_ops.run_detail(console.engine.store, run_id)
+    detail = await console.call(run_ops.run_detail, console.engine.store, run_id)
     if detail is None:
         raise SyncwrightError(f"no run {run_id} (the latest are on the Runs page)")
     return console.render(request, "run.html", {"detail": detail})
@@ -137,7 +140,11 @@ async def run_now_page(request: Request) -> Response:
     """Start a run of a pair, and the progress of runs started here."""
     _user(request)
     console = _console(request)
-    pairs = [run_ops.pair_status(console.engine, name, runs=1) for name in console.config.pairs]
+
+    def read() -> list[run_ops.PairStatus]:
+        return [run_ops.pair_status(console.engine, name, 1) for name in console.config.pairs]
+
+    pairs = await console.call(read)
     jobs = console.jobs.latest
     return console.render(request, "run_now.html", {"statuses": pairs, "jobs": jobs})
 
@@ -147,7 +154,7 @@ async def run_now(request: Request) -> Response:
     form = await checked_form(request)
     console = _console(request)
     pair = record_ops.choose_pair(console.engine, str(form.get("pair") or "") or None)
-    console.jobs.start(pair, _user(request).name)
+    await console.call(console.jobs.start, pair, _user(request).name)
     flash(request, f"run of {pair} started")
     return _back("/run-now")
 
@@ -160,7 +167,7 @@ async def problems(request: Request) -> Response:
     _user(request)
     console = _console(request)
     pair = request.query_params.get("pair") or None
-    open_ = console.engine.store.problems(pair)
+    open_ = await console.call(console.engine.store.problems, pair)
     groups = problem_ops.grouped(open_)
     return console.render(
         request, "problems.html", {"groups": groups, "total": len(open_), "page": PAGE}
@@ -182,13 +189,20 @@ async def problems_retry(request: Request) -> Response:
     ids = _ids(form.getlist("id"))
     if not ids:
         raise SyncwrightError("no problem chosen")
-    chosen = problem_ops.open_problems(engine.store, ids)  # a stale form: one clear line
-    done = problem_ops.requeue_problems(engine, chosen)
-    for name, items in done.items():
+    user = _user(request)
+
+    def retry() -> dict[str, list[problem_ops.Requeued]]:
+        chosen = problem_ops.open_problems(engine.store, ids)  # a stale form: one clear line
+        done = problem_ops.requeue_problems(engine, chosen)
+        for name in done:
+            if name in console.config.pairs:
+                console.jobs.start(name, user.name)
+        return done
+
+    for name, items in (await console.call(retry)).items():
         for item in items:
             flash(request, f"problem {item.problem.id}: {item.done}")
         if name in console.config.pairs:
-            console.jobs.start(name, _user(request).name)
             flash(request, f"run of {name} started (see Run now)")
     return _back("/problems")
 
@@ -198,7 +212,7 @@ async def problems_resolve(request: Request) -> Response:
     form = await checked_form(request)
     console = _console(request)
     for problem_id in _ids(form.getlist("id")):
-        problem = problem_ops.resolve(console.engine.store, problem_id)
+        problem = await console.call(problem_ops.resolve, console.engine.store, problem_id)
         flash(
             request, f"problem {problem.id} resolved by hand ({problem.entity} {problem.record_id})"
         )
@@ -221,7 +235,7 @@ async def records(request: Request) -> Response:
     console = _console(request)
     pair, entity = _pair_and_entity(request)
     text = (request.query_params.get("q") or "").strip()
-    found = record_ops.find(console.engine, pair, entity, text) if text else []
+    found = await console.call(record_ops.find, console.engine, pair, entity, text) if text else []
     spec = console.config.pairs[pair]
     return console.render(
         request,
@@ -245,7 +259,9 @@ async def record(request: Request) -> Response:
     p = request.path_params
     pair = record_ops.choose_pair(console.engine, p["pair"])
     side = record_ops.choose_side(p["side"]) or "pos"
-    view = record_ops.record_view(console.engine, pair, p["entity"], side, p["record_id"])
+    view = await console.call(
+        record_ops.record_view, console.engine, pair, p["entity"], side, p["record_id"]
+    )
     return console.render(request, "record.html", {"view": view})
 
 
@@ -258,7 +274,7 @@ async def duplicates(request: Request) -> Response:
     console = _console(request)
     pair = record_ops.choose_pair(console.engine, request.query_params.get("pair") or None)
     side = record_ops.choose_side(request.query_params.get("side") or None)
-    groups = find_duplicates(console.engine, pair, side=side)
+    groups = await console.call(find_duplicates, console.engine, pair, None, side)
     return console.render(
         request,
         "duplicates.html",
@@ -287,7 +303,9 @@ async def merge_preview(request: Request) -> Response:
     console = _console(request)
     pair, entity, side, survivor, others = _merge_request(request.query_params)
     pair = record_ops.choose_pair(console.engine, pair or None)
-    preview = record_ops.merge_preview(console.engine, pair, entity, side, survivor, others)
+    preview = await console.call(
+        record_ops.merge_preview, console.engine, pair, entity, side, survivor, others
+    )
     return console.render(
         request,
         "merge.html",
@@ -304,7 +322,9 @@ async def merge(request: Request) -> Response:
     expected = str(form.get("fingerprint") or "") or None
     if expected is None:
         raise SyncwrightError("SQ-2: merge from the preview (it shows what the survivor keeps)")
-    done = record_ops.merge(console.engine, pair, entity, side, survivor, others, expected)
+    done = await console.call(
+        record_ops.merge, console.engine, pair, entity, side, survivor, others, expected
+    )
     flash(request, f"merge {done.id}: {', '.join(done.merged)} -> {done.survivor}")
     return _back("/duplicates", pair=pair)
 
