@@ -158,6 +158,25 @@ def _when(value: dt.datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else "-"
 
 
+def _value(value: Any) -> str:
+    """A field's value for people: contact methods by their address or number, none as -."""
+    if value is None or value in ("", [], {}):
+        return "-"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return ", ".join(_value(v) for v in value)
+    if isinstance(value, dict):
+        main = value.get("address") or value.get("number") or value.get("line1")
+        rest = [f"{k}: {_value(v)}" for k, v in value.items() if v not in (None, "", [], {})]
+        return (
+            f"{main} ({value.get('label')})"
+            if main and value.get("label")
+            else (str(main) if main else "; ".join(rest))
+        )
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def _seconds(start: dt.datetime | None, end: dt.datetime | None) -> str:
     if start is None or end is None:
         return "-"
@@ -173,6 +192,7 @@ def _templates() -> Jinja2Templates:
     )
     env.filters["when"] = _when
     env.filters["took"] = _seconds
+    env.filters["value"] = _value
     return Jinja2Templates(env=env)
 
 

@@ -24,9 +24,8 @@ def reason_kind(reason: str) -> str:
 
     Problems whose reasons differ only there are of one kind and listed together.
     """
-    head = reason.split(": ", 2)
-    shown = ": ".join(head[:2]) if len(head) > 2 else reason
-    return _SPECIFIC.sub("…", shown)[:160]
+    kind = _SPECIFIC.sub("…", reason)
+    return kind if len(kind) <= 120 else kind[:119] + "…"
 
 
 @dataclass
