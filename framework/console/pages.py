@@ -235,7 +235,8 @@ async def records(request: Request) -> Response:
     console = _console(request)
     pair, entity = _pair_and_entity(request)
     text = (request.query_params.get("q") or "").strip()
-    found = await console.call(record_ops.find, console.engine, pair, entity, text) if text else []
+    find = record_ops.find
+    found = await console.call(find, console.engine, pair, entity, text, PAGE + 1) if text else []
     spec = console.config.pairs[pair]
     return console.render(
         request,

@@ -34,15 +34,26 @@ class Found:
 
 
 def find_records(
-    store: StateStore, pair: str, entity: str, text: str, region: str = "US"
+    store: StateStore,
+    pair: str,
+    entity: str,
+    text: str,
+    region: str = "US",
+    limit: int | None = None,
 ) -> list[Found]:
-    """Records of ``entity`` on either side of ``pair`` matching ``text``."""
+    """Records of ``entity`` on either side of ``pair`` matching ``text`` (``limit``: at most).
+
+    The store narrows the records down by fragments every match holds (the query's words,
+    its last digits, the e-mail's local part), so a search reads a few records, not all.
+    """
     test, by = _test(text, region)
-    found = []
-    for rec in store.all_records(pair, entity):
+    found: list[Found] = []
+    for rec in store.records_containing(pair, entity, _fragments(text, by)):
         data = rec.now
         if rec.deleted or not data or not test(data):
             continue
+        if limit is not None and len(found) >= limit:
+            break
         link = store.link_by_id(pair, entity, rec.side, rec.id)
         found.append(
             Found(
@@ -57,6 +68,27 @@ def find_records(
             )
         )
     return found
+
+
+def _fragments(text: str, by: str) -> list[str]:
+    """Pieces of text every record matching ``text`` holds in its stored JSON, when sure.
+
+    An e-mail's local part; a phone's last seven digits (an E.164 number ends with them,
+    whether it matches whole or by its trailing digits); a name's words. Text that JSON
+    escapes (quotes, backslashes, control characters) or beyond ASCII gives none: every
+    record is then tested.
+    """
+    if by == "email":
+        pieces = [text.strip().split("@")[0].lower()]
+    elif by == "phone":
+        pieces = [_DIGITS.sub("", text)[-7:]]
+    else:
+        pieces = text_key(text).split()
+    if all(
+        p and p.isascii() and p.isprintable() and '"' not in p and "\\" not in p for p in pieces
+    ):
+        return pieces
+    return []
 
 
 def _name(data: dict[str, Any]) -> str:

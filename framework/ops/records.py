@@ -50,11 +50,13 @@ def choose_side(side: str | None) -> Side | None:
     raise SyncwrightError(f"--side must be pos or platform, not {side!r}")
 
 
-def find(engine: Engine, pair: str, entity: str, text: str) -> list[Found]:
+def find(
+    engine: Engine, pair: str, entity: str, text: str, limit: int | None = None
+) -> list[Found]:
     """Records of ``entity`` on either side matching ``text`` (phone, e-mail, name; SQ-3)."""
     if entity not in engine.config.pairs[pair].flows:
         raise SyncwrightError(f"pair {pair!r} has no {entity} flow")
-    return find_records(engine.store, pair, entity, text)
+    return find_records(engine.store, pair, entity, text, limit=limit)
 
 
 @dataclass

@@ -82,6 +82,10 @@ def _dump(value: Any) -> bytes | None:
     return None if value is None else orjson.dumps(value)
 
 
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _load(blob: bytes | None) -> Any:
     return None if blob is None else orjson.loads(blob)
 
@@ -346,6 +350,24 @@ class SQLiteStore:
             (pair, entity),
         ).fetchall()
         for r in rows:
+            yield StoredRecord(r[0], r[1], _load(r[2]), r[3], r[4], bool(r[5]), _load(r[6]))
+
+    def records_containing(
+        self, pair: str, entity: str, fragments: list[str]
+    ) -> Iterator[StoredRecord]:
+        """Live records that may hold every fragment (LIKE on the stored JSON; see store.py)."""
+        text = "CAST(COALESCE(latest, data) AS TEXT)"
+        sql = (
+            "SELECT side, id, data, link_key, link_id, deleted, latest FROM records "
+            "WHERE pair=? AND entity=? AND deleted=0"
+        )
+        args: list[Any] = [pair, entity]
+        if fragments:
+            likes = " AND ".join(f"{text} LIKE ? ESCAPE '\\'" for _ in fragments)
+            sql += f" AND (({likes}) OR {text} GLOB ?)"
+            args += [f"%{_like_escaped(f)}%" for f in fragments]
+            args.append("*[^\x01-\x7f]*")
+        for r in self._db.execute(sql + " ORDER BY side, id", args):
             yield StoredRecord(r[0], r[1], _load(r[2]), r[3], r[4], bool(r[5]), _load(r[6]))
 
     def _link(self, row: Any) -> Link | None:

@@ -234,6 +234,17 @@ class StateStore(Protocol):
         """Every record of ``entity`` known on either side (for look-ups by people, SQ-3)."""
         ...
 
+    def records_containing(
+        self, pair: str, entity: str, fragments: list[str]
+    ) -> Iterator[StoredRecord]:
+        """Live records that may hold every fragment (for look-ups by people, SQ-3).
+
+        A superset: every record whose stored text holds each fragment, compared without
+        regard to ASCII case, and every record holding a character beyond ASCII (case
+        folding there is the caller's); the caller tests each one.
+        """
+        ...
+
     def link(self, link_id: int) -> Link:
         """One link by its id."""
         ...
