@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from framework.engine.lookup import _test, find_records
+from framework.normalize import email_key
 from framework.state.sqlite import SQLiteStore
 from framework.state.store import StoredRecord
 
@@ -45,8 +46,8 @@ QUERIES = [
 ]
 
 
-@pytest.fixture
-def store() -> SQLiteStore:
+@pytest.fixture(params=["indexed", "not indexed"])
+def store(request: pytest.FixtureRequest) -> SQLiteStore:
     s = SQLiteStore(":memory:")
     for i, (first, last, email, phone) in enumerate(PEOPLE):
         data = {
@@ -58,6 +59,10 @@ def store() -> SQLiteStore:
         s.put_record("p", "customer", StoredRecord("pos", f"c{i}", data))
         held = StoredRecord("platform", f"h{i}", None, latest=data)  # a held-back change
         s.put_record("p", "customer", held)
+        if request.param == "indexed":  # as the engine indexes them (G-3)
+            keys = {"email": [email_key(email)], "phone": [phone]}
+            for side, rid in (("pos", f"c{i}"), ("platform", f"h{i}")):
+                s.index_keys("p", "customer", side, rid, keys)
     gone = StoredRecord("pos", "gone", {"first_name": "Anna", "emails": []}, deleted=True)
     s.put_record("p", "customer", gone)
     return s

@@ -8,11 +8,12 @@ whitespace-folded). The search reads the state store, so it needs no system to b
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from framework.normalize import email_key, phone_e164, text_key
-from framework.state.store import StateStore
+from framework.state.store import StateStore, StoredRecord
 
 _DIGITS = re.compile(r"\D")
 
@@ -48,7 +49,7 @@ def find_records(
     """
     test, by = _test(text, region)
     found: list[Found] = []
-    for rec in store.records_containing(pair, entity, _fragments(text, by)):
+    for rec in _candidates(store, pair, entity, text, by, region):
         data = rec.now
         if rec.deleted or not data or not test(data):
             continue
@@ -68,6 +69,33 @@ def find_records(
             )
         )
     return found
+
+
+def _candidates(
+    store: StateStore, pair: str, entity: str, text: str, by: str, region: str
+) -> Iterable[StoredRecord]:
+    """The records that may match (a superset: each is tested).
+
+    From the key index (G-3's) when both sides keep the key searched, else narrowed down by
+    fragments of the text.
+    """
+    sides = ("pos", "platform")
+    if by in ("email", "phone") and all(store.has_keys(pair, entity, s, by) for s in sides):
+        try:
+            wanted = email_key(text) if by == "email" else phone_e164(text, region)
+        except ValueError:
+            wanted = None
+        digits = _DIGITS.sub("", text)
+        for side in sides:
+            ids = store.find_by_keys(pair, entity, side, {by: [wanted]}) if wanted else []
+            if by == "phone":
+                ids += store.find_by_key_suffix(pair, entity, side, "phone", digits)
+            for record_id in sorted(set(ids)):
+                rec = store.record(pair, entity, side, record_id)
+                if rec is not None:
+                    yield rec
+        return
+    yield from store.records_containing(pair, entity, _fragments(text, by))
 
 
 def _fragments(text: str, by: str) -> list[str]:

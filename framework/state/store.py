@@ -294,6 +294,12 @@ class StateStore(Protocol):
         """Ids of records on ``side`` sharing any of ``keys``."""
         ...
 
+    def find_by_key_suffix(
+        self, pair: str, entity: str, side: str, name: str, suffix: str
+    ) -> list[str]:
+        """Ids of records on ``side`` with a key ``name`` ending in ``suffix`` (phone digits)."""
+        ...
+
     def has_keys(self, pair: str, entity: str, side: str, name: str) -> bool:
         """Whether any record on ``side`` is indexed under a key called ``name``."""
         ...
