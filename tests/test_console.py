@@ -339,3 +339,59 @@ def test_a_console_nobody_can_log_in_to_is_refused(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["-c", str(cfg), "console"])
     assert result.exit_code != 0
     assert "nobody can log in to the console" in str(result.exception or result.output)
+
+
+def test_the_console_command_serves_and_stops_on_sigterm(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import httpx
+
+    from fakes.toolkit.serve import free_port
+    from tests.configs import edge_clientbook_toml
+
+    cfg = edge_clientbook_toml(tmp_path, "http://127.0.0.1:9", "key-of-the-clientbook")
+    port = free_port()
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "framework.cli",
+            "-c",
+            str(cfg),
+            "console",
+            "--no-auth",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the console did not answer"
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert page.status_code == 200
+        assert "store" in page.text
+        assert "key-of-the-clientbook" not in page.text
+        script = httpx.get(f"http://127.0.0.1:{port}/static/htmx.min.js", timeout=5)
+        assert script.status_code == 200
+        assert "htmx" in script.text
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert f"http://127.0.0.1:{port}/" in out

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import signal
 from pathlib import Path
-from typing import Annotated
+from types import FrameType
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -69,10 +71,28 @@ def serve(
     out.print(
         f"syncwright console on http://{host}:{port}/ ({who}); Ctrl-C stops it", highlight=False
     )
+    server = _server_class()(
+        uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    )
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        server.run()
     finally:
-        app.state.console.close()
+        app.state.console.close()  # runs started here stop after the record in hand
+
+
+def _server_class() -> type[Any]:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn, but SIGTERM is a clean stop (exit 0), as for ``syncwright run``."""
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            super().handle_exit(sig, frame)
+            captured = getattr(self, "_captured_signals", None)
+            if sig != signal.SIGINT and captured and captured[-1] == sig:
+                captured.pop()  # not raised again once shut down: Ctrl-C alone is
+
+    return Server
 
 
 @console_app.command("hash-password")

@@ -33,6 +33,8 @@ class Job:
     report: RunReport | None = None
     error: str | None = None
     done: threading.Event = field(default_factory=threading.Event)
+    stop: threading.Event | None = None
+    """The run's engine's stop event (set: it stops after the record in hand)."""
 
     @property
     def state(self) -> str:
@@ -70,7 +72,7 @@ class Jobs:
             engine.close()
             raise
         held.start()
-        job = Job(pair, by)
+        job = Job(pair, by, stop=engine.stop)
         thread = threading.Thread(
             target=self._run, args=(engine, held, job), name=f"console-run-{pair}", daemon=True
         )
@@ -91,7 +93,10 @@ class Jobs:
             engine.close()
             job.done.set()
 
-    def stop(self, timeout: float = 10.0) -> None:
-        """Wait for the runs going on (a closing console lets them finish)."""
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the runs going on after the record in hand (as SIGTERM stops a run)."""
+        for job in list(self.latest.values()):
+            if job.stop is not None:
+                job.stop.set()
         for thread in list(self._threads):
             thread.join(timeout)
