@@ -395,3 +395,22 @@ def test_the_console_command_serves_and_stops_on_sigterm(tmp_path):
             proc.kill()
     assert proc.returncode == 0, err
     assert f"http://127.0.0.1:{port}/" in out
+
+
+def test_hash_password_prints_a_users_table_with_an_argon2_hash():
+    from argon2 import PasswordHasher
+
+    result = CliRunner().invoke(
+        cli,
+        ["console", "hash-password", "--name", "ann", "--role", "viewer"],
+        input="a-good-password\na-good-password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "[[console.users]]" in result.output
+    assert 'name = "ann"' in result.output
+    assert 'role = "viewer"' in result.output
+    hashed = result.output.split('password_hash = "')[1].split('"')[0]
+    assert PasswordHasher().verify(hashed, "a-good-password")
+    assert "a-good-password\n[[" not in result.output
+    short = CliRunner().invoke(cli, ["console", "hash-password"], input="short\nshort\n")
+    assert short.exit_code != 0

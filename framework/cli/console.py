@@ -108,9 +108,7 @@ def hash_password_command(
     password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
     if len(password) < 8:
         raise SyncwrightError("a console password has at least 8 characters")
-    out.print(
-        f'[[console.users]]\nname = "{name}"\nrole = "{role}"\n'
-        f'password_hash = "{hash_password(password)}"',
-        highlight=False,
-        markup=False,
-    )
+    import tomli_w
+
+    user = {"name": name, "role": role, "password_hash": hash_password(password)}
+    typer.echo(tomli_w.dumps({"console": {"users": [user]}}).strip())  # to paste, unwrapped
