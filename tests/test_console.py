@@ -414,3 +414,26 @@ def test_hash_password_prints_a_users_table_with_an_argon2_hash():
     assert "a-good-password\n[[" not in result.output
     short = CliRunner().invoke(cli, ["console", "hash-password"], input="short\nshort\n")
     assert short.exit_code != 0
+
+
+def test_after_log_in_only_a_path_of_the_console_is_followed(troubled):
+    _, _, client = troubled
+    for target, lands in [
+        ("/problems", "/problems"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+    ]:
+        client.cookies.clear()
+        page = client.get("/login")
+        answer = client.post(
+            "/login",
+            data={
+                "csrf": csrf_of(page.text),
+                "name": "vic",
+                "password": PASSWORDS["vic"],
+                "next": target,
+            },
+            follow_redirects=False,
+        )
+        assert answer.headers["location"] == lands, target

@@ -8,6 +8,7 @@ docs/console.md).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -181,3 +182,25 @@ def test_a_post_without_the_csrf_token_is_refused(served, browser):
     assert answer.status == 403
     assert "CSRF" in answer.text()
     assert [p.id for p in world.engine.store.problems()] == before
+
+
+def test_without_javascript_every_page_reads_and_a_retry_still_works(served, browser):
+    world, bad, url = served
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    log_in(page, url, "olga", Seen())
+    for title in ("Overview", "Runs", "Problems", "Records", "Duplicates", "Run now"):
+        page.click(f"nav >> text={title}")
+        assert page.locator("h1").first.inner_text().startswith(title.split()[0])
+    page.click("nav >> text=Problems")
+    [problem] = [p for p in world.engine.store.problems() if p.record_id == bad]
+    fix_broken_email(world, bad)
+    page.locator(f"#problem-{problem.id} button.retry").click()  # a plain form POST
+    assert f"problem {problem.id}:" in page.locator(".flash").first.inner_text()
+    deadline = time.monotonic() + 30
+    while page.locator(f"#problem-{problem.id}").count():  # no polling: reload by hand
+        assert time.monotonic() < deadline, "the problem did not close"
+        time.sleep(0.3)
+        page.reload()
+    assert problem.id not in [p.id for p in world.engine.store.problems()]
+    context.close()

@@ -50,7 +50,9 @@ def _back(path: str, **query: str) -> RedirectResponse:
 def _safe_next(value: Any) -> str:
     """Where to go after logging in: a path of this site only."""
     text = str(value or "/")
-    return text if text.startswith("/") and not text.startswith("//") else "/"
+    # "//host" and "/\\host" leave the site in browsers; control characters are no path.
+    unsafe = text.startswith(("//", "/\\")) or not text.isprintable()
+    return text if text.startswith("/") and not unsafe else "/"
 
 
 # -- logging in -------------------------------------------------------------------------------
