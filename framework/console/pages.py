@@ -18,6 +18,7 @@ from framework.console.auth import (
     log_in,
 )
 from framework.engine.duplicates import find_duplicates
+from framework.engine.lease import LeaseHeld
 from framework.errors import SyncwrightError
 from framework.ops import problems as problem_ops
 from framework.ops import records as record_ops
@@ -193,19 +194,26 @@ async def problems_retry(request: Request) -> Response:
         raise SyncwrightError("no problem chosen")
     user = _user(request)
 
-    def retry() -> dict[str, list[problem_ops.Requeued]]:
+    def retry() -> tuple[dict[str, list[problem_ops.Requeued]], dict[str, str]]:
         chosen = problem_ops.open_problems(engine.store, ids)  # a stale form: one clear line
         done = problem_ops.requeue_problems(engine, chosen)
+        started = {}
         for name in done:
-            if name in console.config.pairs:
+            if name not in console.config.pairs:
+                continue
+            try:
                 console.jobs.start(name, user.name)
-        return done
+                started[name] = f"run of {name} started (see Run now)"
+            except LeaseHeld:  # another process started a run meanwhile: it takes them
+                started[name] = f"{name} is being run elsewhere; that run or the next takes them"
+        return done, started
 
-    for name, items in (await console.call(retry)).items():
+    done, started = await console.call(retry)
+    for name, items in done.items():
         for item in items:
             flash(request, f"problem {item.problem.id}: {item.done}")
-        if name in console.config.pairs:
-            flash(request, f"run of {name} started (see Run now)")
+        if name in started:
+            flash(request, started[name])
     return _back("/problems")
 
 
