@@ -437,3 +437,19 @@ def test_after_log_in_only_a_path_of_the_console_is_followed(troubled):
             follow_redirects=False,
         )
         assert answer.headers["location"] == lands, target
+
+
+@pytest.mark.rule("G-5")
+def test_a_retry_while_another_process_runs_the_pair_is_refused_and_nothing_queued(troubled):
+    world, bad, client = troubled
+    logged_in(client, "olga")
+    page = client.get("/problems")
+    [problem] = [p for p in world.engine.store.problems() if p.record_id == bad]
+    with world.engine.lease("store"):
+        refused = client.post(
+            "/problems/retry", data={"csrf": csrf_of(page.text), "id": problem.id}
+        )
+    assert refused.status_code == 409
+    assert "is being run by" in refused.text
+    assert problem.id in problem_ids(client), "still open: nothing was queued"
+    assert client.app.state.console.jobs.latest == {}  # type: ignore[attr-defined]
