@@ -115,3 +115,13 @@ def bench(session: nox.Session) -> None:
     """
     session.install("-e", ".[bench]")
     session.run("python", "-m", "benchmarks", *session.posargs)
+
+
+@nox.session(name="bench-console")
+def bench_console(session: nox.Session) -> None:
+    """The console's pages at 100k customers, 1M move-log entries (``-- --size 10k``).
+
+    Appends the median, slowest and CPU times of each page to ``benchmarks/RESULTS.md``.
+    """
+    session.install("-e", ".")
+    session.run("python", "-m", "benchmarks.console", *session.posargs)

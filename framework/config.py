@@ -26,6 +26,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import importlib.metadata
 import tomllib
@@ -33,9 +34,9 @@ import types
 import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from framework.engine.flows import FlowSpec, PairSpec
 from framework.engine.guard import GuardConfig
@@ -46,7 +47,7 @@ from framework.models import EntitySupport, SystemContext, SystemSettings
 from framework.models.base import entity_model
 from framework.plugin_manager import ENTRY_POINT_GROUP, get_plugin_manager
 from framework.presets import deep_merge, find_preset
-from framework.secrets import tidy_secrets
+from framework.secrets import from_environment, tidy_secrets
 
 
 class _Strict(BaseModel):
@@ -108,10 +109,42 @@ class EngineConfig(_Strict):
     )
 
 
+class ConsoleUser(_Strict):
+    """A person who may log in to the console (``syncwright console hash-password``)."""
+
+    name: str = Field(min_length=1)
+    password_hash: SecretStr = Field(description="An argon2 hash, never the password itself")
+    role: Literal["viewer", "operator"] = "viewer"
+
+    @field_validator("password_hash", mode="before")
+    @classmethod
+    def _from_environment(cls, value: Any) -> Any:
+        """``env:NAME`` reads the hash from the environment."""
+        return from_environment(value)
+
+
+class ConsoleConfig(_Strict):
+    """Who may use the console, and how long a login lasts (docs/console.md)."""
+
+    users: list[ConsoleUser] = Field(default_factory=list)
+    session_secret: SecretStr | None = Field(
+        None, description="Signs session cookies; default: a new one each start (env:NAME)"
+    )
+    session_hours: float = Field(8.0, gt=0)
+    poll_seconds: float = Field(3.0, gt=0, description="How often pages refresh themselves")
+
+    @field_validator("session_secret", mode="before")
+    @classmethod
+    def _from_environment(cls, value: Any) -> Any:
+        """``env:NAME`` reads the secret from the environment."""
+        return from_environment(value)
+
+
 class _File(_Strict):
     state: StateConfig = Field(default_factory=StateConfig)
     plugins: PluginsConfig = Field(default_factory=PluginsConfig)
     engine: EngineConfig = Field(default_factory=EngineConfig)
+    console: ConsoleConfig = Field(default_factory=ConsoleConfig)
     systems: dict[str, dict[str, Any]] = Field(default_factory=dict)
     pairs: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
@@ -127,6 +160,7 @@ class Config:
     engine: EngineConfig
     systems: dict[str, SystemSettings]
     pairs: dict[str, PairSpec]
+    console: ConsoleConfig = dataclasses.field(default_factory=ConsoleConfig)
 
     @property
     def state_path(self) -> Path:
@@ -184,7 +218,9 @@ def parse_config(
         for name, table in raw.systems.items()
     }
     pairs = {name: _pair(name, table, systems, source, hooks) for name, table in raw.pairs.items()}
-    config = Config(source, base_dir, raw.state, raw.plugins, raw.engine, systems, pairs)
+    config = Config(
+        source, base_dir, raw.state, raw.plugins, raw.engine, systems, pairs, raw.console
+    )
     return config, hooks
 
 

@@ -94,3 +94,13 @@ def test_sizes():
 def test_the_work_folder_is_the_ignored_one():
     ignored = (Path(__file__).parent.parent / ".gitignore").read_text()
     assert "benchmarks/.work/" in ignored
+
+
+def test_the_console_benchmark_asks_every_page(tmp_path: Path):
+    from benchmarks import console
+
+    results = console.measure(tmp_path, 300, 2_000, 1, lambda text: None)
+    assert [r[0] for r in results][:2] == ["Overview", "Runs"]
+    assert len(results) == len(console.pages(300))
+    text = console.markdown(300, 2_000, 1, results, "tiny")
+    assert "| Duplicates (500 groups) |" in text

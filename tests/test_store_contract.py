@@ -328,6 +328,26 @@ def test_runs_are_recorded_newest_first_with_their_moves(store: StateStore):
     assert [r.id for r in store.runs("p")] == [first]
     assert len(store.runs(limit=1)) == 1
     assert list(store.moves(first)) == [("customer", "1", "platform", "create", "name", "G-2")]
+    assert store.run(first) == runs[1]
+    assert store.run(second + 1000) is None
+
+
+@pytest.mark.rule("SQ-3")
+def test_look_ups_by_people_narrow_by_fragment_and_phone_suffix(store: StateStore):
+    store.put_record("p", "customer", StoredRecord("pos", "1", {"name": "Ann Lee_x"}))
+    store.put_record("p", "customer", StoredRecord("platform", "a", {"name": "Bob 100%"}))
+    store.put_record("p", "customer", StoredRecord("platform", "b", {"name": "Zoë"}))
+    store.put_record("p", "customer", StoredRecord("pos", "9", None, None, None, True))
+    found = lambda *f: sorted(r.id for r in store.records_containing("p", "customer", list(f)))  # noqa: E731
+    assert found("ann", "LEE") == ["1", "b"], "ASCII case ignored; beyond ASCII left to caller"
+    assert found("100%") == ["a", "b"], "% is literal"
+    assert found("e_x") == ["1", "b"], "_ is literal"
+    assert found() == ["1", "a", "b"], "deleted records are never found"
+    store.index_keys("p", "customer", "pos", "1", {"phone": ["+48123456789"]})
+    store.index_keys("p", "customer", "pos", "2", {"phone": ["+48999456789"]})
+    assert sorted(store.find_by_key_suffix("p", "customer", "pos", "phone", "456789")) == ["1", "2"]
+    assert store.find_by_key_suffix("p", "customer", "pos", "phone", "3456789") == ["1"]
+    assert store.find_by_key_suffix("p", "customer", "pos", "phone", "_456789") == []
 
 
 def test_the_move_log_keeps_recent_runs_only(store: StateStore):

@@ -18,7 +18,8 @@ from rich.console import Console
 
 from framework.cli import operate, output, render
 from framework.cli.check import check
-from framework.cli.duplicates import JsonOption, duplicates_app, find
+from framework.cli.console import console_app
+from framework.cli.duplicates import JsonOption, duplicates_app, find_command
 from framework.cli.errors import run_cli
 from framework.cli.fake import fake_app
 from framework.cli.fleet import fleet_app, worker
@@ -28,13 +29,13 @@ from framework.cli.signals import stop_on_signals
 from framework.cli.stores import StoreOption, TenantOption, db_app, engine_for
 from framework.engine.engine import Engine
 from framework.engine.guard import EXIT_HELD, held_runs
-from framework.engine.held import held_back
-from framework.engine.lease import EXIT_BUSY, LeaseHeld, describe, holder_now, run_states
-from framework.engine.problems import requeue
+from framework.engine.lease import EXIT_BUSY, LeaseHeld, describe
 from framework.engine.report import RunReport
 from framework.errors import SyncwrightError
 from framework.facade import Hooks
 from framework.models.base import entity_model, entity_names
+from framework.ops.problems import open_problems, requeue_problems, resolve
+from framework.ops.runs import latest_runs, pair_status, run_under_lease
 from framework.plugin_manager import ENTRY_POINT_GROUP, get_plugin_manager
 from framework.state.store import Lease
 
@@ -52,7 +53,8 @@ app.add_typer(duplicates_app, name="duplicates")
 app.add_typer(db_app, name="db")
 app.add_typer(fleet_app, name="fleet")
 app.command()(worker)
-app.command()(find)
+app.add_typer(console_app, name="console")
+app.command("find")(find_command)
 app.command()(check)
 app.command()(operate.history)  # framework/cli/operate.py: operators' commands (issue 15)
 app.command()(operate.unlink)
@@ -274,21 +276,21 @@ def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
     """The latest runs, what they moved, and open problems."""
     engine = _engine(ctx)
     try:
-        runs = run_states(engine.store, engine.store.runs(limit=10))
+        runs = latest_runs(engine.store, limit=10)
         if json_out:
             output.status(engine.store, engine.config.pairs, runs)
             return
         render.print_runs(console, runs)
         for name in engine.config.pairs:
-            holder = holder_now(engine.store, name)
+            pair = pair_status(engine, name, runs=0)
             console.print(
-                f"pair {name}: {engine.store.links_count(name)} linked records, "
-                f"{engine.store.inbox_count(name)} staged, "
-                f"{len(engine.store.intents(name))} journaled writes pending"
-                + (f"; running now: {describe(holder)}" if holder is not None else ""),
+                f"pair {name}: {pair.linked} linked records, "
+                f"{pair.staged} staged, "
+                f"{pair.pending_writes} journaled writes pending"
+                + (f"; running now: {pair.running}" if pair.running is not None else ""),
                 highlight=False,
             )
-            for line in held_back(engine.store, name):
+            for line in pair.held_lines:
                 console.print(f"  held back: {line}", highlight=False)
             for line in held_runs(engine.store, name):
                 console.print(f"  held by the guard: {line}", highlight=False, soft_wrap=True)
@@ -326,18 +328,33 @@ def problems_retry(
     """Queue quarantined changes again (after a fix) and run their pairs once."""
     engine = _engine(ctx)
     try:
-        chosen = [p for p in engine.store.problems() if not ids or p.id in ids]
-        for name in sorted({p.pair for p in chosen}):
-            if name not in engine.config.pairs:  # queued; a configuration with it runs it
-                for problem in (p for p in chosen if p.pair == name):
-                    console.print(f"problem {problem.id}: {requeue(engine.store, problem)}")
-                continue
-            with engine.lease(name) as held:  # never under a run of the pair going on
-                for problem in (p for p in chosen if p.pair == name):
-                    console.print(f"problem {problem.id}: {requeue(engine.store, problem)}")
-                render.print_report(console, engine.run_pair(name, lease=held))
+        chosen = open_problems(engine.store, ids)
+        for name, done in requeue_problems(engine, chosen).items():
+            for item in done:
+                console.print(f"problem {item.problem.id}: {item.done}")
+            if name in engine.config.pairs:
+                render.print_report(console, run_under_lease(engine, name))
         left = engine.store.problems()
         console.print(f"{len(left)} open problem(s) left")
+    finally:
+        engine.close()
+
+
+@problems_app.command("resolve")
+def problems_resolve(
+    ctx: typer.Context,
+    ids: Annotated[list[int], typer.Argument(help="Problem ids.")],
+) -> None:
+    """Close problems by hand: their changes are given up on (a later change goes again)."""
+    engine = _engine(ctx)
+    try:
+        for problem_id in ids:
+            problem = resolve(engine.store, problem_id)
+            console.print(
+                f"problem {problem.id} resolved: {problem.entity} {problem.record_id} "
+                f"on the {problem.side} side",
+                highlight=False,
+            )
     finally:
         engine.close()
 

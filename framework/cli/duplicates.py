@@ -15,11 +15,9 @@ from rich.console import Console, RenderableType
 from framework.cli import output
 from framework.cli.stores import engine_for
 from framework.cli.tables import Column, fitted_table
-from framework.engine.duplicates import find_duplicates, merge_duplicates
+from framework.engine.duplicates import find_duplicates
 from framework.engine.engine import Engine
-from framework.engine.flows import Side
-from framework.engine.lookup import find_records
-from framework.errors import SyncwrightError
+from framework.ops.records import choose_pair, choose_side, find, merge
 
 duplicates_app = typer.Typer(
     help="Duplicate candidates within one system (SQ-2): list them, merge on request.",
@@ -39,24 +37,6 @@ def _engine(ctx: typer.Context) -> Engine:
     return engine_for(ctx)
 
 
-def _pair(engine: Engine, pair: str | None) -> str:
-    if pair is not None:
-        if pair not in engine.config.pairs:
-            raise SyncwrightError(f"no pair named {pair!r} in {engine.config.source}")
-        return pair
-    if len(engine.config.pairs) != 1:
-        raise SyncwrightError(
-            f"{engine.config.source} has {len(engine.config.pairs)} pairs: say which (--pair)"
-        )
-    return next(iter(engine.config.pairs))
-
-
-def _side(side: str | None) -> Side | None:
-    if side in (None, "pos", "platform"):
-        return side  # type: ignore[return-value]
-    raise SyncwrightError(f"--side must be pos or platform, not {side!r}")
-
-
 @duplicates_app.callback()
 def duplicates(
     ctx: typer.Context,
@@ -69,8 +49,8 @@ def duplicates(
         return
     engine = _engine(ctx)
     try:
-        name = _pair(engine, pair)
-        groups = find_duplicates(engine, name, side=_side(side))
+        name = choose_pair(engine, pair)
+        groups = find_duplicates(engine, name, side=choose_side(side))
         if json_out:
             output.duplicates(name, groups)
             return
@@ -103,7 +83,7 @@ def duplicates(
 
 
 @duplicates_app.command("merge")
-def merge(
+def merge_command(
     ctx: typer.Context,
     survivor: Annotated[str, typer.Argument(help="The record that stays.")],
     others: Annotated[list[str], typer.Argument(help="The records merged into it.")],
@@ -115,13 +95,12 @@ def merge(
     """Merge duplicates into SURVIVOR: every contact method kept, links moved, recorded."""
     engine = _engine(ctx)
     try:
-        name = _pair(engine, pair)
-        chosen = _side(side) or "platform"
+        name = choose_pair(engine, pair)
+        chosen = choose_side(side) or "platform"
         question = f"merge {', '.join(others)} into {survivor} on the {chosen} side of {name}?"
         if not yes and not typer.confirm(question):
             raise typer.Exit(1)
-        with engine.lease(name):  # never beside a run of the pair (it moves links)
-            done = merge_duplicates(engine, name, entity, chosen, survivor, others)
+        done = merge(engine, name, entity, chosen, survivor, others)
         console.print(f"merge {done.id}: {', '.join(done.merged)} -> {done.survivor}")
         console.print(kept_table(done.details.get("kept") or [], console.width))
         rest = {k: v for k, v in done.details.items() if k != "kept"}
@@ -172,7 +151,7 @@ def history(ctx: typer.Context, pair: PairOption = None) -> None:
         engine.close()
 
 
-def find(
+def find_command(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="An e-mail, a phone number, or part of a name.")],
     pair: PairOption = None,
@@ -185,8 +164,8 @@ def find(
     """
     engine = _engine(ctx)
     try:
-        name = _pair(engine, pair)
-        found = find_records(engine.store, name, entity, text)
+        name = choose_pair(engine, pair)
+        found = find(engine, name, entity, text)
         spec = engine.config.pairs[name]
         systems = {"pos": spec.pos, "platform": spec.platform}
         if json_out:

@@ -14,11 +14,12 @@ import typer
 from rich.console import Console
 
 from framework.cli import output
-from framework.cli.duplicates import EntityOption, JsonOption, PairOption, _engine, _pair
+from framework.cli.duplicates import EntityOption, JsonOption, PairOption, _engine
 from framework.errors import SyncwrightError
 from framework.ops import held as held_ops
 from framework.ops import links as link_ops
 from framework.ops.history import record_history
+from framework.ops.records import choose_pair as _pair
 from framework.state.store import HistoryEntry
 
 console = Console()

@@ -24,7 +24,7 @@ from framework.secrets import redact
 from framework.state.store import HistoryEntry, Link, Problem, RunRecord, StateStore
 
 if TYPE_CHECKING:
-    from framework.ops.records import RecordRef
+    from framework.ops.refs import RecordRef
 
 VERSION = 1
 

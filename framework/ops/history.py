@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from framework.ops.records import RecordRef, resolve
+from framework.ops.refs import RecordRef, resolve
 from framework.state.store import HistoryEntry, StateStore
 
 

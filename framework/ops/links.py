@@ -14,7 +14,7 @@ from typing import Any
 from framework.engine.flows import Side
 from framework.errors import SyncwrightError
 from framework.models.base import entity_names
-from framework.ops.records import resolve
+from framework.ops.refs import resolve
 from framework.state.store import HistoryEntry, Link, StateStore, StoredRecord
 
 SIDES: tuple[Side, Side] = ("pos", "platform")

@@ -279,6 +279,17 @@ class StateStore(Protocol):
         """Every record of ``entity`` known on either side (for look-ups by people, SQ-3)."""
         ...
 
+    def records_containing(
+        self, pair: str, entity: str, fragments: list[str]
+    ) -> Iterator[StoredRecord]:
+        """Live records that may hold every fragment (for look-ups by people, SQ-3).
+
+        A superset: every record whose stored text holds each fragment, compared without
+        regard to ASCII case, and every record holding a character beyond ASCII (case
+        folding there is the caller's); the caller tests each one.
+        """
+        ...
+
     def link(self, link_id: int) -> Link:
         """One link by its id."""
         ...
@@ -326,6 +337,12 @@ class StateStore(Protocol):
         self, pair: str, entity: str, side: str, keys: dict[str, list[str]]
     ) -> list[str]:
         """Ids of records on ``side`` sharing any of ``keys``."""
+        ...
+
+    def find_by_key_suffix(
+        self, pair: str, entity: str, side: str, name: str, suffix: str
+    ) -> list[str]:
+        """Ids of records on ``side`` with a key ``name`` ending in ``suffix`` (phone digits)."""
         ...
 
     def has_keys(self, pair: str, entity: str, side: str, name: str) -> bool:
@@ -485,6 +502,10 @@ class StateStore(Protocol):
 
     def runs(self, pair: str | None = None, limit: int = 10) -> list[RunRecord]:
         """The latest runs, newest first."""
+        ...
+
+    def run(self, run_id: int) -> RunRecord | None:
+        """One run by its id."""
         ...
 
     def add_moves(self, run_id: int, moves: list[tuple[str, str, str, str, str, str]]) -> None:

@@ -5,6 +5,11 @@ from __future__ import annotations
 from framework.state.postgres.connection import Connected
 
 
+def like_escaped(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern (backslash is the escape)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class Keys(Connected):
     """Normalised match keys of the store's tenant's records."""
 
@@ -28,6 +33,22 @@ class Keys(Connected):
                 for value in values
             ],
         )
+
+    def find_by_key_suffix(
+        self, pair: str, entity: str, side: str, name: str, suffix: str
+    ) -> list[str]:
+        """Ids of records on ``side`` with a key ``name`` ending in ``suffix`` (phone digits)."""
+        rows = self._all(
+            "SELECT DISTINCT id FROM keys WHERE tenant=%s AND pair=%s AND entity=%s "
+            "AND side=%s AND name=%s AND value LIKE %s",
+            self.tenant,
+            pair,
+            entity,
+            side,
+            name,
+            f"%{like_escaped(suffix)}",
+        )
+        return [str(r[0]) for r in rows]
 
     def find_by_keys(
         self, pair: str, entity: str, side: str, keys: dict[str, list[str]]

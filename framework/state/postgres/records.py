@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from framework.state.postgres.keys import Keys
+from framework.state.postgres.keys import Keys, like_escaped
 from framework.state.sqlite import _settled_hash
 from framework.state.store import Link, StoredRecord
 
@@ -95,6 +95,26 @@ class Records(Keys):
             entity,
         )
         for r in rows:
+            yield StoredRecord(r[0], r[1], _load(r[2]), r[3], r[4], bool(r[5]), _load(r[6]))
+
+    def records_containing(
+        self, pair: str, entity: str, fragments: list[str]
+    ) -> Iterator[StoredRecord]:
+        """Live records that may hold every fragment (ILIKE on the stored JSON; see store.py)."""
+        stored = "COALESCE(latest, data)"
+        text = f"convert_from({stored}, 'UTF8')"
+        sql = (
+            "SELECT side, id, data, link_key, link_id, deleted, latest FROM records "
+            "WHERE tenant=%s AND pair=%s AND entity=%s AND NOT deleted"
+        )
+        args: list[Any] = [self.tenant, pair, entity]
+        if fragments:
+            likes = " AND ".join(f"{text} ILIKE %s" for _ in fragments)
+            # Beyond ASCII (more bytes than characters): the caller tests it whole.
+            beyond = f"octet_length({stored}) != length({text})"
+            sql += f" AND (({likes}) OR {beyond})"
+            args += [f"%{like_escaped(f)}%" for f in fragments]
+        for r in self._all(sql + " ORDER BY side, id", *args):
             yield StoredRecord(r[0], r[1], _load(r[2]), r[3], r[4], bool(r[5]), _load(r[6]))
 
     # -- links --------------------------------------------------------------------------------

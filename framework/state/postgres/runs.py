@@ -66,19 +66,17 @@ class Runs(Connected):
             sql += " AND pair=%s"
             args += (pair,)
         rows = self._all(sql + " ORDER BY id DESC LIMIT %s", *args, limit)
-        return [
-            RunRecord(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                orjson.loads(r[5]) if r[5] else {},
-                orjson.loads(r[6]) if r[6] else {},
-                r[7],
-            )
-            for r in rows
-        ]
+        return [_run(r) for r in rows]
+
+    def run(self, run_id: int) -> RunRecord | None:
+        """One run by its id."""
+        r = self._one(
+            "SELECT id, pair, started_at, finished_at, status, counts, calls, error FROM runs "
+            "WHERE tenant=%s AND id=%s",
+            self.tenant,
+            run_id,
+        )
+        return _run(r) if r else None
 
     def add_moves(self, run_id: int, moves: list[tuple[str, str, str, str, str, str]]) -> None:
         """Log moves: (entity, record, toward, action, fields, rule)."""
@@ -137,3 +135,16 @@ class Runs(Connected):
             MergeRecord(r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5]), orjson.loads(r[6]), r[7])
             for r in self._all(sql + " ORDER BY id", *args)
         ]
+
+
+def _run(r: Any) -> RunRecord:
+    return RunRecord(
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        orjson.loads(r[5]) if r[5] else {},
+        orjson.loads(r[6]) if r[6] else {},
+        r[7],
+    )
