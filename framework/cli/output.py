@@ -21,7 +21,7 @@ from framework.engine.duplicates import DuplicateGroup
 from framework.engine.lookup import Found
 from framework.engine.report import RunReport
 from framework.secrets import redact
-from framework.state.store import Problem, RunRecord, StateStore
+from framework.state.store import Problem, RunRecord, StateStore, WebhookStats
 
 VERSION = 1
 
@@ -77,7 +77,22 @@ def status(store: StateStore, pairs: Iterable[str], runs: list[RunRecord]) -> No
             for name in pairs
         ],
         open_problems=len(store.problems()),
+        webhooks=[webhook_stats(w) for w in store.webhook_stats()],
     )
+
+
+def webhook_stats(stats: WebhookStats) -> dict[str, Any]:
+    """One system's webhook counts and its last notification."""
+    last = None
+    if stats.last_at is not None:
+        last = dt.datetime.fromtimestamp(stats.last_at, dt.UTC).isoformat()
+    return {
+        "system": stats.system,
+        **stats.counts,
+        "last_at": last,
+        "last_status": stats.last_status,
+        "last_event": stats.last_event,
+    }
 
 
 def problem(p: Problem) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from framework.engine.flows import FlowSpec, PairSpec, Side
 from framework.engine.report import Move, Progress, RunReport, no_progress
 from framework.engine.retry import RetryPolicy, call_with_retries
+from framework.engine.targets import Targets
 from framework.facade import Hooks
 from framework.models import EntitySupport, SystemContext
 from framework.models.base import CanonicalRecord, entity_model
@@ -41,6 +42,8 @@ class PairContext:
     """Checks, in the caller's transaction, that this run still holds its pair (lease.py)."""
     stop: threading.Event = field(default_factory=threading.Event)
     """Set to stop the run after the record in hand (SIGTERM); see :class:`Stopped`."""
+    targets: Targets | None = None
+    """Set for a run a webhook triggered: only these records, read fresh (targets.py)."""
     _associates: dict[str | None, str] = field(default_factory=dict)
 
     def check_stop(self) -> None:

@@ -16,6 +16,7 @@ from framework.engine.lease import HeldLease, LeaseLost, pair_lease
 from framework.engine.report import Progress, RunReport, no_progress
 from framework.engine.retry import RetryPolicy
 from framework.engine.runner import PairRunner
+from framework.engine.targets import Targets
 from framework.facade import Hooks
 from framework.http import CallMeter, build_client
 from framework.models import HttpSettings, SystemContext
@@ -115,12 +116,18 @@ class Engine:
         )
 
     def run_pair(
-        self, name: str, progress: Progress = no_progress, *, lease: HeldLease | None = None
+        self,
+        name: str,
+        progress: Progress = no_progress,
+        *,
+        lease: HeldLease | None = None,
+        targets: Targets | None = None,
     ) -> RunReport:
         """Run one pair once and record the run in the store.
 
         The run holds the pair's lease: the caller's ``lease`` when it took it already
         (to wait for it, or to do more under it), else one taken here without waiting.
+        With ``targets`` (a webhook's records) it is a targeted run (``targets.py``).
 
         Raises:
             LeaseHeld: another process runs the pair now; nothing was done.
@@ -128,12 +135,15 @@ class Engine:
         """
         if lease is None:
             with self.lease(name) as held:
-                return self.run_pair(name, progress, lease=held)
+                return self.run_pair(name, progress, lease=held, targets=targets)
         pair = self.config.pairs[name]
         run_id = self.store.start_run(name)
         lease.attach_run(run_id)
         before = self.meter.snapshot()
         report = RunReport(pair=name, run_id=run_id)
+        if targets is not None:
+            report.count("webhook", "notifications", targets.notifications)
+            report.count("webhook", "records", len(targets))
         ctx = PairContext(
             pair=pair,
             systems={"pos": self.systems[pair.pos], "platform": self.systems[pair.platform]},
@@ -144,10 +154,11 @@ class Engine:
             progress=progress,
             fence=lease.fence,
             stop=self.stop,
+            targets=targets,
         )
         error: str | None = None
         lost = False
-        log.info("%s: run %d started", name, run_id)
+        log.info("%s: run %d started%s", name, run_id, " (webhook)" if targets else "")
         try:
             with fewer_collections():
                 PairRunner(ctx).run()

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from framework.state.sqlite_webhooks import WEBHOOK_SCHEMA, WebhookTables
 from framework.state.store import (
     InboxEntry,
     Intent,
@@ -103,7 +104,7 @@ def _settled_hash(rec: StoredRecord) -> bytes | None:
     return content_hash(rec.data, rec.link_key)
 
 
-class SQLiteStore:
+class SQLiteStore(WebhookTables):
     """The state store in one SQLite file; ``:memory:`` gives a throwaway store for tests."""
 
     def __init__(self, path: str | Path):
@@ -116,6 +117,7 @@ class SQLiteStore:
         self._db.execute("PRAGMA busy_timeout=10000")
         self._depth = 0
         self._db.executescript(_SCHEMA)  # idempotent DDL; executescript commits by itself
+        self._db.executescript(WEBHOOK_SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
         if "hash" not in columns:  # a state file from before content hashes
             self._db.execute("ALTER TABLE records ADD COLUMN hash BLOB")

@@ -11,6 +11,9 @@
 - **problems**: quarantined changes with their reason and rule, until retried or resolved.
 - **runs** and **moves**: run history and what moved where under which rule.
 - **leases**: which process runs a pair now (one at a time), with its heartbeat.
+- **notifications** and **webhook counts**: webhook events received by ``syncwright serve``,
+  kept (de-duplicated by event id) until a targeted run of their pair read their records,
+  and counts per system (received, verified, rejected, duplicates, runs triggered).
 """
 
 from __future__ import annotations
@@ -152,6 +155,36 @@ class Lease:
     heartbeat_at: float
     ttl: float
     run_id: int | None = None
+
+
+@dataclass
+class StoredNotification:
+    """One webhook event waiting for (or consumed by) a targeted run of its pair."""
+
+    id: int
+    pair: str
+    system: str
+    event_id: str
+    entity: str
+    kind: str
+    record_ids: list[str]
+    occurred_at: float | None
+    received_at: float
+    run_id: int | None = None
+
+
+@dataclass
+class WebhookStats:
+    """What one system's webhooks did: counts by kind, and its last notification."""
+
+    system: str
+    counts: dict[str, int]
+    last_at: float | None = None
+    last_status: str | None = None
+    last_event: str | None = None
+
+
+WEBHOOK_COUNTERS = ("received", "verified", "rejected", "duplicates", "runs")
 
 
 class StateStore(Protocol):
@@ -448,4 +481,52 @@ class StateStore(Protocol):
 
     def moves(self, run_id: int) -> Iterator[tuple[str, str, str, str, str, str]]:
         """The moves of one run."""
+        ...
+
+    # -- webhooks (``syncwright serve``, issue 18) -------------------------------------------
+    # Every store implements these; tables: ``webhook_notifications`` (the durable inbox of
+    # events, unique per pair, system and event id) and ``webhook_counts`` / ``webhook_last``.
+
+    def add_notification(
+        self,
+        pair: str,
+        system: str,
+        event_id: str,
+        entity: str,
+        kind: str,
+        record_ids: list[str],
+        occurred_at: float | None,
+        received_at: float,
+    ) -> bool:
+        """Keep one event for a targeted run of ``pair``; ``False``: kept already (a duplicate)."""
+        ...
+
+    def pending_notifications(self, pair: str, limit: int = 5000) -> list[StoredNotification]:
+        """Events not yet consumed by a run of ``pair``, oldest first."""
+        ...
+
+    def notifications_done(self, ids: list[int], run_id: int | None) -> None:
+        """Mark events consumed by run ``run_id`` (kept a while, to refuse their replays)."""
+        ...
+
+    def prune_notifications(self, before: float) -> int:
+        """Forget consumed events received before ``before`` (epoch seconds); how many went."""
+        ...
+
+    def count_webhook(
+        self,
+        system: str,
+        counter: str,
+        n: int = 1,
+        *,
+        last: tuple[float, str, str | None] | None = None,
+    ) -> None:
+        """Add ``n`` to a system's ``counter`` (one of ``WEBHOOK_COUNTERS``).
+
+        ``last`` (time, status, event id) records the system's last notification.
+        """
+        ...
+
+    def webhook_stats(self) -> list[WebhookStats]:
+        """Every system's webhook counts and last notification, by system name."""
         ...

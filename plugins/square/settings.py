@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, HttpUrl
+from pydantic import Field, HttpUrl, SecretStr
 
 from framework import HttpSettings
 
@@ -24,4 +24,9 @@ class SquareSettings(HttpSettings):
     )
     read_events: bool = Field(
         True, description="Read deletions and merges from the Events API (POST /v2/events)"
+    )
+    webhook_signature_key: SecretStr | None = Field(
+        None,
+        description="The signature key of the webhook subscription (`env:NAME` works): "
+        "`syncwright serve` refuses notifications it does not sign",
     )
