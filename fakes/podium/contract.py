@@ -35,6 +35,10 @@ OPERATIONS = frozenset(
         ("GET", "/v4/products"),
         ("POST", "/v4/products"),  # modelled: see the departure "product-writes"
         ("GET", "/v4/products/{uid}"),
+        ("GET", "/v4/webhooks"),
+        ("POST", "/v4/webhooks"),
+        ("GET", "/v4/webhooks/{uid}"),
+        ("DELETE", "/v4/webhooks/{uid}"),
     }
 )
 MODELLED = frozenset(
