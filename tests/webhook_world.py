@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,70 @@ from framework.config import parse_config
 from framework.engine.engine import Engine
 from framework.serve.server import Served, serve
 from tests.square_world import PAIR, TOKEN, edge_square_config
+
+
+class ServeThread:
+    """``serve`` of one engine in a thread; ``stop()`` sets the stop event, as SIGTERM does."""
+
+    def __init__(self, engine: Engine, port: int, pairs: list[str] | None = None):
+        self.engine = engine
+        self.port = port
+        self.pairs = pairs or [PAIR]
+        self.served: Served | None = None
+        self.error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Served:
+        """Start ``serve``; returns once it listens."""
+        ready = threading.Event()
+
+        def on_ready(served: Served) -> None:
+            self.served = served
+            ready.set()
+
+        def target() -> None:
+            try:
+                serve(self.engine, self.pairs, port=self.port, on_ready=on_ready)
+            except BaseException as exc:
+                self.error = exc
+                ready.set()
+
+        self._thread = threading.Thread(target=target, name="serve", daemon=True)
+        self._thread.start()
+        assert ready.wait(20), "serve did not start"
+        assert self.error is None, self.error
+        assert self.served is not None
+        return self.served
+
+    def stop(self) -> None:
+        """Stop ``serve`` as SIGTERM does, and wait for it."""
+        self.engine.stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            assert not self._thread.is_alive(), "serve did not stop"
+
+
+def wait_for_texts(read: Callable[[], str], texts: list[str], timeout: float) -> dict[str, float]:
+    """Seconds until each text appeared in what ``read`` returns (missing ones absent)."""
+    started = time.monotonic()
+    seen: dict[str, float] = {}
+    while time.monotonic() - started < timeout and len(seen) < len(texts):
+        found = read()
+        for text in texts:
+            if text not in seen and text in found:
+                seen[text] = time.monotonic() - started
+        time.sleep(0.05)
+    return seen
+
+
+def edge_imports(edge: EdgeFake) -> str:
+    """Every customer import file written for Edge so far (waiting or processed), as text."""
+    texts = []
+    for folder in (edge.outbox, edge.processed):
+        for path in sorted(folder.glob("*")):
+            if path.is_file() and "customer" in path.name.lower():
+                texts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return "\n".join(texts)
 
 
 class WebhookWorld:
@@ -75,9 +140,7 @@ class WebhookWorld:
         self.config_data = data
         self.config, hooks = parse_config(data, source="test.toml", base_dir=tmp)
         self.engine = Engine(self.config, hooks)
-        self.served: Served | None = None
-        self._thread: threading.Thread | None = None
-        self.error: BaseException | None = None
+        self.server = ServeThread(self.engine, self.port)
 
     # -- before serving: the initial sync ---------------------------------------------------
 
@@ -89,34 +152,18 @@ class WebhookWorld:
 
     # -- serving ----------------------------------------------------------------------------
 
+    @property
+    def served(self) -> Served | None:
+        """What ``serve`` said once it listened."""
+        return self.server.served
+
     def start(self) -> Served:
         """Start ``serve`` in a thread; returns once it listens."""
-        ready = threading.Event()
-
-        def on_ready(served: Served) -> None:
-            self.served = served
-            ready.set()
-
-        def target() -> None:
-            try:
-                serve(self.engine, [PAIR], port=self.port, on_ready=on_ready)
-            except BaseException as exc:
-                self.error = exc
-                ready.set()
-
-        self._thread = threading.Thread(target=target, name="serve", daemon=True)
-        self._thread.start()
-        assert ready.wait(20), "serve did not start"
-        assert self.error is None, self.error
-        assert self.served is not None
-        return self.served
+        return self.server.start()
 
     def stop(self) -> None:
         """Stop ``serve`` as SIGTERM does."""
-        self.engine.stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            assert not self._thread.is_alive(), "serve did not stop"
+        self.server.stop()
 
     def faults(self, **kwargs: Any) -> None:
         """Faults of the fake's deliveries (``WebhookFaults``)."""
@@ -138,25 +185,12 @@ class WebhookWorld:
     # -- looking at Edge ----------------------------------------------------------------------
 
     def edge_imports(self) -> str:
-        """Every customer import file written for Edge so far (waiting or processed), as text."""
-        texts = []
-        for folder in (self.edge.outbox, self.edge.processed):
-            for path in sorted(folder.glob("*")):
-                if path.is_file() and "customer" in path.name.lower():
-                    texts.append(path.read_text(encoding="utf-8", errors="replace"))
-        return "\n".join(texts)
+        """Every customer import file written for Edge so far, as text."""
+        return edge_imports(self.edge)
 
     def wait_for_edge(self, texts: list[str], timeout: float) -> dict[str, float]:
         """Seconds until each text appeared in Edge's imports (missing ones absent)."""
-        started = time.monotonic()
-        seen: dict[str, float] = {}
-        while time.monotonic() - started < timeout and len(seen) < len(texts):
-            found = self.edge_imports()
-            for text in texts:
-                if text not in seen and text in found:
-                    seen[text] = time.monotonic() - started
-            time.sleep(0.05)
-        return seen
+        return wait_for_texts(self.edge_imports, texts, timeout)
 
     def close(self) -> None:
         """Stop everything."""

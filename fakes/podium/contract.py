@@ -176,6 +176,8 @@ DEPARTURES = (
                     for path in ("/v4/contacts", "/v4/products")
                 ),
                 ("GET /v4/contacts", "bad_request:updated_at"),
+                ("POST /v4/webhooks", "bad_request:locationUid"),
+                ("POST /v4/webhooks", "bad_request:url"),
             }
         ),
     ),

@@ -94,10 +94,10 @@ class PodiumWebhooks:
             data = await body(request)
             url, types = data.get("url"), data.get("eventTypes") or []
             if not url:
-                raise bad_request("url is required")
+                raise bad_request("url: the URL events are sent to is required")
             owner = data.get("organizationUid") or data.get("locationUid")
             if owner not in (self.state.organization, *self.state.locations):
-                raise bad_request("locationUid or organizationUid must be yours")
+                raise bad_request("locationUid: a location or organization of this account is required")
             now = iso(self.state.clock.now())
             hook = {
                 "uid": podium_uid("webhook", len(self.hooks) + 1),
