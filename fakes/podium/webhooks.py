@@ -97,7 +97,9 @@ class PodiumWebhooks:
                 raise bad_request("url: the URL events are sent to is required")
             owner = data.get("organizationUid") or data.get("locationUid")
             if owner not in (self.state.organization, *self.state.locations):
-                raise bad_request("locationUid: a location or organization of this account is required")
+                raise bad_request(
+                    "locationUid: a location or organization of this account is required"
+                )
             now = iso(self.state.clock.now())
             hook = {
                 "uid": podium_uid("webhook", len(self.hooks) + 1),

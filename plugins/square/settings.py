@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field, HttpUrl, SecretStr
+from typing import Any
+
+from pydantic import Field, HttpUrl, SecretStr, field_validator
 
 from framework import HttpSettings
+from framework.secrets import from_environment
 
 
 class SquareSettings(HttpSettings):
@@ -30,3 +33,9 @@ class SquareSettings(HttpSettings):
         description="The signature key of the webhook subscription (`env:NAME` works): "
         "`syncwright serve` refuses notifications it does not sign",
     )
+
+    @field_validator("webhook_signature_key", mode="before")
+    @classmethod
+    def _key_from_environment(cls, value: Any) -> Any:
+        """``webhook_signature_key = "env:NAME"`` reads it from the environment."""
+        return from_environment(value)
