@@ -55,8 +55,10 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
-def main(changes: int = 1000, seconds: float = 60.0, append: bool = False) -> str:
-    tmp = Path(tempfile.mkdtemp(prefix="webhook-bench-"))
+def main(
+    changes: int = 1000, seconds: float = 60.0, append: bool = False, work: Path | None = None
+) -> dict[str, float]:
+    tmp = work or Path(tempfile.mkdtemp(prefix="webhook-bench-"))
     world = WebhookWorld(tmp, seed=max(10, changes // 5), debounce=1.0)
     load_before = _load()
     try:
@@ -108,7 +110,12 @@ def main(changes: int = 1000, seconds: float = 60.0, append: bool = False) -> st
     if append:
         with (ROOT / "benchmarks" / "RESULTS.md").open("a", encoding="utf-8") as out:
             out.write(text)
-    return text
+    return {
+        "written": len(latencies),
+        "p95": percentile(latencies, 0.95),
+        "targeted_runs": len(targeted),
+        "windows": windows,
+    }
 
 
 def _load() -> str:

@@ -186,3 +186,11 @@ def test_serve_checks_and_makes_the_square_subscription(world: WebhookWorld):
     assert made.signing_secret not in made.detail
     listed = world.http.get("/v2/webhooks/subscriptions").json()["subscriptions"]
     assert {s["notification_url"] for s in listed} == {world.hook_url, url}
+
+
+def test_the_latency_benchmark_runs(tmp_path: Path):
+    from benchmarks.webhook_latency import main
+
+    figures = main(20, 2.0, work=tmp_path)
+    assert figures["written"] == 20
+    assert figures["targeted_runs"] <= figures["windows"]
