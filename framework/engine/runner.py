@@ -177,7 +177,8 @@ class PairRunner:
                     self.store.restage(self.ctx.name, entity, side, data)
                     self.store.index_keys(self.ctx.name, entity, side, str(data["id"]), keys)
             self.ctx.report.count(entity, f"read.{side}", len(staged))
-            self.ctx.report.count(entity, "echo", len(same))
+            if same:
+                self.ctx.report.count(entity, "echo", len(same))
         return True
 
     def _fetch_side(self, entity: str, side: Side) -> None:
