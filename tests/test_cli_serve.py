@@ -20,6 +20,7 @@ import tomli_w
 from fakes.edge import EdgeFake
 from fakes.square import SquareState, make_app, seed_square
 from fakes.toolkit import BackgroundServer, free_port
+from framework.state import SQLiteStore
 from tests.square_world import TOKEN, edge_square_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +72,13 @@ def test_serve_receives_webhooks_and_stops_on_sigterm(tmp_path: Path):
         assert forged.status_code == 401
         customer = next(iter(square.customers.live()))["id"]
         http.put(f"/v2/customers/{customer}", json={"nickname": "Hooked"}).raise_for_status()
-        time.sleep(1.5)
+        state = SQLiteStore(tmp_path / "state.db")  # what `status` reads, while serve runs
+        try:
+            while not any(s.counts["runs"] for s in state.webhook_stats()):
+                assert time.monotonic() < deadline + 30, "the notification ran nothing"
+                time.sleep(0.1)
+        finally:
+            state.close()
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
     finally:

@@ -194,3 +194,22 @@ def test_the_latency_benchmark_runs(tmp_path: Path):
     figures = main(20, 2.0, work=tmp_path)
     assert figures["written"] == 20
     assert figures["targeted_runs"] <= figures["windows"]
+
+
+def test_a_burst_of_notifications_for_one_pair_is_one_run(tmp_path: Path):
+    world = WebhookWorld(tmp_path, debounce=3.0)
+    try:
+        world.settle()
+        served = world.start()
+        assert _eventually(lambda: served.dispatcher.schedule.runs.get("poll", 0) >= 1)
+        first = _next_run_id(world)
+        emails = [f"burst.one.{n}@example.com" for n in range(10)]
+        for email in emails:
+            world.create(email)
+        assert set(world.wait_for_edge(emails, 15)) == set(emails)
+        targeted = [c for c in _runs_since(world, first) if c.get("webhook.notifications")]
+        assert len(targeted) == served.dispatcher.schedule.windows == 1, targeted
+        assert targeted[0]["webhook.notifications"] == 10
+        assert targeted[0]["customer.create.pos"] == 10
+    finally:
+        world.close()
