@@ -90,6 +90,8 @@ def test_serve_receives_webhooks_and_stops_on_sigterm(tmp_path: Path):
     assert proc.returncode == 0, err
     assert f"POST http://127.0.0.1:{port}/hooks/square" in out
     assert "stopped on request" in err
+    assert "store: poll run" in out, out
+    assert "webhook.notifications 1" in next(x for x in out.splitlines() if "webhook run" in x)
     assert made["signature_key"] not in out + err, "the signature key was shown"
     status = subprocess.run(
         [*cli, "status"], capture_output=True, text=True, env=env, timeout=60, check=True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -326,8 +327,26 @@ def serve(
             console.print(f"pair {name}: polled every {seconds / 60:g} minutes", highlight=False)
         console.print("serving (Ctrl-C or SIGTERM to stop)", highlight=False)
 
+    def ran(kind: str, report: RunReport) -> None:
+        moved = ", ".join(f"{k} {n}" for k, n in sorted(report.counts.items()) if n)
+        console.print(
+            f"{time.strftime('%H:%M:%S')} {report.pair}: {kind} run {report.run_id} "
+            f"{report.status}: {moved or 'nothing moved'}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+
     try:
-        serve_pairs(engine, names, host=host, port=port, subscribe=subscribe, on_ready=ready)
+        serve_pairs(
+            engine,
+            names,
+            host=host,
+            port=port,
+            subscribe=subscribe,
+            on_ready=ready,
+            on_report=ran,
+        )
     finally:
         engine.close()
     err_console.print("stopped on request", highlight=False)

@@ -21,11 +21,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from framework.engine.engine import Engine
 from framework.engine.flows import Side
 from framework.engine.lease import LeaseHeld
+from framework.engine.report import RunReport
 from framework.engine.targets import Targets
 from framework.serve.trigger import Trigger, trigger_run
 from framework.state.store import StoredNotification
@@ -59,6 +61,7 @@ class Dispatcher:
         debounce: float,
         keep_seconds: float,
         trigger: Trigger = trigger_run,
+        on_report: Callable[[str, RunReport], None] | None = None,
     ):
         self.engine = engine
         self.pairs = pairs
@@ -66,6 +69,7 @@ class Dispatcher:
         self.debounce = debounce
         self.keep_seconds = keep_seconds
         self.trigger = trigger
+        self.on_report = on_report
         self.schedule = Schedule(poll_due=dict.fromkeys(pairs, time.monotonic()))
         self.cond = threading.Condition()
 
@@ -129,6 +133,8 @@ class Dispatcher:
             run_id = None
         else:
             run_id = report.run_id
+            if self.on_report is not None:
+                self.on_report(kind, report)
         self.schedule.runs[kind] = self.schedule.runs.get(kind, 0) + 1
         if notes:
             store.notifications_done([n.id for n in notes], run_id)

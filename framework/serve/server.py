@@ -12,6 +12,7 @@ import uvicorn
 
 from framework.cli.signals import stop_on_signals
 from framework.engine.engine import Engine
+from framework.engine.report import RunReport
 from framework.errors import SyncwrightError
 from framework.serve.dispatch import Dispatcher
 from framework.serve.receiver import Inbox, make_app
@@ -81,6 +82,7 @@ def serve(
     subscribe: bool = False,
     on_ready: Callable[[Served], None] | None = None,
     trigger: Trigger = trigger_run,
+    on_report: Callable[[str, RunReport], None] | None = None,
 ) -> Served:
     """Serve until ``engine.stop`` is set (SIGTERM does it): webhooks in, runs out.
 
@@ -103,6 +105,7 @@ def serve(
         debounce=settings.debounce_seconds,
         keep_seconds=settings.keep_hours * 3600,
         trigger=trigger,
+        on_report=on_report,
     )
     app = make_app(
         engine.config, engine.hooks, engine.systems, Inbox(store, threading.Lock()), dispatcher.poke
