@@ -17,6 +17,9 @@ import httpx
 import orjson
 import pytest
 
+from framework.config import parse_config
+from framework.engine.engine import Engine
+from framework.serve.server import check_subscriptions, poll_intervals
 from tests.square_world import PAIR
 from tests.webhook_world import WebhookWorld
 
@@ -211,5 +214,27 @@ def test_a_burst_of_notifications_for_one_pair_is_one_run(tmp_path: Path):
         assert len(targeted) == served.dispatcher.schedule.windows == 1, targeted
         assert targeted[0]["webhook.notifications"] == 10
         assert targeted[0]["customer.create.pos"] == 10
+    finally:
+        world.close()
+
+
+def test_the_poll_is_longer_only_while_webhooks_are_live(tmp_path: Path):
+    world = WebhookWorld(tmp_path, poll_minutes=90.0)
+    try:
+        lines, live = check_subscriptions(world.engine, ["square"], subscribe=False)
+        assert live == ["square"], lines
+        assert poll_intervals(world.engine, [PAIR], live) == {PAIR: 90 * 60}
+        data = world.config_data
+        del data["systems"]["square"]["webhook_signature_key"]
+        config, hooks = parse_config(data, source="test.toml", base_dir=tmp_path)
+        keyless = Engine(config, hooks)
+        try:
+            lines, live = check_subscriptions(keyless, ["square"], subscribe=False)
+            assert live == []
+            assert "webhook_signature_key is not set" in lines["square"]
+            interval = config.pairs[PAIR].interval_minutes * 60
+            assert poll_intervals(keyless, [PAIR], live) == {PAIR: interval}
+        finally:
+            keyless.close()
     finally:
         world.close()

@@ -32,6 +32,7 @@ class Served:
     poll_seconds: dict[str, float]
     dispatcher: Dispatcher
     subscriptions: dict[str, str]
+    live: list[str]
 
 
 def webhook_systems(engine: Engine, pairs: list[str]) -> list[str]:
@@ -43,7 +44,11 @@ def webhook_systems(engine: Engine, pairs: list[str]) -> list[str]:
 
 
 def poll_intervals(engine: Engine, pairs: list[str], hooked: list[str]) -> dict[str, float]:
-    """Seconds between poll runs: longer for a pair whose systems send webhooks."""
+    """Seconds between poll runs: longer for a pair whose systems' webhooks are live.
+
+    ``hooked``: the systems whose subscription checked out (a system whose signing secret
+    is missing, or that cannot be told where to call, is polled as often as without).
+    """
     serve = engine.config.serve
     seconds = {}
     for name in pairs:
@@ -55,22 +60,30 @@ def poll_intervals(engine: Engine, pairs: list[str], hooked: list[str]) -> dict[
     return seconds
 
 
-def check_subscriptions(engine: Engine, hooked: list[str], subscribe: bool) -> dict[str, str]:
-    """One line per webhook system: its subscription found, made, or what is wrong."""
+def check_subscriptions(
+    engine: Engine, hooked: list[str], subscribe: bool
+) -> tuple[dict[str, str], list[str]]:
+    """What each webhook system's subscription check said, and which systems are live.
+
+    Live: the connector found (or made) the subscription and can verify what it sends (its
+    signing secret is set); only those pairs are polled less often.
+    """
     base = engine.config.serve.public_url
-    lines = {}
+    lines: dict[str, str] = {}
+    live: list[str] = []
     for name in hooked:
         if not base:
             lines[name] = "serve.public_url is not set: the platform cannot be told where to call"
             continue
         url = f"{base.rstrip('/')}/hooks/{name}"
         found = engine.hooks.ensure_subscription(engine.systems[name], url, create=subscribe)
-        lines[name] = (
-            "no subscription API: set the notification URL in the platform's panel"
-            if found is None
-            else found.detail
-        )
-    return lines
+        if found is None:
+            lines[name] = "no subscription API: set the notification URL in the platform's panel"
+            continue
+        lines[name] = found.detail
+        if found.ok:
+            live.append(name)
+    return lines, live
 
 
 def serve(
@@ -93,11 +106,9 @@ def serve(
     settings = engine.config.serve
     host = host or settings.host
     port = settings.port if port is None else port
-    store = engine.store.reopen()
-    if store is None:
-        raise SyncwrightError("serve needs a state file (state.path), not an in-memory state")
     hooked = webhook_systems(engine, pairs)
-    intervals = poll_intervals(engine, pairs, hooked)
+    subscriptions, live = check_subscriptions(engine, hooked, subscribe)
+    intervals = poll_intervals(engine, pairs, live)
     dispatcher = Dispatcher(
         engine,
         pairs,
@@ -107,6 +118,9 @@ def serve(
         trigger=trigger,
         on_report=on_report,
     )
+    store = engine.store.reopen()
+    if store is None:
+        raise SyncwrightError("serve needs a state file (state.path), not an in-memory state")
     app = make_app(
         engine.config, engine.hooks, engine.systems, Inbox(store, threading.Lock()), dispatcher.poke
     )
@@ -115,14 +129,15 @@ def serve(
     )
     thread = threading.Thread(target=server.run, name="webhooks", daemon=True)
     try:
-        subscriptions = check_subscriptions(engine, hooked, subscribe)
         thread.start()
         while not server.started:
             if not thread.is_alive():
                 raise SyncwrightError(f"cannot listen on {host}:{port} (in use, or not allowed)")
             time.sleep(0.02)
         bound = server.servers[0].sockets[0].getsockname()[1] if server.servers else port
-        served = Served(f"http://{host}:{bound}", hooked, intervals, dispatcher, subscriptions)
+        served = Served(
+            f"http://{host}:{bound}", hooked, intervals, dispatcher, subscriptions, live
+        )
         for name, line in subscriptions.items():
             log.info("%s: %s", name, line)
         if on_ready is not None:

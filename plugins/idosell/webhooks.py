@@ -72,6 +72,13 @@ def read(system: SystemContext, ids: list[str]) -> list[Change]:
 
 def subscription(system: SystemContext, url: str) -> Subscription:
     """Nothing to check through the API: the URL is set in the shop's panel."""
+    assert isinstance(system.settings, IdoSellSettings)
+    if system.settings.webhook_secret is None:
+        return Subscription(
+            ok=False,
+            detail="webhook_secret is not set: the panel webhook's calls are refused (set "
+            f"the URL {url} and a secret in the shop's panel, the secret in webhook_secret)",
+        )
     return Subscription(
         ok=True,
         detail=f"set in the shop's panel (no API to check it): {url}, events: account "

@@ -109,8 +109,17 @@ def read(system: SystemContext, ids: list[str]) -> list[Change]:
 
 
 def subscription(system: SystemContext, url: str, create: bool) -> Subscription:
-    """The webhook to ``url`` with the contact events, found or made (with the secret)."""
+    """The webhook to ``url`` with the contact events, found or made (with the secret).
+
+    Not ``ok`` without ``webhook_secret`` unless ``webhook_unsigned`` accepts unsigned events.
+    """
     settings = settings_of(system)
+    if settings.webhook_secret is None and not settings.webhook_unsigned:
+        return Subscription(
+            ok=False,
+            detail="webhook_secret is not set: Podium would send unsigned events, which are "
+            "refused (set it, or webhook_unsigned = true)",
+        )
     try:
         hooks = (call(system, "GET", "/v4/webhooks") or {}).get("data") or []
         for hook in hooks:

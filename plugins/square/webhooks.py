@@ -117,7 +117,25 @@ def read(system: SystemContext, ids: list[str], groups: dict[str, str]) -> list[
 
 
 def subscription(system: SystemContext, url: str, create: bool) -> Subscription:
-    """The enabled subscription to ``url`` with the customer events, found or made."""
+    """The enabled subscription to ``url`` with the customer events, found or made.
+
+    Not ``ok`` while ``webhook_signature_key`` is not set: every notification would be
+    refused (after ``--subscribe`` made one, copy its key from the Developer Dashboard).
+    """
+    found = _subscription(system, url, create)
+    if found.ok and settings_of(system).webhook_signature_key is None:
+        return found.model_copy(
+            update={
+                "ok": False,
+                "detail": f"{found.detail}; webhook_signature_key is not set, so its "
+                "notifications are refused: copy the subscription's signature key from "
+                "Square's Developer Dashboard",
+            }
+        )
+    return found
+
+
+def _subscription(system: SystemContext, url: str, create: bool) -> Subscription:
     sdk = client(system)
     try:
         pager = call(system, "listing webhook subscriptions", sdk.webhooks.subscriptions.list)
