@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from framework.config import Config
-from framework.errors import PluginError
+from framework.errors import PluginError, describe
 from framework.facade import Hooks
 from framework.models import Notification, SystemContext, WebhookEvent
 from framework.state.store import StateStore
@@ -135,7 +135,12 @@ def make_app(
             received_at=received,
         )
         where = request.client.host if request.client else "?"
-        if not hooks.verify_notification(system, notification):
+        try:
+            authentic = hooks.verify_notification(system, notification)
+        except Exception as exc:  # a connector's bug: refused, one line, never the body
+            log.error("%s: verifying a notification failed: %s", name, describe(exc))
+            authentic = False
+        if not authentic:
             await run_in_threadpool(inbox.refused, name, received)
             log.warning(
                 "%s: notification refused (bad or missing signature): %d bytes from %s",
