@@ -104,9 +104,9 @@ def notification_url(config: Config, system: str, request: Request) -> str:
     return str(request.url.replace(query=""))
 
 
-def pairs_of(config: Config, system: str) -> list[str]:
-    """The pairs ``system`` belongs to."""
-    return [name for name, p in config.pairs.items() if system in (p.pos, p.platform)]
+def pairs_of(config: Config, system: str, served: list[str]) -> list[str]:
+    """The served pairs ``system`` belongs to."""
+    return [n for n in served if system in (config.pairs[n].pos, config.pairs[n].platform)]
 
 
 def make_app(
@@ -115,14 +115,18 @@ def make_app(
     systems: dict[str, SystemContext],
     inbox: Inbox,
     poke: Callable[[str, bool], None],
+    served: list[str],
 ) -> Starlette:
-    """The webhook receiver; ``poke(pair, poll)`` tells the dispatcher a pair has events."""
+    """The webhook receiver for the ``served`` pairs.
+
+    ``poke(pair, poll)`` tells the dispatcher a pair has new events.
+    """
 
     async def receive(request: Request) -> Response:
         name = request.path_params["system"]
         received = time.time()
         system = systems.get(name)
-        pairs = pairs_of(config, name)
+        pairs = pairs_of(config, name, served)
         if system is None or not pairs or not hooks.has_webhooks(system):
             return JSONResponse({"error": f"no system {name!r} takes webhooks here"}, 404)
         body = await request.body()

@@ -122,7 +122,12 @@ def serve(
     if store is None:
         raise SyncwrightError("serve needs a state file (state.path), not an in-memory state")
     app = make_app(
-        engine.config, engine.hooks, engine.systems, Inbox(store, threading.Lock()), dispatcher.poke
+        engine.config,
+        engine.hooks,
+        engine.systems,
+        Inbox(store, threading.Lock()),
+        dispatcher.poke,
+        pairs,
     )
     server = uvicorn.Server(
         uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
