@@ -140,11 +140,37 @@ class ConsoleConfig(_Strict):
         return from_environment(value)
 
 
+class ServeConfig(_Strict):
+    """``syncwright serve``: where it listens for webhooks, how it turns them into runs."""
+
+    host: str = Field("127.0.0.1", description="Address to listen on (a proxy in front)")
+    port: int = Field(8787, gt=0, lt=65536)
+    public_url: str | None = Field(
+        None,
+        description="The base URL platforms call (https://sync.example.com); the "
+        "notification URL of system NAME is this + /hooks/NAME, as registered with the "
+        "platform (Square signs it)",
+    )
+    debounce_seconds: float = Field(
+        1.0, ge=0, description="A burst of notifications for one pair within this is one run"
+    )
+    webhook_poll_minutes: float | None = Field(
+        None,
+        gt=0,
+        description="Time between poll runs of a pair whose platform sends webhooks "
+        "(default: the pair's interval, at least 60 minutes)",
+    )
+    keep_hours: float = Field(
+        96.0, gt=0, description="How long a consumed event id is kept to refuse its replays"
+    )
+
+
 class _File(_Strict):
     state: StateConfig = Field(default_factory=StateConfig)
     plugins: PluginsConfig = Field(default_factory=PluginsConfig)
     engine: EngineConfig = Field(default_factory=EngineConfig)
     console: ConsoleConfig = Field(default_factory=ConsoleConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
     systems: dict[str, dict[str, Any]] = Field(default_factory=dict)
     pairs: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
@@ -161,6 +187,7 @@ class Config:
     systems: dict[str, SystemSettings]
     pairs: dict[str, PairSpec]
     console: ConsoleConfig = dataclasses.field(default_factory=ConsoleConfig)
+    serve: ServeConfig = dataclasses.field(default_factory=ServeConfig)
 
     @property
     def state_path(self) -> Path:
@@ -219,7 +246,7 @@ def parse_config(
     }
     pairs = {name: _pair(name, table, systems, source, hooks) for name, table in raw.pairs.items()}
     config = Config(
-        source, base_dir, raw.state, raw.plugins, raw.engine, systems, pairs, raw.console
+        source, base_dir, raw.state, raw.plugins, raw.engine, systems, pairs, raw.console, raw.serve
     )
     return config, hooks
 

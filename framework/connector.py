@@ -16,14 +16,18 @@ from framework.markers import hookimpl
 from framework.models import (
     ApplyResult,
     AssociateMapping,
+    Change,
     ChangePage,
     ConnectorInfo,
     MatchQuery,
     MatchResult,
     MergeOutcome,
     MergeRequest,
+    Notification,
+    Subscription,
     SystemCheck,
     SystemContext,
+    WebhookEvent,
     WriteRequest,
 )
 
@@ -72,6 +76,20 @@ class Connector:
 
         The default reads one record of the first entity the connector reads.
         """
+        return None
+
+    # webhooks (docs/webhooks.md): a connector of a platform that pushes changes writes these
+
+    def verify(self, system: SystemContext, notification: Notification) -> bool | None:
+        """Whether a notification is authentic; ``None``: this connector has no webhooks."""
+        return None
+
+    def events(self, system: SystemContext, notification: Notification) -> list[WebhookEvent]:
+        """The events of a verified notification."""
+        return []
+
+    def subscription(self, system: SystemContext, url: str, create: bool) -> Subscription | None:
+        """Check or make the webhook subscription; ``None``: none to check."""
         return None
 
     # -- dispatch -------------------------------------------------------------------------
@@ -145,6 +163,38 @@ class Connector:
     def check_system(self, system: SystemContext) -> SystemCheck | None:
         """Dispatch to ``check``."""
         return self.check(system) if self._mine(system) else None
+
+    @hookimpl
+    def verify_notification(self, system: SystemContext, notification: Notification) -> bool | None:
+        """Dispatch to ``verify``."""
+        return self.verify(system, notification) if self._mine(system) else None
+
+    @hookimpl
+    def parse_notification(
+        self, system: SystemContext, notification: Notification
+    ) -> list[WebhookEvent] | None:
+        """Dispatch to ``events`` (for a connector that verifies notifications)."""
+        if not self._mine(system) or type(self).verify is Connector.verify:
+            return None
+        return self.events(system, notification)
+
+    @hookimpl
+    def fetch_records(
+        self, system: SystemContext, entity: str, ids: list[str]
+    ) -> list[Change] | None:
+        """Dispatch to ``read_<entity>`` when the connector has one."""
+        method = getattr(self, f"read_{entity}", None)
+        if not self._mine(system) or method is None:
+            return None
+        changes: list[Change] = method(system, ids)
+        return changes
+
+    @hookimpl
+    def ensure_subscription(
+        self, system: SystemContext, url: str, create: bool
+    ) -> Subscription | None:
+        """Dispatch to ``subscription``."""
+        return self.subscription(system, url, create) if self._mine(system) else None
 
     @hookimpl
     def provide_presets(self) -> list[dict[str, Any]]:

@@ -14,14 +14,18 @@ from framework.errors import ConnectorError, PluginError, describe
 from framework.models import (
     ApplyResult,
     AssociateMapping,
+    Change,
     ChangePage,
     ConnectorInfo,
     MatchQuery,
     MatchResult,
     MergeOutcome,
     MergeRequest,
+    Notification,
+    Subscription,
     SystemCheck,
     SystemContext,
+    WebhookEvent,
     WriteRequest,
 )
 
@@ -149,6 +153,57 @@ class Hooks:
             return SystemCheck(ok=False, detail=describe(exc))
         except Exception as exc:  # a connector's bug: still one line, for this system only
             return SystemCheck(ok=False, detail=f"unexpected {type(exc).__name__}: {exc}")
+
+    # -- webhooks -----------------------------------------------------------------------
+
+    def verify_notification(self, system: SystemContext, notification: Notification) -> bool:
+        """Whether a notification is authentic; ``False`` when no connector can tell."""
+        answer: bool | None = self.pm.hook.verify_notification(
+            system=system, notification=notification
+        )
+        return bool(answer)
+
+    def parse_notification(
+        self, system: SystemContext, notification: Notification
+    ) -> list[WebhookEvent]:
+        """The events of a verified notification.
+
+        Raises:
+            PluginError: the connector has no webhooks.
+            ValueError: the body is not what the platform sends.
+        """
+        events: list[WebhookEvent] = self._required(
+            self.pm.hook.parse_notification(system=system, notification=notification),
+            "parse_notification",
+            system,
+        )
+        return events
+
+    def has_webhooks(self, system: SystemContext) -> bool:
+        """Whether some plugin implements webhooks for ``system``'s connector."""
+        probe = Notification(url="", headers={}, body=b"", received_at=0.0)
+        try:
+            return self.pm.hook.verify_notification(system=system, notification=probe) is not None
+        except Exception:  # a connector that cannot even refuse an empty request: none
+            return False
+
+    def fetch_records(
+        self, system: SystemContext, entity: str, ids: list[str]
+    ) -> list[Change] | None:
+        """The named records read fresh; ``None`` when the connector cannot read by id."""
+        changes: list[Change] | None = self.pm.hook.fetch_records(
+            system=system, entity=entity, ids=ids
+        )
+        return changes
+
+    def ensure_subscription(
+        self, system: SystemContext, url: str, *, create: bool = False
+    ) -> Subscription | None:
+        """The system's webhook subscription, checked or made; ``None``: no webhooks."""
+        found: Subscription | None = self.pm.hook.ensure_subscription(
+            system=system, url=url, create=create
+        )
+        return found
 
     def presets(self) -> list[dict[str, Any]]:
         """Every preset any plugin provides."""

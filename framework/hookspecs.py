@@ -18,14 +18,18 @@ from framework.markers import hookspec
 from framework.models import (
     ApplyResult,
     AssociateMapping,
+    Change,
     ChangePage,
     ConnectorInfo,
     MatchQuery,
     MatchResult,
     MergeOutcome,
     MergeRequest,
+    Notification,
+    Subscription,
     SystemCheck,
     SystemContext,
+    WebhookEvent,
     WriteRequest,
 )
 
@@ -261,4 +265,102 @@ def provide_presets() -> list[dict[str, Any]]:  # type: ignore[empty-body]
 
     Returns:
         A list of preset tables; an empty list when the plugin ships none.
+    """
+
+
+# -- webhooks (``syncwright serve``, docs/webhooks.md) ----------------------------------------
+# A platform that pushes its changes implements these; one that does not stays polled. The
+# engine trusts a notification for one thing only: which records to read again, now.
+
+
+@hookspec(firstresult=True)
+def verify_notification(system: SystemContext, notification: Notification) -> bool | None:
+    """Say whether a notification really comes from ``system``'s platform (its signature).
+
+    Called by ``syncwright serve`` for every ``POST /hooks/{system}``, before anything in
+    it is read or stored. Check the platform's signature over the raw body with the
+    signing secret in the system's settings (Square: HMAC-SHA256 over the notification URL
+    and the body, ``x-square-hmacsha256-signature``), in constant time. A platform whose
+    signing is optional and a system with no secret configured: return ``True`` only when
+    the settings say so explicitly. Never log the body or the secret.
+
+    Args:
+        system: the configured system named in the path (no HTTP call is needed).
+        notification: the request as received, with the registered notification URL.
+
+    Returns:
+        ``True`` (authentic) or ``False`` (refused with 401 and logged without its body);
+        ``None`` when ``system`` is not this connector's. Stops at first non-None result.
+    """
+
+
+@hookspec(firstresult=True)
+def parse_notification(
+    system: SystemContext, notification: Notification
+) -> list[WebhookEvent] | None:
+    """Read the events of a verified notification: record ids, kind, event id, time.
+
+    Called by ``syncwright serve`` after :func:`verify_notification` said ``True``. Return
+    one :class:`WebhookEvent` per change of an entity the connector syncs (a merge names
+    the survivor and the merged records); ignore event types it does not sync (return an
+    empty list). The event id must be the platform's, equal on every delivery, so that
+    repeated deliveries are recognised; a replay of an old notification is refused by it.
+
+    Args:
+        system: the configured system.
+        notification: the verified request.
+
+    Returns:
+        The events (possibly none); ``None`` when ``system`` is not this connector's.
+        Stops at first non-None result.
+
+    Raises:
+        ValueError: the body is not what the platform sends (answered 400, logged in one
+            line without the body).
+    """
+
+
+@hookspec(firstresult=True)
+def fetch_records(system: SystemContext, entity: str, ids: list[str]) -> list[Change] | None:
+    """Read the named records of ``entity`` fresh from ``system`` (a targeted run).
+
+    Called by the engine in a run a notification triggered, for the records the events
+    named. Read each record's current state from the platform (never from the
+    notification), as ``fetch_changes`` reports it: a record that is gone comes back as a
+    deletion (``Change(op=Op.DELETE)``); a record merged into another comes back with
+    ``supersedes`` when the platform says so. A connector that does not implement this
+    hook is read with ``fetch_changes`` from its cursor instead.
+
+    Args:
+        system: the platform system.
+        entity: the canonical entity.
+        ids: the ids on ``system`` (at most a few hundred per call).
+
+    Returns:
+        One change per id, in any order; ``None`` when ``system`` is not this connector's
+        or it cannot read records by id. Stops at first non-None result.
+
+    Raises:
+        RetryableError: a transient failure; the engine retries with backoff.
+        FatalError: a failure retrying cannot fix.
+    """
+
+
+@hookspec(firstresult=True)
+def ensure_subscription(system: SystemContext, url: str, create: bool) -> Subscription | None:
+    """Check (and, with ``create``, make) ``system``'s webhook subscription to ``url``.
+
+    Called by ``syncwright serve`` at start (check only, so an operator sees whether the
+    platform will call), and by ``syncwright serve --subscribe`` (create when missing).
+    Platforms that configure webhooks in their panel only (IdoSell) answer with ``ok``
+    ``False`` and a line saying where to set it.
+
+    Args:
+        system: the configured system, with its HTTP client.
+        url: the notification URL the platform must call.
+        create: make the subscription when it is missing.
+
+    Returns:
+        What was found or made; ``None`` when ``system`` is not this connector's or the
+        connector has no webhooks. Stops at first non-None result.
     """

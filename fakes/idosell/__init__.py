@@ -15,7 +15,7 @@ from fakes.idosell.contract import PREFIX
 from fakes.idosell.state import Fault, IdoSellState
 from fakes.polish import ascii_fold, kontrahenci
 from fakes.toolkit import FaultState, serve_forever
-from fakes.toolkit.options import Fake, HttpFakeOptions
+from fakes.toolkit.options import Fake, WebhookFakeOptions
 
 
 def seed_clients(state: IdoSellState, n: int, seed: int = 77) -> list[int]:
@@ -41,7 +41,7 @@ def seed_clients(state: IdoSellState, n: int, seed: int = 77) -> list[int]:
     return ids
 
 
-class IdoSellOptions(HttpFakeOptions):
+class IdoSellOptions(WebhookFakeOptions):
     """``syncwright fake serve idosell`` options."""
 
     port: int = Field(8802, gt=0, lt=65536, description="Port on 127.0.0.1")
@@ -52,7 +52,9 @@ def build(options: IdoSellOptions) -> tuple[IdoSellState, Any]:
     plan = options.plan()
     state = IdoSellState(api_key=options.api_key or "test-idosell-key")
     seed_clients(state, options.seed)
-    return state, make_app(state, FaultState(plan))
+    app = make_app(state, FaultState(plan))
+    options.notify(app.state.notifier)
+    return state, app
 
 
 def _run(options: IdoSellOptions) -> None:

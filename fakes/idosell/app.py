@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from fakes.idosell import contract
 from fakes.idosell.contract import PREFIX, whole
 from fakes.idosell.state import MAX_ITEMS, Fault, IdoSellState
+from fakes.idosell.webhooks import notifier_for
 from fakes.toolkit import Clock, FaultState, Gate, build_app, json_response, read_json
 
 SINCE = "clientsLastModificationDate[clientsLastModificationDateBegin]"
@@ -47,9 +48,14 @@ def _ints(text: str | None) -> set[int] | None:
 
 
 def make_app(state: IdoSellState | None = None, faults: FaultState | None = None) -> Starlette:
-    """The fake IdoSell as an ASGI app (``state`` and ``faults`` exposed for tests)."""
+    """The fake IdoSell as an ASGI app (``state``, ``faults``, ``notifier`` exposed for tests).
+
+    ``app.state.notifier.subscribe(url, secret)`` is what a shop does in its panel to have
+    account changes sent to ``url`` (``fakes/idosell/webhooks.py``).
+    """
     state = state or IdoSellState()
     faults = faults or FaultState()
+    notifier = notifier_for(state)
 
     async def list_clients(request: Request) -> Response:
         q = request.query_params
@@ -223,4 +229,5 @@ def make_app(state: IdoSellState | None = None, faults: FaultState | None = None
     app.add_middleware(DateHeader, clock=state.clock)
     app.state.idosell = state
     app.state.faults = faults
+    app.state.notifier = notifier
     return app

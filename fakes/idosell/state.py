@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -61,6 +62,8 @@ class IdoSellState:
     )
     clients: dict[int, dict[str, Any]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # told ("created" or "edited", the client) after each change (fakes/idosell/webhooks.py)
+    listeners: list[Callable[[str, dict[str, Any]], None]] = field(default_factory=list)
     _next_client: int = 1000
     _next_address: int = 1
 
@@ -128,6 +131,8 @@ class IdoSellState:
                 "deliveries": [],
             }
             self.clients[client["clientId"]] = client
+        for listener in self.listeners:
+            listener("created", dict(client))
         return client
 
     def update(self, item: Any) -> dict[str, Any]:
@@ -159,6 +164,8 @@ class IdoSellState:
         with self.lock:
             client.update(changes)
             client["modified"] = self.now()
+        for listener in self.listeners:
+            listener("edited", dict(client))
         return client
 
     def _validate(self, f: dict[str, Any], creating: bool) -> None:

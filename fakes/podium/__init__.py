@@ -11,7 +11,7 @@ from fakes.podium.errors import PodiumError
 from fakes.podium.state import PodiumState, Tier
 from fakes.seed import clientbook_clients
 from fakes.toolkit import FaultPlan, FaultState, serve_forever
-from fakes.toolkit.options import Fake, HttpFakeOptions
+from fakes.toolkit.options import Fake, WebhookFakeOptions
 
 
 def seed_podium(state: PodiumState, n: int) -> list[dict[str, Any]]:
@@ -29,7 +29,7 @@ def seed_podium(state: PodiumState, n: int) -> list[dict[str, Any]]:
     return made
 
 
-class PodiumOptions(HttpFakeOptions):
+class PodiumOptions(WebhookFakeOptions):
     """``syncwright fake serve podium`` options (``api_key`` replaces the refresh token)."""
 
     port: int = Field(8804, gt=0, lt=65536, description="Port on 127.0.0.1")
@@ -55,7 +55,9 @@ def build(options: PodiumOptions) -> tuple[PodiumState, Any]:
     plan = FaultPlan(
         rules=options.faults, rate_limit=options.rate_limit or RATE_LIMIT, seed=options.fault_seed
     )
-    return state, make_app(state, FaultState(plan))
+    app = make_app(state, FaultState(plan))
+    options.notify(app.state.webhooks.notifier)
+    return state, app
 
 
 def _run(options: PodiumOptions) -> None:

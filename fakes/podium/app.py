@@ -20,6 +20,7 @@ from starlette.routing import Route
 from fakes.podium import contract
 from fakes.podium.errors import PodiumError, bad_request, injected_error
 from fakes.podium.state import PodiumState
+from fakes.podium.webhooks import PodiumWebhooks
 from fakes.toolkit import (
     FaultPlan,
     FaultState,
@@ -40,10 +41,21 @@ def podium_faults() -> FaultState:
     return FaultState(FaultPlan(rate_limit=RATE_LIMIT))
 
 
-def make_app(state: PodiumState | None = None, faults: FaultState | None = None) -> Starlette:
-    """The fake Podium as an ASGI app (``state`` and ``faults`` are exposed for tests)."""
+def make_app(
+    state: PodiumState | None = None,
+    faults: FaultState | None = None,
+    webhooks: PodiumWebhooks | None = None,
+) -> Starlette:
+    """The fake Podium as an ASGI app (``state``, ``faults``, ``webhooks`` exposed for tests)."""
     state = state or PodiumState()
     faults = faults or podium_faults()
+    webhooks = webhooks or PodiumWebhooks(state)
+
+    async def body(request: Request) -> dict[str, Any]:
+        data = await read_json(request)
+        if not isinstance(data, dict):
+            raise bad_request("the body must be a JSON object")
+        return data
 
     def authorised(headers: Any) -> bool:
         try:
@@ -174,6 +186,7 @@ def make_app(state: PodiumState | None = None, faults: FaultState | None = None)
         route("/v4/locations", ["GET"], locations),
         route("/v4/products", ["GET", "POST"], products),
         route("/v4/products/{uid}", ["GET"], product),
+        *webhooks.routes(route, body),
     ]
     gate = Gate(contract.guard(), contract.refuse, protected="/v4/", authorised=authorised)
     app = build_app(
@@ -186,6 +199,7 @@ def make_app(state: PodiumState | None = None, faults: FaultState | None = None)
     )
     app.state.podium = state
     app.state.faults = faults
+    app.state.webhooks = webhooks
     return app
 
 

@@ -35,6 +35,10 @@ OPERATIONS = frozenset(
         ("GET", "/v4/products"),
         ("POST", "/v4/products"),  # modelled: see the departure "product-writes"
         ("GET", "/v4/products/{uid}"),
+        ("GET", "/v4/webhooks"),
+        ("POST", "/v4/webhooks"),
+        ("GET", "/v4/webhooks/{uid}"),
+        ("DELETE", "/v4/webhooks/{uid}"),
     }
 )
 MODELLED = frozenset(
@@ -172,6 +176,8 @@ DEPARTURES = (
                     for path in ("/v4/contacts", "/v4/products")
                 ),
                 ("GET /v4/contacts", "bad_request:updated_at"),
+                ("POST /v4/webhooks", "bad_request:locationUid"),
+                ("POST /v4/webhooks", "bad_request:url"),
             }
         ),
     ),

@@ -43,6 +43,8 @@ class PodiumState(Contacts, Partner):
     timeline: dict[str, list[dict[str, Any]]] = field(init=False)
     queue: WriteQueue = field(init=False)
     oauth: OAuth = field(init=False)
+    # told of every contact change (the fake's webhooks, fakes/podium/webhooks.py)
+    contact_listeners: list[Callable[[str, dict[str, Any]], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.queue = WriteQueue(self.clock, self.visibility_delay)
@@ -54,6 +56,7 @@ class PodiumState(Contacts, Partner):
     def reset(self) -> None:
         """Forget every record and queued write (credentials stay; tokens are dropped)."""
         self.contacts = FeedStore(self.clock, "", lambda n: podium_uid("contact", n))
+        self.contacts.listeners = self.contact_listeners
         self.products = FeedStore(self.clock, "", lambda n: podium_uid("product", n))
         self.attributes = {}
         self.xids = {}

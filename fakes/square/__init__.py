@@ -10,7 +10,7 @@ from fakes.seed import clientbook_clients
 from fakes.square.app import make_app
 from fakes.square.state import SquareError, SquareState
 from fakes.toolkit import FaultState, serve_forever
-from fakes.toolkit.options import Fake, HttpFakeOptions
+from fakes.toolkit.options import Fake, WebhookFakeOptions
 
 
 def seed_square(state: SquareState, n: int) -> list[dict[str, Any]]:
@@ -34,7 +34,7 @@ def seed_square(state: SquareState, n: int) -> list[dict[str, Any]]:
     return made
 
 
-class SquareOptions(HttpFakeOptions):
+class SquareOptions(WebhookFakeOptions):
     """``syncwright fake serve square`` options."""
 
     port: int = Field(8803, gt=0, lt=65536, description="Port on 127.0.0.1")
@@ -48,7 +48,9 @@ def build(options: SquareOptions) -> tuple[SquareState, Any]:
     plan = options.plan()
     state = SquareState(token=options.api_key or "test-square-token", search_lag=options.search_lag)
     seed_square(state, options.seed)
-    return state, make_app(state, FaultState(plan))
+    app = make_app(state, FaultState(plan))
+    options.notify(app.state.notifier)
+    return state, app
 
 
 def _run(options: SquareOptions) -> None:

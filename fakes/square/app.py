@@ -16,7 +16,9 @@ from starlette.routing import Route
 from fakes.square import contract, search
 from fakes.square.attribute_routes import attribute_routes
 from fakes.square.state import SquareError, SquareState
+from fakes.square.webhooks import notifier_for, webhook_routes
 from fakes.toolkit import FaultState, Gate, build_app, iso, json_response, parse_time, read_json
+from fakes.toolkit.webhooks import Notifier
 
 _VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 Handler = Callable[[Request], Awaitable[Any]]
@@ -32,10 +34,15 @@ def injected_error(status: int) -> bytes:
     return orjson.dumps({"errors": [{"category": category, "code": code, "detail": "injected"}]})
 
 
-def make_app(state: SquareState | None = None, faults: FaultState | None = None) -> Starlette:
-    """The fake Square as an ASGI app (``state`` and ``faults`` are exposed for tests)."""
+def make_app(
+    state: SquareState | None = None,
+    faults: FaultState | None = None,
+    notifier: Notifier | None = None,
+) -> Starlette:
+    """The fake Square as an ASGI app (``state``, ``faults``, ``notifier`` exposed for tests)."""
     state = state or SquareState()
     faults = faults or FaultState()
+    notifier = notifier or notifier_for(state)
 
     def route(path: str, methods: list[str], handler: Handler) -> Route:
         async def endpoint(request: Request) -> Response:
@@ -255,6 +262,7 @@ def make_app(state: SquareState | None = None, faults: FaultState | None = None)
         route("/v2/bookings", ["GET", "POST"], bookings),
         route("/v2/bookings/{booking_id}", ["GET", "PUT"], one_booking),
         route("/v2/events", ["POST"], search_events),
+        *webhook_routes(state, notifier, route, body),
     ]
     gate = Gate(
         contract.guard(),
@@ -272,6 +280,7 @@ def make_app(state: SquareState | None = None, faults: FaultState | None = None)
     )
     app.state.square = state
     app.state.faults = faults
+    app.state.notifier = notifier
     return app
 
 

@@ -57,6 +57,10 @@ OPERATIONS = frozenset(
         ("POST", "/v2/bookings"),
         ("GET", "/v2/bookings/{booking_id}"),
         ("PUT", "/v2/bookings/{booking_id}"),
+        ("GET", "/v2/webhooks/subscriptions"),
+        ("POST", "/v2/webhooks/subscriptions"),
+        ("GET", "/v2/webhooks/subscriptions/{subscription_id}"),
+        ("DELETE", "/v2/webhooks/subscriptions/{subscription_id}"),
     }
 )
 MODELLED = frozenset({("POST", "/v2/events")})  # in the SDK, not in the spec subset
@@ -287,6 +291,14 @@ DEPARTURES = (
                 ),
             }
         ),
+    ),
+    Departure(
+        "webhook-subscriptions",
+        "The WebhookSubscription schema marks no field required; Square's Subscribe to"
+        " Event Notifications guide says a subscription needs a notification URL and event"
+        " types, so CreateWebhookSubscription without either is refused"
+        " (MISSING_REQUIRED_PARAMETER).",
+        refusals=frozenset({("POST /v2/webhooks/subscriptions", "MISSING_REQUIRED_PARAMETER")}),
     ),
 )
 

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,8 @@ class SquareState:
     bookings: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     idempotency: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    # called with each event as it is recorded (the fake's webhooks, fakes/square/webhooks.py)
+    listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
     versions_seen: list[str] = field(default_factory=list)
     # id -> [(visible from, the profile as search shows it or None when deleted)]
     _search: dict[str, list[tuple[dt.datetime, dict[str, Any] | None]]] = field(
@@ -335,15 +338,16 @@ class SquareState:
         data: dict[str, Any] = {"type": object_type, "id": object_id, "object": obj}
         if deleted:
             data["deleted"] = True
-        self.events.append(
-            {
-                "merchant_id": MERCHANT_ID,
-                "type": kind,
-                "event_id": str(uuid.uuid4()),
-                "created_at": iso(self.clock.now()),
-                "data": data,
-            }
-        )
+        event = {
+            "merchant_id": MERCHANT_ID,
+            "type": kind,
+            "event_id": str(uuid.uuid4()),
+            "created_at": iso(self.clock.now()),
+            "data": data,
+        }
+        self.events.append(event)
+        for listener in self.listeners:
+            listener(event)
 
     def snapshot(self) -> dict[str, Any]:
         """Customers (tombstones too), groups, bookings and events, for the inspection API."""

@@ -78,6 +78,9 @@ class FeedStore:
         self._prefix = id_prefix
         self._new_id = new_id
         self.lock = threading.RLock()
+        # told (``created``, ``updated`` or ``deleted``, the record) after each change:
+        # a fake's webhooks (fakes/toolkit/webhooks.py)
+        self.listeners: list[Callable[[str, dict[str, Any]], None]] = []
 
     def next_id(self) -> str:
         """A fresh id."""
@@ -99,6 +102,7 @@ class FeedStore:
             }
             self.records[record["id"]] = record
             bisect.insort(self._order, (now, record["id"]))
+            self._tell("created", record)
             return record
 
     def update(
@@ -118,12 +122,17 @@ class FeedStore:
             record["updated_by"] = actor
             record["version"] += 1
             bisect.insort(self._order, (record["updated_at"], record_id))
+            self._tell("deleted" if fields.get("deleted") else "updated", record)
             return record
 
     def delete(self, record_id: str, actor: str | None = None) -> dict[str, Any]:
         """Turn a record into a tombstone."""
         with self.lock:
             return self.update(record_id, {"deleted": True}, actor)
+
+    def _tell(self, kind: str, record: dict[str, Any]) -> None:
+        for listener in self.listeners:
+            listener(kind, dict(record))
 
     def get(self, record_id: str) -> dict[str, Any]:
         """A live record.

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from fakes.toolkit.faults import FaultPlan, FaultRule, RateLimit
+from fakes.toolkit.webhooks import Notifier, WebhookFaults
 from framework.errors import ConfigError
 
 # The command-line flag of each common option, for messages (others are --option KEY=VALUE).
@@ -51,6 +52,39 @@ class HttpFakeOptions(FakeOptions):
     def plan(self) -> FaultPlan:
         """The fault plan these options ask for."""
         return FaultPlan(rules=self.faults, rate_limit=self.rate_limit, seed=self.fault_seed)
+
+
+class WebhookFakeOptions(HttpFakeOptions):
+    """Options of a fake that sends webhooks (``fakes/toolkit/webhooks.py``)."""
+
+    webhook_url: str | None = Field(
+        None, description="Send signed notifications of every change here (as if subscribed)"
+    )
+    webhook_secret: str = Field("fake-webhook-secret", description="The signing secret")
+    webhook_drop: float = Field(0.0, ge=0, le=1, description="Share of notifications dropped")
+    webhook_duplicate: float = Field(0.0, ge=0, le=1, description="Share sent twice")
+    webhook_reorder: float = Field(0.0, ge=0, le=1, description="Share held back one place")
+    webhook_delay: float = Field(0.0, ge=0, description="Seconds before each delivery")
+    webhook_bad_signature: float = Field(
+        0.0, ge=0, le=1, description="Share sent with a wrong signature"
+    )
+
+    def webhook_faults(self) -> WebhookFaults:
+        """The delivery faults these options ask for."""
+        return WebhookFaults(
+            drop=self.webhook_drop,
+            duplicate=self.webhook_duplicate,
+            reorder=self.webhook_reorder,
+            delay=self.webhook_delay,
+            bad_signature=self.webhook_bad_signature,
+            seed=self.fault_seed,
+        )
+
+    def notify(self, notifier: Notifier) -> None:
+        """Point ``notifier`` at ``webhook_url`` (when given) with these faults."""
+        notifier.configure(self.webhook_faults())
+        if self.webhook_url:
+            notifier.subscribe(self.webhook_url, self.webhook_secret)
 
 
 class FolderFakeOptions(FakeOptions):

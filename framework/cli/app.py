@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -294,6 +295,8 @@ def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
                 console.print(f"  held back: {line}", highlight=False)
             for line in held_runs(engine.store, name):
                 console.print(f"  held by the guard: {line}", highlight=False, soft_wrap=True)
+        for stats in engine.store.webhook_stats():
+            console.print(render.webhook_line(stats), highlight=False)
         problems = engine.store.problems()
         console.print(
             f"{len(problems)} open problem(s)"
@@ -301,6 +304,72 @@ def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
         )
     finally:
         engine.close()
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    pair: Annotated[str | None, typer.Option(help="Only this pair.")] = None,
+    host: Annotated[str | None, typer.Option(help="Listen here (default: serve.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: serve.port).")] = None,
+    subscribe: Annotated[
+        bool,
+        typer.Option(
+            "--subscribe",
+            help="Register the webhook subscription with platforms that have an API for it.",
+        ),
+    ] = False,
+) -> None:
+    """Run the pairs on their schedule and receive platform webhooks (POST /hooks/SYSTEM).
+
+    A notification is verified, kept and acknowledged at once, then a run of its pair reads
+    just the records it names; the scheduled poll still catches anything a webhook missed.
+    SIGTERM stops it after the record in hand (see docs/webhooks.md).
+    """
+    from framework.serve.server import Served
+    from framework.serve.server import serve as serve_pairs
+
+    engine = _engine(ctx)
+    names = [pair] if pair else list(engine.config.pairs)
+    if pair is not None and pair not in engine.config.pairs:
+        raise SyncwrightError(f"no pair named {pair!r} in {engine.config.source}")
+
+    def ready(served: Served) -> None:
+        for name in served.webhook_systems:
+            line = served.subscriptions.get(name, "")
+            console.print(
+                f"webhooks for {name}: POST {served.url}/hooks/{name} ({line})",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+        for name, seconds in served.poll_seconds.items():
+            console.print(f"pair {name}: polled every {seconds / 60:g} minutes", highlight=False)
+        console.print("serving (Ctrl-C or SIGTERM to stop)", highlight=False)
+
+    def ran(kind: str, report: RunReport) -> None:
+        moved = ", ".join(f"{k} {n}" for k, n in sorted(report.counts.items()) if n)
+        console.print(
+            f"{time.strftime('%H:%M:%S')} {report.pair}: {kind} run {report.run_id} "
+            f"{report.status}: {moved or 'nothing moved'}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+
+    try:
+        serve_pairs(
+            engine,
+            names,
+            host=host,
+            port=port,
+            subscribe=subscribe,
+            on_ready=ready,
+            on_report=ran,
+        )
+    finally:
+        engine.close()
+    err_console.print("stopped on request", highlight=False)
 
 
 @problems_app.callback()

@@ -21,7 +21,14 @@ from framework.engine.duplicates import DuplicateGroup
 from framework.engine.lookup import Found
 from framework.engine.report import RunReport
 from framework.secrets import redact
-from framework.state.store import HistoryEntry, Link, Problem, RunRecord, StateStore
+from framework.state.store import (
+    HistoryEntry,
+    Link,
+    Problem,
+    RunRecord,
+    StateStore,
+    WebhookStats,
+)
 
 if TYPE_CHECKING:
     from framework.ops.refs import RecordRef
@@ -81,6 +88,7 @@ def status(store: StateStore, pairs: Iterable[str], runs: list[RunRecord]) -> No
             for name in pairs
         ],
         open_problems=len(store.problems()),
+        webhooks=[webhook_stats(w) for w in store.webhook_stats()],
     )
 
 
@@ -94,6 +102,20 @@ def held_groups(store: StateStore, pair: str) -> list[dict[str, Any]]:
         {"run_id": r, "entity": e, "side": s, "kind": k, "reason": why, "writes": n}
         for (r, e, s, k, why), n in sorted(groups.items())
     ]
+
+
+def webhook_stats(stats: WebhookStats) -> dict[str, Any]:
+    """One system's webhook counts and its last notification."""
+    last = None
+    if stats.last_at is not None:
+        last = dt.datetime.fromtimestamp(stats.last_at, dt.UTC).isoformat()
+    return {
+        "system": stats.system,
+        **stats.counts,
+        "last_at": last,
+        "last_status": stats.last_status,
+        "last_event": stats.last_event,
+    }
 
 
 def problem(p: Problem) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from rich.console import Console, Group
@@ -9,7 +10,7 @@ from rich.table import Table
 
 from framework.cli.tables import Column, fitted_table
 from framework.engine.report import RunReport
-from framework.state.store import Problem, RunRecord
+from framework.state.store import Problem, RunRecord, WebhookStats
 
 
 def connectors_table(
@@ -172,3 +173,13 @@ def print_report(console: Console, report: RunReport) -> None:
         console.print(
             moves_table(report, "what moved, and the rule behind it", width=console.width)
         )
+
+
+def webhook_line(stats: WebhookStats) -> str:
+    """``webhooks square: received 40, verified 39, … ; last 10:02:11 UTC (verified)``."""
+    counts = ", ".join(f"{k} {n}" for k, n in stats.counts.items())
+    last = ""
+    if stats.last_at is not None:
+        when = dt.datetime.fromtimestamp(stats.last_at, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+        last = f"; last {when} UTC ({stats.last_status})"
+    return f"webhooks {stats.system}: {counts}{last}"

@@ -13,6 +13,7 @@ from framework.engine.flows import FlowSpec, PairSpec, Side
 from framework.engine.guard import GuardConfig
 from framework.engine.report import Move, Progress, RunReport, no_progress
 from framework.engine.retry import RetryPolicy, call_with_retries
+from framework.engine.targets import Targets
 from framework.facade import Hooks
 from framework.models import EntitySupport, SystemContext
 from framework.models.base import CanonicalRecord, entity_model
@@ -44,6 +45,8 @@ class PairContext:
     """Set to stop the run after the record in hand (SIGTERM); see :class:`Stopped`."""
     guard: GuardConfig | None = None
     """The engine's limits on mass changes (the pair's own are in ``pair.guard``)."""
+    targets: Targets | None = None
+    """Set for a run a webhook triggered: only these records, read fresh (targets.py)."""
     _associates: dict[str | None, str] = field(default_factory=dict)
 
     def check_stop(self) -> None:

@@ -18,6 +18,7 @@ from framework.engine.lease import HeldLease, LeaseLost, pair_lease
 from framework.engine.report import Progress, RunReport, no_progress
 from framework.engine.retry import RetryPolicy
 from framework.engine.runner import PairRunner
+from framework.engine.targets import Targets
 from framework.facade import Hooks
 from framework.http import CallMeter, build_client
 from framework.models import HttpSettings, SystemContext
@@ -125,7 +126,13 @@ class Engine:
         )
 
     def pair_context(
-        self, name: str, report: RunReport, lease: HeldLease, progress: Progress = no_progress
+        self,
+        name: str,
+        report: RunReport,
+        lease: HeldLease,
+        progress: Progress = no_progress,
+        *,
+        targets: Targets | None = None,
     ) -> PairContext:
         """What a run of pair ``name`` works with (a run, a plan, an approval)."""
         pair = self.config.pairs[name]
@@ -140,15 +147,22 @@ class Engine:
             fence=lease.fence,
             stop=self.stop,
             guard=self.config.engine.guard,
+            targets=targets,
         )
 
     def run_pair(
-        self, name: str, progress: Progress = no_progress, *, lease: HeldLease | None = None
+        self,
+        name: str,
+        progress: Progress = no_progress,
+        *,
+        lease: HeldLease | None = None,
+        targets: Targets | None = None,
     ) -> RunReport:
         """Run one pair once and record the run in the store.
 
         The run holds the pair's lease: the caller's ``lease`` when it took it already
         (to wait for it, or to do more under it), else one taken here without waiting.
+        With ``targets`` (a webhook's records) it is a targeted run (``targets.py``).
 
         Raises:
             LeaseHeld: another process runs the pair now; nothing was done.
@@ -156,15 +170,18 @@ class Engine:
         """
         if lease is None:
             with self.lease(name) as held:
-                return self.run_pair(name, progress, lease=held)
+                return self.run_pair(name, progress, lease=held, targets=targets)
         run_id = self.store.start_run(name)
         lease.attach_run(run_id)
         before = self.meter.snapshot()
         report = RunReport(pair=name, run_id=run_id)
-        ctx = self.pair_context(name, report, lease, progress)
+        if targets is not None:
+            report.count("webhook", "notifications", targets.notifications)
+            report.count("webhook", "records", len(targets))
+        ctx = self.pair_context(name, report, lease, progress, targets=targets)
         error: str | None = None
         lost = False
-        log.info("%s: run %d started", name, run_id)
+        log.info("%s: run %d started%s", name, run_id, " (webhook)" if targets else "")
         pruned = prune(self.store, self.config.engine.history_days)
         if pruned:
             log.info("%s: pruned %d history entries", name, pruned)

@@ -24,6 +24,7 @@ from framework.engine.projection import Deferred
 from framework.engine.reconcile import Reconciler
 from framework.engine.report import RunReport
 from framework.engine.retry import call_with_retries
+from framework.engine.targets import Targets, batches, missing
 from framework.errors import ConnectorError, FatalError, RetryBudgetExhausted, describe
 from framework.models import Change, ChangePage
 from framework.models.base import entity_model
@@ -48,11 +49,15 @@ class PairRunner:
     def run(self) -> RunReport:
         """Run the pair once and record the run."""
         report = self.ctx.report
+        targets = self.ctx.targets
         try:
             self._replay()
             for entity in self._ordered_entities():
                 self.ctx.check_stop()
-                if self._fetch(entity):
+                if targets is not None:
+                    if entity in targets.entities() and self._fetch_targets(entity, targets):
+                        self._reconcile(entity)
+                elif self._fetch(entity):
                     self._reconcile(entity)
         except Stopped:
             report.stopped = True
@@ -121,6 +126,61 @@ class PairRunner:
                 # Once on a console (the report shows it); a log file or JSON log keeps it.
                 log.error("%s: %s", self.ctx.name, error, extra={"reported": True})
         return ok
+
+    def _fetch_targets(self, entity: str, targets: Targets) -> bool:
+        """Read the records a notification named, fresh; stage what changed (targets.py).
+
+        A connector that cannot read records by id is read from its cursor, as a poll
+        reads it. Returns whether every named side could be read.
+        """
+        ok = True
+        for side, ids in targets.of(entity):
+            if not self.ctx.support(side, entity).read or not self.ctx.flow(entity).reads(side):
+                continue
+            try:
+                if not self._stage_records(entity, side, ids):
+                    self._fetch_side(entity, side)
+            except (RetryBudgetExhausted, FatalError) as exc:
+                ok = False
+                error = f"reading {entity} from {self.ctx.systems[side].name}: {exc}"
+                self.ctx.report.errors.append(error)
+                log.error("%s: %s", self.ctx.name, error, extra={"reported": True})
+        return ok
+
+    def _stage_records(self, entity: str, side: Side, ids: list[str]) -> bool:
+        """Stage the named records read by id; ``False`` when the connector cannot."""
+        system = self.ctx.systems[side]
+        model = entity_model(entity)
+        match_on = self.ctx.flow(entity).indexed_keys
+        for chunk in batches(ids):
+            changes = call_with_retries(
+                lambda c=chunk: self.ctx.hooks.fetch_records(system, entity, c),  # type: ignore[misc]
+                self.ctx.retry,
+                what=f"reading {entity} from {system.name}",
+                on_retry=lambda exc: self.ctx.report.count("retry", system.name),
+            )
+            if changes is None:
+                return False
+            if gone := missing(chunk, changes):
+                log.warning(
+                    "%s: %s did not answer for %d %s record(s); the next poll reads them",
+                    self.ctx.name,
+                    system.name,
+                    len(gone),
+                    entity,
+                )
+            staged = [self._staged(model, c, match_on) for c in changes]
+            same = self.store.unchanged(self.ctx.name, entity, side, [d for d, _ in staged])
+            fresh = [s for s in staged if s[0]["id"] not in same]
+            with self.store.transaction():
+                self.ctx.fence()
+                for data, keys in fresh:  # the cursor stays where the poll left it
+                    self.store.restage(self.ctx.name, entity, side, data)
+                    self.store.index_keys(self.ctx.name, entity, side, str(data["id"]), keys)
+            self.ctx.report.count(entity, f"read.{side}", len(staged))
+            if same:
+                self.ctx.report.count(entity, "echo", len(same))
+        return True
 
     def _fetch_side(self, entity: str, side: Side) -> None:
         system = self.ctx.systems[side]

@@ -34,6 +34,7 @@ from framework.models.system import (
     SystemContext,
     SystemSettings,
 )
+from framework.models.webhook import Notification, Subscription, WebhookEvent
 
 __all__ = [
     "Address",
@@ -56,6 +57,7 @@ __all__ = [
     "MergeRequest",
     "Message",
     "Note",
+    "Notification",
     "Op",
     "Phone",
     "Product",
@@ -63,10 +65,12 @@ __all__ = [
     "RefTo",
     "ServiceJob",
     "SmsNotification",
+    "Subscription",
     "SystemCheck",
     "SystemContext",
     "SystemSettings",
     "TradeCredit",
+    "WebhookEvent",
     "WishItem",
     "WriteOp",
     "WriteRequest",

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from framework.state.sqlite_ops import OperatorsSQL, ops_schema
+from framework.state.sqlite_webhooks import WEBHOOK_SCHEMA, WebhookTables
 from framework.state.store import (
     InboxEntry,
     Intent,
@@ -108,7 +109,7 @@ def _settled_hash(rec: StoredRecord) -> bytes | None:
     return content_hash(rec.data, rec.link_key)
 
 
-class SQLiteStore(OperatorsSQL):
+class SQLiteStore(OperatorsSQL, WebhookTables):
     """The state store in one SQLite file; ``:memory:`` gives a throwaway store for tests."""
 
     def __init__(self, path: str | Path):
@@ -122,6 +123,7 @@ class SQLiteStore(OperatorsSQL):
         self._depth = 0
         self._db.executescript(_SCHEMA)  # idempotent DDL; executescript commits by itself
         ops_schema(self._db)
+        self._db.executescript(WEBHOOK_SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
         if "hash" not in columns:  # a state file from before content hashes
             self._db.execute("ALTER TABLE records ADD COLUMN hash BLOB")

@@ -16,6 +16,9 @@
 - **apart**: pairs of records an operator said are not the same (never matched again).
 - held writes: journaled writes a guard held back (a mass change), until approved or
   rejected (``journal`` rows with a held run and reason).
+- **notifications** and **webhook counts**: webhook events received by ``syncwright serve``,
+  kept (de-duplicated by event id) until a targeted run of their pair read their records,
+  and counts per system (received, verified, rejected, duplicates, runs triggered).
 """
 
 from __future__ import annotations
@@ -197,6 +200,36 @@ class HeldWrite(Intent):
     run_id: int = 0
     kind: str = ""
     reason: str = ""
+
+
+@dataclass
+class StoredNotification:
+    """One webhook event waiting for (or consumed by) a targeted run of its pair."""
+
+    id: int
+    pair: str
+    system: str
+    event_id: str
+    entity: str
+    kind: str
+    record_ids: list[str]
+    occurred_at: float | None
+    received_at: float
+    run_id: int | None = None
+
+
+@dataclass
+class WebhookStats:
+    """What one system's webhooks did: counts by kind, and its last notification."""
+
+    system: str
+    counts: dict[str, int]
+    last_at: float | None = None
+    last_status: str | None = None
+    last_event: str | None = None
+
+
+WEBHOOK_COUNTERS = ("received", "verified", "rejected", "duplicates", "runs")
 
 
 class StateStore(Protocol):
@@ -573,4 +606,52 @@ class StateStore(Protocol):
 
     def scratch(self) -> StateStore:
         """A throwaway copy of this store in memory (a plan runs the engine against it)."""
+        ...
+
+    # -- webhooks (``syncwright serve``, issue 18) -------------------------------------------
+    # Every store implements these; tables: ``webhook_notifications`` (the durable inbox of
+    # events, unique per pair, system and event id) and ``webhook_counts`` / ``webhook_last``.
+
+    def add_notification(
+        self,
+        pair: str,
+        system: str,
+        event_id: str,
+        entity: str,
+        kind: str,
+        record_ids: list[str],
+        occurred_at: float | None,
+        received_at: float,
+    ) -> bool:
+        """Keep one event for a targeted run of ``pair``; ``False``: kept already (a duplicate)."""
+        ...
+
+    def pending_notifications(self, pair: str, limit: int = 5000) -> list[StoredNotification]:
+        """Events not yet consumed by a run of ``pair``, oldest first."""
+        ...
+
+    def notifications_done(self, ids: list[int], run_id: int | None) -> None:
+        """Mark events consumed by run ``run_id`` (kept a while, to refuse their replays)."""
+        ...
+
+    def prune_notifications(self, before: float) -> int:
+        """Forget consumed events received before ``before`` (epoch seconds); how many went."""
+        ...
+
+    def count_webhook(
+        self,
+        system: str,
+        counter: str,
+        n: int = 1,
+        *,
+        last: tuple[float, str, str | None] | None = None,
+    ) -> None:
+        """Add ``n`` to a system's ``counter`` (one of ``WEBHOOK_COUNTERS``).
+
+        ``last`` (time, status, event id) records the system's last notification.
+        """
+        ...
+
+    def webhook_stats(self) -> list[WebhookStats]:
+        """Every system's webhook counts and last notification, by system name."""
         ...

@@ -11,10 +11,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 
 from framework import FatalError, HttpSettings, RecordRejected, SystemContext
 from framework.http import json_body, request_checked
+from framework.secrets import from_environment
 from plugins.idosell.login import PLACEHOLDERS
 
 MAX_ITEMS = 100  # clients per request (docs/idosell-api.md)
@@ -37,6 +38,16 @@ class IdoSellSettings(HttpSettings):
     feed_overlap_seconds: float = Field(
         5.0, ge=0, description="Each read starts this much before the last read began"
     )
+    webhook_secret: SecretStr | None = Field(
+        None,
+        description="The secret set with the account webhook in the shop's panel "
+        "(`env:NAME` works); `syncwright serve` refuses notifications it does not sign",
+    )
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _secret_from_environment(cls, value: Any) -> Any:
+        return from_environment(value)
 
     @field_validator("login_pattern")
     @classmethod

@@ -13,6 +13,7 @@ from typing import Any
 
 from framework import (
     ApplyResult,
+    Change,
     ChangePage,
     Connector,
     ConnectorError,
@@ -20,10 +21,14 @@ from framework import (
     EntitySupport,
     MatchQuery,
     MatchResult,
+    Notification,
+    Subscription,
     SystemContext,
+    WebhookEvent,
     WriteRequest,
 )
 from framework.presets import read_preset
+from plugins.idosell import webhooks
 from plugins.idosell.api import MAX_ITEMS, IdoSellSettings, Shop
 from plugins.idosell.feed import ClientsCursor, shop_time
 from plugins.idosell.mapping import to_change, to_customer
@@ -112,6 +117,25 @@ class IdoSellConnector(Connector):
             more=more,
             total=body.get("resultsNumberAll") if position.page == 0 else None,
         )
+
+    def read_customer(self, system: SystemContext, ids: list[str]) -> list[Change]:
+        """Clients read by id, fresh (a run a webhook triggered); gone ones wait for the poll."""
+        found: list[Change] = []
+        for start in range(0, len(ids), MAX_ITEMS):
+            found += webhooks.read(system, ids[start : start + MAX_ITEMS])
+        return found
+
+    def verify(self, system: SystemContext, notification: Notification) -> bool:
+        """The panel webhook's signature (see webhooks.py)."""
+        return webhooks.verify(system, notification)
+
+    def events(self, system: SystemContext, notification: Notification) -> list[WebhookEvent]:
+        """Account created or edited."""
+        return webhooks.events(notification)
+
+    def subscription(self, system: SystemContext, url: str, create: bool) -> Subscription:
+        """Set in the shop's panel: nothing to check or make through the API."""
+        return webhooks.subscription(system, url)
 
     def match(self, system: SystemContext, query: MatchQuery) -> MatchResult | None:
         """IS-3: when replaying a create, look the external code up live."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from framework import (
     ApplyResult,
+    Change,
     ChangePage,
     Connector,
     ConnectorError,
@@ -20,11 +21,14 @@ from framework import (
     FatalError,
     MatchQuery,
     MatchResult,
+    Notification,
+    Subscription,
     SystemContext,
+    WebhookEvent,
     WriteRequest,
 )
 from framework.presets import read_preset
-from plugins.podium import activity, contacts
+from plugins.podium import activity, contacts, webhooks
 from plugins.podium.settings import PodiumSettings
 
 BATCH = 50
@@ -122,6 +126,22 @@ class PodiumConnector(Connector):
     def fetch_customer(self, system: SystemContext, cursor: str | None, limit: int) -> ChangePage:
         """Contacts updated since the cursor."""
         return contacts.fetch(system, cursor, limit)
+
+    def read_customer(self, system: SystemContext, ids: list[str]) -> list[Change]:
+        """Contacts read by uid, fresh (a run a webhook triggered)."""
+        return webhooks.read(system, ids)
+
+    def verify(self, system: SystemContext, notification: Notification) -> bool:
+        """Podium's signature over ``timestamp.body`` (optional signing: see webhooks.py)."""
+        return webhooks.verify(system, notification)
+
+    def events(self, system: SystemContext, notification: Notification) -> list[WebhookEvent]:
+        """``contact.created`` / ``updated`` / ``deleted`` / ``merged``."""
+        return webhooks.events(notification)
+
+    def subscription(self, system: SystemContext, url: str, create: bool) -> Subscription:
+        """``/v4/webhooks``."""
+        return webhooks.subscription(system, url, create)
 
     def apply_customer(self, system: SystemContext, request: WriteRequest) -> ApplyResult:
         """Create (202: pending until it shows), update or delete one contact."""

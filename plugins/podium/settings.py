@@ -49,7 +49,21 @@ class PodiumSettings(HttpSettings):
         2.0, ge=0, description="Seconds to wait for a queued create before writing to it again"
     )
 
-    @field_validator("client_id", "client_secret", "refresh_token", mode="before")
+    webhook_secret: SecretStr | None = Field(
+        None,
+        description="The secret Podium signs webhook events with (`env:NAME` works); "
+        "`serve --subscribe` gives it to the webhook it makes",
+    )
+    webhook_unsigned: bool = Field(
+        False,
+        description="Accept unsigned webhook events (Podium signs only with a secret): "
+        "anyone who knows the URL can then trigger reads (never writes of their data)",
+    )
+    webhook_tolerance_seconds: float = Field(
+        300.0, gt=0, description="A signed event older or newer than this is refused (replay)"
+    )
+
+    @field_validator("client_id", "client_secret", "refresh_token", "webhook_secret", mode="before")
     @classmethod
     def _from_environment(cls, value: Any) -> Any:
         """``"env:NAME"`` reads the secret from the environment variable ``NAME``."""

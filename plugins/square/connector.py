@@ -12,6 +12,7 @@ from typing import Any
 
 from framework import (
     ApplyResult,
+    Change,
     ChangePage,
     Connector,
     ConnectorError,
@@ -22,13 +23,16 @@ from framework import (
     MatchResult,
     MergeOutcome,
     MergeRequest,
+    Notification,
     RecordRejected,
+    Subscription,
     SystemContext,
+    WebhookEvent,
     WriteOp,
     WriteRequest,
 )
 from framework.presets import read_preset
-from plugins.square import feed, merging
+from plugins.square import feed, merging, webhooks
 from plugins.square.mapping import to_customer, to_fields
 from plugins.square.sdk import call, client, settings_of
 from plugins.square.settings import SquareSettings
@@ -104,6 +108,24 @@ class SquareConnector(Connector):
             system.cache["groups"] = cached
         found: dict[str, str] = cached[1]
         return found
+
+    def read_customer(self, system: SystemContext, ids: list[str]) -> list[Change]:
+        """Customers read by id, fresh (a run a webhook triggered)."""
+        return webhooks.read(system, ids, self.group_names(system))
+
+    # -- webhooks -----------------------------------------------------------------------------
+
+    def verify(self, system: SystemContext, notification: Notification) -> bool:
+        """Square's HMAC-SHA256 signature over the notification URL and the body."""
+        return webhooks.verify(system, notification)
+
+    def events(self, system: SystemContext, notification: Notification) -> list[WebhookEvent]:
+        """``customer.created`` / ``updated`` / ``deleted`` (a merge: ``merged``)."""
+        return webhooks.events(notification)
+
+    def subscription(self, system: SystemContext, url: str, create: bool) -> Subscription:
+        """The Webhook Subscriptions API."""
+        return webhooks.subscription(system, url, create)
 
     # -- writing ----------------------------------------------------------------------------
 

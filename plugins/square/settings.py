@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field, HttpUrl
+from typing import Any
+
+from pydantic import Field, HttpUrl, SecretStr, field_validator
 
 from framework import HttpSettings
+from framework.secrets import from_environment
 
 
 class SquareSettings(HttpSettings):
@@ -25,3 +28,14 @@ class SquareSettings(HttpSettings):
     read_events: bool = Field(
         True, description="Read deletions and merges from the Events API (POST /v2/events)"
     )
+    webhook_signature_key: SecretStr | None = Field(
+        None,
+        description="The signature key of the webhook subscription (`env:NAME` works): "
+        "`syncwright serve` refuses notifications it does not sign",
+    )
+
+    @field_validator("webhook_signature_key", mode="before")
+    @classmethod
+    def _key_from_environment(cls, value: Any) -> Any:
+        """``webhook_signature_key = "env:NAME"`` reads it from the environment."""
+        return from_environment(value)

@@ -1,7 +1,7 @@
 """The PostgreSQL state store: the SQLite store's interface, for many stores in one database.
 
 One module per concern (``staging``, ``keys``, ``records``, ``journal``, ``problems``,
-``runs``, ``leases``, ``operators``), each a mixin over
+``runs``, ``leases``, ``operators``, ``webhooks``), each a mixin over
 :class:`~framework.state.postgres.connection.Connected`; a new store method goes in the
 module of its concern, with its SQL in a new migration.
 """
@@ -17,9 +17,12 @@ from framework.state.postgres.problems import Problems
 from framework.state.postgres.records import Records
 from framework.state.postgres.runs import Runs
 from framework.state.postgres.staging import Staging
+from framework.state.postgres.webhooks import Webhooks
 
 
-class PostgresStore(Staging, Records, Journal, Problems, Runs, Leases, Operators, Connected):
+class PostgresStore(
+    Staging, Records, Journal, Problems, Runs, Leases, Operators, Webhooks, Connected
+):
     """The state of one tenant (a store of a fleet) in a PostgreSQL schema.
 
     Raises:
