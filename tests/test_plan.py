@@ -71,6 +71,7 @@ edits = st.lists(
         st.tuples(st.just("edge_blank"), st.integers(0, 99)),
         st.tuples(st.just("cb_mobile"), st.integers(0, 99), st.integers(0, 99)),
         st.tuples(st.just("edge_note"), st.integers(0, 99)),
+        st.tuples(st.just("cb_delete"), st.integers(0, 99)),
     ),
     max_size=8,
 )
@@ -98,6 +99,8 @@ def apply_edit(world: World, edit: tuple[Any, ...]) -> None:
         world.edge.edit_customer(key)
     elif kind == "edge_note" and keys:  # a child: written once its customer is there
         world.edge.add_note(keys[edit[1] % len(keys)], f"Note {edit[1]}")
+    elif kind == "cb_delete" and clients:  # G-7: unlinked (the guard counts unlinks)
+        world.cb.clients.delete(clients[edit[1] % len(clients)], "as_12")
     elif kind == "cb_mobile" and clients:
         cid = clients[edit[1] % len(clients)]
         world.cb.update_client(cid, {"mobile": f"+1217555{edit[2]:04d}"}, "as_12")
