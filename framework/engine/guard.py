@@ -5,13 +5,14 @@ the engine like thousands of customers changed at once. Each journaled write is 
 by what it does to the target's existing values (:func:`change_kind`): ``delete``,
 ``blank`` (a value there turns empty) or ``overwrite`` (a value there is replaced or
 loses an element); G-7's ``unlink`` of a record deleted on one side is counted too (set
-aside as a journaled write no system ever gets). Writes of a guarded kind are not made chunk by chunk like the rest:
-once the entity's changes are all reconciled, the guard counts them per target side and
-kind, and when they are more than the limit's share of the entity's linked records (and
-at least its ``min_records``), it **holds** them: they stay journaled, marked held with
-the run and a reason, and nothing of that kind is written. The rest of the run goes on,
-and its exit code is 3. ``syncwright approve RUN`` makes them (each re-checked against
-the current state), ``syncwright reject RUN`` drops them (``framework/ops/held.py``).
+aside as a journaled write no system ever gets). Writes of a guarded kind are not made
+chunk by chunk like the rest: once the entity's changes are all reconciled, the guard
+counts them per target side and kind, and when they are more than the limit's share of
+the entity's linked records (and at least its ``min_records``), it **holds** them: they
+stay journaled, marked held with the run and a reason, and nothing of that kind is
+written. The rest of the run goes on, and its exit code is 3. ``syncwright approve RUN``
+makes them (each re-checked against the current state), ``syncwright reject RUN`` drops
+them (``framework/ops/held.py``).
 
 Limits: ``[engine.guard]`` (default ``share = 0.05``, ``min_records = 50``), overridden
 per pair (``[pairs.NAME.guard]``) and per entity or entity and kind
