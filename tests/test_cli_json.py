@@ -142,3 +142,10 @@ def test_history_and_link_show_json(synced: Path):
     shown = document(["-c", str(synced), "link", "show", "cal@example.com", "--json"], "link_show")
     assert shown["linked"] is True
     assert shown["status"] == "ok"
+
+
+def test_plan_text_says_what_a_run_would_do(synced: Path):
+    result = runner.invoke(app, ["-c", str(synced), "plan", "--details"])
+    assert result.exit_code == 0, result.output
+    assert "pair store: a run would" in result.stdout
+    assert "nothing was written to any system; no cursor moved" in result.stdout

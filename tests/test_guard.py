@@ -183,3 +183,30 @@ def test_the_command_line_exits_3_on_a_held_run_and_approve_makes_the_writes(tmp
         assert sum(1 for c in state.clients.live() if c.get("email")) == N - BROKEN
     finally:
         server.stop()
+
+
+@pytest.mark.rule("G-7")
+def test_a_feed_that_shows_most_clients_deleted_holds_the_unlinks(world: World):
+    keys = upload(world)
+    for client in world.clients()[:BROKEN]:
+        world.cb.clients.delete(client["id"], "as_12")
+    held = world.sync()
+    assert held.status == "held"
+    assert "unlinks would stop syncing customer records" in held.held[0]
+    links = [world.link_of("customer", "pos", k) for k in keys]
+    assert all(link.status == "ok" for link in links), "no link dropped yet"
+    done = approve(world.engine, held.run_id)
+    assert done.made == BROKEN
+    statuses = [world.link_of("customer", "pos", k).status for k in keys]
+    assert statuses.count("deleted_on_platform") == BROKEN
+    assert world.edge.customers[keys[0]]["CustomerInactive"] is False, "never deleted on Edge"
+
+
+@pytest.mark.rule("G-7")
+def test_a_few_deletes_unlink_at_once(world: World):
+    keys = upload(world)
+    for client in world.clients()[:2]:
+        world.cb.clients.delete(client["id"], "as_12")
+    assert world.sync().status == "ok"
+    statuses = [world.link_of("customer", "pos", k).status for k in keys]
+    assert statuses.count("deleted_on_platform") == 2

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from framework.cli.app import app
 from framework.cli.errors import run_cli
-from framework.engine.history import prune
+from framework.engine.history import PRUNE_STEP, prune
 from framework.errors import SyncwrightError
 from framework.ops import links as link_ops
 from framework.ops.history import record_history
@@ -91,6 +91,12 @@ def test_history_is_pruned_in_bounded_steps(world: World):
     store.add_history([HistoryEntry("store", "customer", "update", "K1")])
     assert prune(store, 90) == 30
     assert store.history_count() == 1, "what is younger than 90 days stays"
+    store.add_history(
+        [HistoryEntry("store", "customer", "update", "K1", at=old) for _ in range(PRUNE_STEP + 1)]
+    )
+    world.sync()  # a run prunes at its start, a step at a time
+    left = store.history("store", "customer", link_id=None, ids=["K1"], limit=10_000)
+    assert len(left) == 1, "every entry older than 90 days went, in two steps"
 
 
 def test_history_of_an_unknown_record_is_one_clear_line(world: World, tmp_path: Path, capsys):

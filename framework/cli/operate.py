@@ -83,7 +83,7 @@ def history(
             output.history(ref, entries)
             return
         ids = "=".join(ref.ids()) if ref.link else f"{ref.id} ({ref.side})"
-        console.print(f"{entity} {ids}: {len(entries)} entr(y/ies), newest first")
+        console.print(f"{entity} {ids}: {len(entries)} history entries, newest first")
         for e in entries:
             console.print("  " + history_line(e), highlight=False, markup=False, soft_wrap=True)
     finally:

@@ -4,13 +4,15 @@ A broken export (a POS file half-written, a field map pointed at the wrong field
 the engine like thousands of customers changed at once. Each journaled write is classed
 by what it does to the target's existing values (:func:`change_kind`): ``delete``,
 ``blank`` (a value there turns empty) or ``overwrite`` (a value there is replaced or
-loses an element). Writes of a guarded kind are not made chunk by chunk like the rest:
-once the entity's changes are all reconciled, the guard counts them per target side and
-kind, and when they are more than the limit's share of the entity's linked records (and
-at least its ``min_records``), it **holds** them: they stay journaled, marked held with
-the run and a reason, and nothing of that kind is written. The rest of the run goes on,
-and its exit code is 3. ``syncwright approve RUN`` makes them (each re-checked against
-the current state), ``syncwright reject RUN`` drops them (``framework/ops/held.py``).
+loses an element); G-7's ``unlink`` of a record deleted on one side is counted too (set
+aside as a journaled write no system ever gets). Writes of a guarded kind are not made
+chunk by chunk like the rest: once the entity's changes are all reconciled, the guard
+counts them per target side and kind, and when they are more than the limit's share of
+the entity's linked records (and at least its ``min_records``), it **holds** them: they
+stay journaled, marked held with the run and a reason, and nothing of that kind is
+written. The rest of the run goes on, and its exit code is 3. ``syncwright approve RUN``
+makes them (each re-checked against the current state), ``syncwright reject RUN`` drops
+them (``framework/ops/held.py``).
 
 Limits: ``[engine.guard]`` (default ``share = 0.05``, ``min_records = 50``), overridden
 per pair (``[pairs.NAME.guard]``) and per entity or entity and kind
@@ -21,23 +23,25 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from framework.engine.report import Move
 from framework.engine.values import empty as _empty
 from framework.engine.values import field_value
 from framework.models import WriteOp
 from framework.models.base import CanonicalRecord
-from framework.state.store import HistoryEntry, Intent, StateStore
+from framework.state.store import HistoryEntry, Intent, Link, StateStore
 
 if TYPE_CHECKING:
     from framework.engine.context import PairContext
 
 log = logging.getLogger("syncwright.engine")
 
-Kind = Literal["delete", "blank", "overwrite"]
-KINDS: tuple[Kind, ...] = ("delete", "blank", "overwrite")
+Kind = Literal["delete", "unlink", "blank", "overwrite"]
+KINDS: tuple[Kind, ...] = ("delete", "unlink", "blank", "overwrite")
 AWAITING = 0
 """The ``held_run`` of a write awaiting the guard's count (a run's id is never 0)."""
 EXIT_HELD = 3
@@ -131,6 +135,8 @@ def reason(
     """``1,204 updates would blank clientbook emails: 12 % of linked customers``."""
     what = {
         "delete": f"deletes would delete {entity} records on {system}",
+        "unlink": f"unlinks would stop syncing {entity} records with {system} (deleted on "
+        "the other side, G-7)",
         "blank": f"updates would blank {system} {', '.join(fields) or 'values'}",
         "overwrite": f"updates would overwrite {system} {', '.join(fields) or 'values'}",
     }[kind]
@@ -140,6 +146,27 @@ def reason(
         f"than {100 * (limit.share or 0):g} % and at least {limit.min_records}); "
         "approve or reject them"
     )
+
+
+def unlink(ctx: PairContext, link: Link, side: str) -> None:
+    """G-7: a record deleted on ``side`` is no longer synced; the link stays, marked."""
+    link.status = f"deleted_on_{side}"
+    ctx.store.save_link(link)
+    target = "platform" if side == "pos" else "pos"
+    ctx.moved(Move(link.entity, link.id_on(side), target, "unlink", (), ("G-7",)), link)
+
+
+def release(ctx: PairContext, writes: Sequence[Intent]) -> None:
+    """Let set-aside or held writes go: unlinks are made now, the rest become pending."""
+    store = ctx.store
+    for w in writes:
+        if w.request.get("op") != "unlink":
+            continue
+        store.intent_done(w.seq)
+        link = store.link(w.link_id) if w.link_id is not None else None
+        if link is not None and link.status == "ok":
+            unlink(ctx, link, str(w.request["side"]))
+    store.release_intents([w.seq for w in writes if w.request.get("op") != "unlink"])
 
 
 def held_runs(store: StateStore, pair: str) -> list[str]:
@@ -188,6 +215,29 @@ class Guard:
         if kind is not None and self.limit(entity, str(kind)).share:
             self.ctx.store.hold_intents([seq], AWAITING, str(kind), "awaiting the guard")
 
+    def await_unlink(self, link: Link, side: str) -> None:
+        """G-7's unlink of a record deleted on ``side``, set aside until the entity is counted.
+
+        Journaled as a write that never goes to a system: made by the count (or by
+        ``approve``), dropped by ``reject`` (the link stays, and so does the record).
+        """
+        store, target = self.ctx.store, "platform" if side == "pos" else "pos"
+        source = {
+            "rules": ["G-7"],
+            "label": f"{link.pos_id}={link.platform_id}",
+            "kind": ["unlink", []],
+        }
+        seq = store.add_intent(
+            self.ctx.name,
+            link.entity,
+            target,
+            link.id,
+            {"op": "unlink", "side": side},
+            None,
+            source,
+        )
+        store.hold_intents([seq], AWAITING, "unlink", "awaiting the guard")
+
     def check(self, entity: str) -> int:
         """Count ``entity``'s guarded writes; hold the kinds over their limit. Returns held.
 
@@ -207,7 +257,7 @@ class Guard:
             n = len(group)
             if n <= (limit.share or 0) * linked or n < (limit.min_records or 0):
                 with store.transaction():
-                    store.release_intents([i.seq for i in group])
+                    release(ctx, group)
                 continue
             fields = Counter(
                 f for i in group for f in ((i.source or {}).get("kind") or [None, []])[1]

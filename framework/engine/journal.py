@@ -11,10 +11,9 @@ from typing import Any
 
 from framework.engine.context import idempotency_key, label, match_keys
 from framework.engine.flows import Side, other
-from framework.engine.guard import Guard, change_kind
+from framework.engine.guard import Guard, change_kind, unlink
 from framework.engine.merge import MergeResult
 from framework.engine.projection import apply_values
-from framework.engine.report import Move
 from framework.engine.scope import EntityScope
 from framework.models import WriteOp, WriteRequest
 from framework.models.base import CanonicalRecord
@@ -157,9 +156,11 @@ class Journal:
             rules = ["G-7", s.flow.rule] if s.flow.rule else ["G-7"]
             self.add(link, target, WriteOp.DELETE, None, [], None, rules, change.get("actor"))
             return
-        link.status = f"deleted_on_{side}"
-        s.store.save_link(link)
-        s.ctx.moved(Move(s.entity, link.id_on(side), target, "unlink", (), ("G-7",)), link)
+        guard = Guard(s.ctx)
+        if guard.limit(s.entity, "unlink").share:  # counted with the entity's other unlinks
+            guard.await_unlink(link, side)
+            return
+        unlink(s.ctx, link, side)
 
     def add(
         self,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from framework.engine.apply import Applier, Unavailable
 from framework.engine.engine import Engine
+from framework.engine.guard import release
 from framework.engine.report import RunReport
 from framework.errors import SyncwrightError
 from framework.models import WriteOp
@@ -69,6 +70,8 @@ def _stale(store: StateStore, w: HeldWrite) -> str | None:
     if link is None or link.status != "ok":
         return f"{_label(w)}: its link is {link.status if link else 'gone'} now"
     rec = store.record(w.pair, w.entity, w.side, link.id_on(w.side))
+    if w.request.get("op") == "unlink":
+        return None
     if w.request.get("op") == WriteOp.DELETE.value:
         return None if rec is not None and not rec.deleted else f"{_label(w)}: gone already"
     base = w.request.get("base")
@@ -100,6 +103,8 @@ def _entry(w: HeldWrite, action: str, note: str) -> HistoryEntry:
 def _drop(store: StateStore, w: HeldWrite) -> None:
     """Drop a held write; its record is merged again by the next run."""
     store.intent_done(w.seq)
+    if w.request.get("op") == "unlink":  # the link stays, and so does the record
+        return
     prior = (w.source or {}).get("prior")
     link = store.link(w.link_id) if w.link_id is not None else None
     if w.request.get("op") == WriteOp.DELETE.value and link is not None:
@@ -147,6 +152,10 @@ def approve(engine: Engine, run_id: int) -> Outcome:
     pair = held[0].pair
     done = Outcome(run_id, pair)
     with engine.lease(pair) as lease:
+        own = store.start_run(pair)
+        lease.attach_run(own)
+        report = RunReport(pair=pair, run_id=own)
+        ctx = engine.pair_context(pair, report, lease)
         with store.transaction():
             fresh = []
             for w in held:
@@ -156,14 +165,11 @@ def approve(engine: Engine, run_id: int) -> Outcome:
                     continue
                 done.stale.append(why)
                 _drop(store, w)
-            store.release_intents([w.seq for w in fresh])
             store.add_history([_entry(w, "approve", "held write approved by hand") for w in fresh])
+            release(ctx, fresh)
             done.dropped = len(held) - len(fresh)
-        own = store.start_run(pair)
-        lease.attach_run(own)
-        report = RunReport(pair=pair, run_id=own)
         try:
-            Applier(engine.pair_context(pair, report, lease)).apply()
+            Applier(ctx).apply()
         except Unavailable as exc:
             report.errors.append(str(exc))
         finally:
@@ -173,7 +179,7 @@ def approve(engine: Engine, run_id: int) -> Outcome:
         done.made = sum(
             n
             for k, n in report.counts.items()
-            if k.split(".")[1:2] in (["create"], ["update"], ["delete"])
+            if k.split(".")[1:2] in (["create"], ["update"], ["delete"], ["unlink"])
         )
         done.report = report
     return done

@@ -133,12 +133,12 @@ class OperatorsSQL:
         """Delete at most ``limit`` history entries older than ``before``; returns how many.
 
         Entries are numbered in the order they were made, so the oldest are the lowest
-        ids: the step walks the primary key, never the whole table.
+        ids: the step walks the primary key from its start and stops after ``limit``.
         """
         cur = self._db.execute(
-            "DELETE FROM history WHERE id IN (SELECT id FROM history ORDER BY id LIMIT ?) "
-            "AND at < ?",
-            (limit, before.isoformat()),
+            "DELETE FROM history WHERE id IN "
+            "(SELECT id FROM history WHERE at < ? ORDER BY id LIMIT ?)",
+            (before.isoformat(), limit),
         )
         return cur.rowcount
 
