@@ -142,7 +142,7 @@ def seed_history(path: Path, size: int, entries: int, log: Any) -> None:
             batch = []
             for _ in range(min(20_000, entries - made)):
                 i = (made * 7919) % size  # spread over every customer, the last one too
-                field = HISTORY_FIELDS[made % len(HISTORY_FIELDS)]
+                field = HISTORY_FIELDS[(made // size) % len(HISTORY_FIELDS)]  # each pass another
                 batch.append(
                     HistoryEntry(
                         PAIR,
@@ -224,6 +224,8 @@ def measure(
                 cpu.append((time.process_time() - used) * 1000)
                 if answer.status_code != 200:
                     raise SystemExit(f"{path}: {answer.status_code} {answer.text[-300:]}")
+                if "history" in title and 'class="entry' not in answer.text:
+                    raise SystemExit(f"{path}: the page shows no history entry")
             shown = title.format(moves=moves // RUNS)
             results.append((shown, statistics.median(times), max(times), statistics.median(cpu)))
             log(f"  {title.format(moves=moves // RUNS)}: {results[-1][1]:.0f} ms")
