@@ -107,6 +107,7 @@ def test_the_plan_says_what_a_run_would_do_and_writes_nothing(guarded):
     assert page.status_code == 200
     assert "create → platform" in page.text
     assert "nothing is written to any system" in page.text
+    assert 'hx-get="/plan?pair=store"' in page.text, "the page's refresh never remakes the plan"
     assert not any(c.get("email_address") == "new@example.com" for c in world.sq.customers.live())
     assert client.get("/plan?pair=nope").status_code == 400
 
