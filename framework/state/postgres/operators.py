@@ -98,7 +98,8 @@ class Operators(Connected):
         """One record's history, newest first: entries of its link or naming one of ``ids``."""
         # As on SQLite: each way of naming the record cut at ``limit``, newest first; only
         # ids united, then the entries read (a record with thousands of entries stays cheap).
-        filters, extra = "", []
+        filters = ""
+        extra: list[Any] = []
         if field is not None:
             filters += " AND (field=%s OR field LIKE %s OR field IS NULL)"
             extra += [field, f"{field}.%"]
