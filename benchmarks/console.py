@@ -2,7 +2,9 @@
 
 A state store like a store's after a year: ``--size`` customers on both sides, linked,
 indexed by e-mail and phone; a move log of ``--moves`` entries over 50 runs (the runs the
-log keeps); 1,000 open problems of a few kinds; 500 duplicate pairs on the platform. Each
+log keeps); ``--history`` history entries spread over the customers (issue 15: every field
+written, link, approval); 1,000 open problems of a few kinds; 500 duplicate pairs on the
+platform. Each
 page is asked ``--repeat`` times through the console's own application (Starlette's test
 client: no network, the whole of the page's work), logged in as an operator; the median and
 the slowest are reported, and appended to ``benchmarks/RESULTS.md``.
@@ -14,6 +16,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import sqlite3
 import statistics
 import subprocess
 import time
@@ -28,7 +31,7 @@ from framework.config import parse_config
 from framework.console.app import create_app
 from framework.console.auth import Auth, hash_password
 from framework.state.sqlite import SQLiteStore
-from framework.state.store import StoredRecord
+from framework.state.store import HistoryEntry, StoredRecord
 
 PAIR = "store"
 RUNS = 50
@@ -120,6 +123,58 @@ def seed(path: Path, size: int, moves: int, log: Any) -> None:
     log(f"seeded in {time.monotonic() - started:.0f} s")
 
 
+HISTORY_FIELDS = ("emails", "phones", "first_name", "last_name", "custom")
+
+
+def seed_history(path: Path, size: int, entries: int, log: Any) -> None:
+    """``entries`` history entries over the customers, as runs write them (added once)."""
+    store = SQLiteStore(path)
+    try:
+        with sqlite3.connect(path) as db:
+            have = int(db.execute("SELECT COUNT(*) FROM history").fetchone()[0])
+        if have >= entries:
+            return
+        started = time.monotonic()
+        at = dt.datetime.now(dt.UTC) - dt.timedelta(days=80)
+        step = dt.timedelta(days=80) / max(entries, 1)
+        made = have
+        while made < entries:
+            batch = []
+            for _ in range(min(20_000, entries - made)):
+                # Spread over every customer (the last one too); one in a hundred to the
+                # first customer, a record changed very often (HOT entries).
+                i = 0 if made % 100 == 0 else (made * 7919) % size
+                field = HISTORY_FIELDS[(made // size) % len(HISTORY_FIELDS)]  # each pass another
+                batch.append(
+                    HistoryEntry(
+                        PAIR,
+                        "customer",
+                        "update",
+                        f"001-{i:08d}",
+                        f"SQ{i:010d}",
+                        i + 1,
+                        field=field,
+                        old=f"old{made}",
+                        new=f"new{made}",
+                        source="pos",
+                        toward="platform",
+                        policy="pos_wins",
+                        rule="G-4",
+                        associate="12",
+                        run_id=made * RUNS // entries + 1,
+                        at=at + step * made,
+                    )
+                )
+                made += 1
+            with store.transaction():
+                store.add_history(batch)
+            if made % 200_000 == 0:
+                log(f"  {made} history entries")
+        log(f"history seeded in {time.monotonic() - started:.0f} s")
+    finally:
+        store.close()
+
+
 def pages(size: int) -> list[tuple[str, str]]:
     last = size - 1
     return [
@@ -130,24 +185,32 @@ def pages(size: int) -> list[tuple[str, str]]:
         ("Records: find by e-mail", f"/records?q=c{last}@example.com"),
         ("Records: find by phone", f"/records?q=%2B1217{last:07d}"),
         ("Records: find by name", f"/records?q=First{last}"),
-        ("Record, both sides", f"/records/{PAIR}/customer/pos/001-{last:08d}"),
+        ("Record, both sides, history", f"/records/{PAIR}/customer/pos/001-{last:08d}"),
+        ("Record with 1% of all history (newest 200)", f"/records/{PAIR}/customer/pos/001-{0:08d}"),
+        (
+            "Record, history of one field",
+            f"/records/{PAIR}/customer/platform/SQ{last:010d}?field=emails",
+        ),
         (f"Duplicates ({DUPLICATES} groups)", "/duplicates"),
         (
             "Merge preview",
             f"/duplicates/preview?pair={PAIR}&side=platform&survivor=SQ{0:010d}&other=DUP0000000",
         ),
         ("Run now", "/run-now"),
+        ("Plan and guard (held runs)", "/plan"),
     ]
 
 
 def measure(
-    work: Path, size: int, moves: int, repeat: int, log: Any
+    work: Path, size: int, moves: int, repeat: int, log: Any, history: int = 0
 ) -> list[tuple[str, float, float, float]]:
     password = "bench-password"
     settings = config(work, hash_password(password))
     if not (work / "state.db").exists():
         log(f"seeding {size} customers and {moves} move-log entries in {work}")
         seed(work / "state.db", size, moves, log)
+    if history:
+        seed_history(work / "state.db", size, history, log)
     cfg, hooks = parse_config(settings, source="bench.toml", base_dir=work)
     app = create_app(cfg, hooks, auth=Auth.from_config(cfg.console), session_secret="b" * 32)
     results = []
@@ -164,6 +227,8 @@ def measure(
                 cpu.append((time.process_time() - used) * 1000)
                 if answer.status_code != 200:
                     raise SystemExit(f"{path}: {answer.status_code} {answer.text[-300:]}")
+                if "history" in title and 'class="entry' not in answer.text:
+                    raise SystemExit(f"{path}: the page shows no history entry")
             shown = title.format(moves=moves // RUNS)
             results.append((shown, statistics.median(times), max(times), statistics.median(cpu)))
             log(f"  {title.format(moves=moves // RUNS)}: {results[-1][1]:.0f} ms")
@@ -172,7 +237,12 @@ def measure(
 
 
 def markdown(
-    size: int, moves: int, repeat: int, results: list[tuple[str, float, float, float]], note: str
+    size: int,
+    moves: int,
+    repeat: int,
+    results: list[tuple[str, float, float, float]],
+    note: str,
+    history: int = 0,
 ) -> str:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
@@ -185,7 +255,8 @@ def markdown(
         f"- machine: {platform.machine()}, {os.cpu_count()} CPUs; "
         f"CPython {platform.python_version()}; commit {commit}",
         f"- state: {size} customers on each side (linked), {moves} move-log entries over "
-        f"{RUNS} runs, {PROBLEMS} open problems, {DUPLICATES} duplicate pairs; "
+        f"{RUNS} runs, {history} history entries, {PROBLEMS} open problems, "
+        f"{DUPLICATES} duplicate pairs; "
         f"load average after {load}",
         f"- each page asked {repeat} times in-process (Starlette's test client), logged in; "
         f"target {TARGET_MS} ms; CPU ms: the process's CPU time for the page (all threads), "
@@ -206,6 +277,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.console", description=__doc__)
     parser.add_argument("--size", default="100k")
     parser.add_argument("--moves", type=int, default=1_000_000)
+    parser.add_argument("--history", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / ".work" / "console")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
@@ -215,8 +287,8 @@ def main(argv: list[str] | None = None) -> None:
     size = parse_size(args.size)
     work = args.work / f"{size}-{args.moves}"
     work.mkdir(parents=True, exist_ok=True)
-    results = measure(work, size, args.moves, args.repeat, print)
-    text = markdown(size, args.moves, args.repeat, results, args.note)
+    results = measure(work, size, args.moves, args.repeat, print, args.history)
+    text = markdown(size, args.moves, args.repeat, results, args.note, args.history)
     print(text)
     if not args.no_append:
         with args.results.open("a", encoding="utf-8") as out:

@@ -45,10 +45,13 @@ def console_settings() -> dict[str, Any]:
     }
 
 
-def console_for(world: SquareWorld, *, no_auth: bool = False) -> Starlette:
-    """The console of ``world``'s configuration; every engine it makes talks to its fakes."""
+def console_for(
+    world: SquareWorld, *, no_auth: bool = False, settings: dict[str, Any] | None = None
+) -> Starlette:
+    """The console of ``world``'s configuration (with ``settings`` laid over it); every
+    engine it makes talks to its fakes."""
     config, hooks = parse_config(
-        deep_merge(edge_square_config(world.tmp), console_settings()),
+        deep_merge(deep_merge(edge_square_config(world.tmp), console_settings()), settings or {}),
         source="test.toml",
         base_dir=world.tmp,
     )
@@ -128,3 +131,32 @@ def chromium_or_skip() -> str:
             pytest.fail(f"browser tests are required in CI: {missing}")
         pytest.skip(missing)
     return path if Path(path).exists() else str(shutil.which("chromium"))
+
+
+GUARD = {"engine": {"guard": {"share": 0.05, "min_records": 3}}}
+"""A guard that holds a mass change of three records or more (the default wants 50)."""
+HELD_CUSTOMERS, BROKEN = 8, 6
+
+
+def guarded_world(tmp: Path) -> tuple[SquareWorld, list[str]]:
+    """A synced store of eight customers with e-mails; returns the world and their keys."""
+    world = SquareWorld(tmp)
+    keys = [
+        world.edge.add_customer("Cu", f"Stomer{i}", emails=[("Home", f"c{i}@example.com")])
+        for i in range(HELD_CUSTOMERS)
+    ]
+    world.settle()
+    return world, keys
+
+
+def break_export(world: SquareWorld, keys: list[str]) -> None:
+    """The Edge export comes back with no e-mail for most customers (a broken export)."""
+    for key in keys[:BROKEN]:
+        world.edge.customers[key]["Emails"] = []
+        world.edge.edit_customer(key)
+    world.edge.run_cycle()
+
+
+def square_emails(world: SquareWorld) -> int:
+    """How many Square customers have an e-mail."""
+    return sum(1 for c in world.sq.customers.live() if c.get("email_address"))

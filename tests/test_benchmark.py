@@ -99,8 +99,10 @@ def test_the_work_folder_is_the_ignored_one():
 def test_the_console_benchmark_asks_every_page(tmp_path: Path):
     from benchmarks import console
 
-    results = console.measure(tmp_path, 300, 2_000, 1, lambda text: None)
+    results = console.measure(tmp_path, 300, 2_000, 1, lambda text: None, 3_000)
     assert [r[0] for r in results][:2] == ["Overview", "Runs"]
     assert len(results) == len(console.pages(300))
-    text = console.markdown(300, 2_000, 1, results, "tiny")
+    text = console.markdown(300, 2_000, 1, results, "tiny", 3_000)
     assert "| Duplicates (500 groups) |" in text
+    assert "| Record, both sides, history |" in text
+    assert "3000 history entries" in text

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
 from framework.cli.app import app as cli
-from framework.console import pages
+from framework.console import operator_pages, pages
 from framework.engine.duplicates import find_duplicates
 from tests.console_world import (
     PASSWORDS,
@@ -26,9 +26,22 @@ from tests.console_world import (
 )
 from tests.square_world import SquareWorld
 
-GET_PAGES = ["/", "/runs", "/runs/1", "/problems", "/records?q=noa", "/duplicates", "/run-now"]
+GET_PAGES = [
+    "/",
+    "/runs",
+    "/runs/1",
+    "/problems",
+    "/records?q=noa",
+    "/duplicates",
+    "/run-now",
+    "/plan",
+]
 POSTS = sorted(
-    {r.path for r in pages.ROUTES if isinstance(r, Route) and "POST" in (r.methods or ())}
+    {
+        r.path
+        for r in [*pages.ROUTES, *operator_pages.ROUTES]
+        if isinstance(r, Route) and "POST" in (r.methods or ())
+    }
 )
 
 

@@ -9,24 +9,32 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from fakes.toolkit import BackgroundServer
 from framework.engine.duplicates import find_duplicates
 from tests.console_world import (
+    BROKEN,
+    GUARD,
+    HELD_CUSTOMERS,
     PASSWORDS,
     SECRET,
+    break_export,
     chromium_or_skip,
     console_for,
     fix_broken_email,
+    guarded_world,
+    square_emails,
     troubled_world,
 )
 from tests.square_world import SquareWorld
 
+T = TypeVar("T")
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 
 
@@ -189,7 +197,7 @@ def test_without_javascript_every_page_reads_and_a_retry_still_works(served, bro
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     log_in(page, url, "olga", Seen())
-    for title in ("Overview", "Runs", "Problems", "Records", "Duplicates", "Run now"):
+    for title in ("Overview", "Runs", "Problems", "Records", "Duplicates", "Run now", "Plan"):
         page.click(f"nav >> text={title}")
         assert page.locator("h1").first.inner_text().startswith(title.split()[0])
     page.click("nav >> text=Problems")
@@ -204,3 +212,103 @@ def test_without_javascript_every_page_reads_and_a_retry_still_works(served, bro
         page.reload()
     assert problem.id not in [p.id for p in world.engine.store.problems()]
     context.close()
+
+
+@pytest.fixture
+def guarded_served(tmp_path: Path) -> Iterator[tuple[SquareWorld, list[str], Any, str]]:
+    world, keys = guarded_world(tmp_path)
+    app = console_for(world, settings=GUARD)
+    server = BackgroundServer(app).start()
+    yield world, keys, app, server.url
+    server.stop()
+    app.state.console.close()
+    world.close()
+
+
+def off_the_browser_thread(fn: Callable[[], T]) -> T:
+    """``fn()`` in a thread of its own: Playwright's event loop holds this one, and the
+    fakes' in-process transport runs a loop of its own."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn).result(timeout=120)
+
+
+def hold_a_run(world: SquareWorld, keys: list[str], app: Any) -> int:
+    """A broken Edge export; the console's engine runs the pair and its guard holds."""
+    break_export(world, keys)
+    engine = app.state.console.engine
+
+    def run() -> Any:
+        with engine.lease("store") as lease:
+            return engine.run_pair("store", lease=lease)
+
+    report = off_the_browser_thread(run)
+    assert report.status == "held", report.errors
+    return int(report.run_id)
+
+
+def test_an_operator_opens_a_records_history_and_sees_the_change_with_its_rule(
+    guarded_served, browser
+):
+    world, keys, _, url = guarded_served
+    key = keys[-1]
+    world.edge.customers[key]["Emails"][0]["PairValue"]["EmailEmail"] = "changed@example.com"
+    world.edge.edit_customer(key)
+    off_the_browser_thread(lambda: world.settle(2))
+    seen = Seen()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    log_in(page, url, "olga", seen)
+    page.click("nav >> text=Records")
+    page.fill("input[name=q]", "changed@example.com")
+    page.click("form.search button")
+    page.locator("table a").first.click()
+    row = page.locator("table.history tr.entry.update", has_text="changed@example.com").first
+    assert "emails" in row.inner_text()
+    assert row.locator("span.rule").inner_text() == "SQ-2"
+    assert "append_as_new" in row.inner_text()
+    seen.look(page, "record-history")
+    page.fill("input[name=field]", "last_name")
+    page.click("form.search >> text=Filter")
+    assert page.locator("table.history tr.entry.update").count() == 0
+    assert all(SECRET not in html for html in seen.pages)
+
+
+@pytest.mark.rule("G-5")
+def test_an_operator_approves_a_held_run_and_sees_it_applied(guarded_served, browser):
+    world, keys, app, url = guarded_served
+    run_id = hold_a_run(world, keys, app)
+    seen = Seen()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    log_in(page, url, "olga", seen)
+    assert f"run {run_id} holds {BROKEN} write(s)" in page.locator("#pair-store").inner_text()
+    seen.look(page, "overview-held")
+    page.click("nav >> text=Plan and guard")
+    row = page.locator(f"#held-{run_id}")
+    assert "would blank square email" in row.inner_text()
+    page.click("text=Show the plan")
+    assert "a run would" in page.locator(".plan h3").first.inner_text()
+    seen.look(page, "plan")
+    assert square_emails(world) == HELD_CUSTOMERS, "held: nothing blanked yet"
+    page.locator(f"#held-{run_id} button[name=approve]").click()
+    assert f"run {run_id} (store) approved: {BROKEN}" in page.locator(".flash").first.inner_text()
+    assert "No run holds writes." in page.locator("table.held-runs").inner_text()
+    assert square_emails(world) == HELD_CUSTOMERS - BROKEN, "the held writes were made"
+    page.click("nav >> text=Overview")
+    assert "holds" not in page.locator("#pair-store").inner_text()
+
+
+@pytest.mark.rule("G-5")
+def test_a_viewer_cannot_approve_a_held_run(guarded_served, browser):
+    world, keys, app, url = guarded_served
+    run_id = hold_a_run(world, keys, app)
+    page = browser.new_page()
+    log_in(page, url, "vic", Seen())
+    page.click("nav >> text=Plan and guard")
+    page.locator(f"#held-{run_id}").wait_for()
+    assert page.locator("button[name=approve]").count() == 0
+    assert page.locator("button[name=reject]").count() == 0
+    csrf = page.locator("input[name=csrf]").first.get_attribute("value")
+    answer = page.request.post(f"{url}/plan/approve", form={"csrf": csrf, "run": str(run_id)})
+    assert answer.status == 403
+    assert "viewer" in answer.text()
+    assert len(app.state.console.engine.store.held_intents("store")) == BROKEN
+    assert square_emails(world) == HELD_CUSTOMERS

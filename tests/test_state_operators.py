@@ -56,6 +56,24 @@ def test_history_by_link_or_either_id_newest_first_and_filtered(store: StateStor
     assert [e.field for e in since] == ["custom.Metal"]
 
 
+def test_history_limit_takes_the_newest_across_link_and_ids(store: StateStore):
+    """Entries found by the link, by the POS id and by the platform id interleave: a
+    limit keeps the newest of all of them, however each way of finding them ranks."""
+    link = store.add_link("p", "customer", "K1", "C1", None)
+    ways = [(link.id, "~", "~"), (None, "K1", "~"), (None, "~", "C1"), (None, "K9", "C9")]
+    store.add_history(
+        [
+            HistoryEntry("p", "customer", "update", pos, plat, link_id, field=f"f{n}")
+            for n in range(12)
+            for link_id, pos, plat in [ways[n % 4]]
+        ]
+    )
+    found = store.history("p", "customer", link_id=link.id, ids=["K1", "C1"], limit=4)
+    assert [e.field for e in found] == ["f10", "f9", "f8", "f6"], "newest 4, not K9's"
+    ids = [e.id for e in found]
+    assert ids == sorted(ids, reverse=True)
+
+
 def test_prune_takes_only_old_entries_in_steps(store: StateStore):
     old = dt.datetime.now(dt.UTC) - dt.timedelta(days=100)
     store.add_history([HistoryEntry("p", "customer", "update", "K", at=old) for _ in range(7)])

@@ -5,15 +5,15 @@ from __future__ import annotations
 import ipaddress
 import logging
 import signal
-from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from framework.config import load_config
+from framework.cli.stores import StoreOption, TenantOption, chosen
 from framework.errors import SyncwrightError
+from framework.state.factory import describe_store, with_store
 
 console_app = typer.Typer(
     help="The console: a web page to see and steer every sync (docs/console.md).",
@@ -42,6 +42,8 @@ def serve(
         bool,
         typer.Option("--no-auth", help="Nobody logs in (everyone is an operator): 127.0.0.1 only."),
     ] = False,
+    store: StoreOption = None,
+    tenant: TenantOption = None,
 ) -> None:
     """Serve the console for the configuration (log in as a user of [console] users)."""
     if ctx.invoked_subcommand is not None:
@@ -56,9 +58,8 @@ def serve(
             f"--no-auth is allowed on 127.0.0.1 only (not {host}): anyone who reaches the "
             "page could change the sync; add [console] users instead"
         )
-    root = ctx.find_root()
-    path: Path = root.obj.config if root.obj is not None else Path("syncwright.toml")
-    config, hooks = load_config(path)
+    config, hooks = chosen(ctx)  # the global --store/--tenant, if given
+    config = with_store(config, store, tenant)  # or this command's own
     auth = Auth.from_config(config.console, no_auth=no_auth)
     if not auth.anyone_can_log_in:
         raise SyncwrightError(
@@ -68,8 +69,11 @@ def serve(
         )
     app = create_app(config, hooks, auth=auth)
     who = "no log-in (--no-auth)" if no_auth else f"{len(auth.users)} user(s)"
+    where = describe_store(config)
     out.print(
-        f"syncwright console on http://{host}:{port}/ ({who}); Ctrl-C stops it", highlight=False
+        f"syncwright console on http://{host}:{port}/ ({who}; state {where}); Ctrl-C stops it",
+        highlight=False,
+        soft_wrap=True,
     )
     server = _server_class()(
         uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)

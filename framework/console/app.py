@@ -25,7 +25,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from framework.config import Config
-from framework.console import pages
+from framework.console import operator_pages, pages
 from framework.console.auth import Auth, csrf_token, current_user, flashed
 from framework.console.jobs import Jobs
 from framework.engine.engine import Engine
@@ -92,12 +92,10 @@ NAV = [
     NavEntry("Run now", "/run-now"),
 ]
 
-# Pages that appear only where their feature is present (issue 15: plan, guard, history).
-# A feature adds its routes to ``OPTIONAL_ROUTES`` and its entry here; absent, neither the
-# entry nor the route exists. PLACE FOR: NavEntry("Plan and guard", "/plan"),
-# NavEntry("History", "/history") — see docs/console.md, "Pages still to come".
-OPTIONAL_NAV: list[NavEntry] = []
-OPTIONAL_ROUTES: list[Route] = []
+# The operators' pages (issue 15): the plan and the guard's held runs; a record's history
+# and links are on its record page (framework/console/operator_pages.py).
+OPTIONAL_NAV: list[NavEntry] = [NavEntry("Plan and guard", "/plan")]
+OPTIONAL_ROUTES: list[Route] = operator_pages.ROUTES
 
 
 class Console:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from framework.console import operator_pages
 from framework.console.auth import (
     User,
     checked_form,
@@ -273,7 +274,11 @@ async def record(request: Request) -> Response:
     view = await console.call(
         record_ops.record_view, console.engine, pair, p["entity"], side, p["record_id"]
     )
-    return console.render(request, "record.html", {"view": view})
+    field = (request.query_params.get("field") or "").strip() or None
+    extras = await console.call(
+        operator_pages.record_extras, console.engine.store, pair, p["entity"], p["record_id"], field
+    )
+    return console.render(request, "record.html", {"view": view, "extras": extras})
 
 
 # -- duplicates ------------------------------------------------------------------------------

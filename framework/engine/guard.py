@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -169,14 +170,28 @@ def release(ctx: PairContext, writes: Sequence[Intent]) -> None:
     store.release_intents([w.seq for w in writes if w.request.get("op") != "unlink"])
 
 
-def held_runs(store: StateStore, pair: str) -> list[str]:
-    """The writes a pair's guard holds, one line per run and reason (``syncwright status``)."""
+@dataclass(frozen=True)
+class HeldRun:
+    """The writes one run's guard holds for one reason (approve or reject them by run)."""
+
+    run_id: int
+    reason: str
+    writes: int
+
+
+def held_groups(store: StateStore, pair: str | None = None) -> list[HeldRun]:
+    """The writes a pair's guard holds, grouped by run and reason, oldest run first."""
     groups: dict[tuple[int, str], int] = {}
     for w in store.held_intents(pair):
         groups[(w.run_id, w.reason)] = groups.get((w.run_id, w.reason), 0) + 1
+    return [HeldRun(run, reason, n) for (run, reason), n in sorted(groups.items())]
+
+
+def held_runs(store: StateStore, pair: str) -> list[str]:
+    """The writes a pair's guard holds, one line per run and reason (``syncwright status``)."""
     return [
-        f"run {run}: {reason} (syncwright approve {run} / reject {run})"
-        for (run, reason), _ in sorted(groups.items())
+        f"run {h.run_id}: {h.reason} (syncwright approve {h.run_id} / reject {h.run_id})"
+        for h in held_groups(store, pair)
     ]
 
 

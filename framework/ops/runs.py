@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from framework.engine.engine import Engine
+from framework.engine.guard import HeldRun, held_groups
 from framework.engine.held import REASONS
 from framework.engine.lease import describe, holder_now, run_states
 from framework.engine.report import Progress, RunReport, no_progress
@@ -38,6 +39,7 @@ class PairStatus:
     runs: list[RunRecord]
     holder: Lease | None = None
     running: str | None = None
+    held_runs: list[HeldRun] = field(default_factory=list)
 
     @property
     def last(self) -> RunRecord | None:
@@ -82,6 +84,7 @@ def pair_status(engine: Engine, name: str, runs: int = 5) -> PairStatus:
         runs=run_states(store, store.runs(name, limit=runs)),
         holder=holder,
         running=describe(holder) if holder is not None else None,
+        held_runs=held_groups(store, name),
     )
 
 

@@ -104,28 +104,35 @@ class OperatorsSQL:
         limit: int = 1000,
     ) -> list[HistoryEntry]:
         """One record's history, newest first: entries of its link or naming one of ``ids``."""
-        parts: list[str] = []
-        args: list[Any] = []
+        # Each way of naming the record is its own indexed look-up, newest first and cut at
+        # ``limit`` (the newest ``limit`` of the union are among them); only their ids are
+        # united, then the entries read: a record with thousands of entries stays cheap.
+        filters, extra = "", []
+        if field is not None:
+            filters += " AND (field=? OR field LIKE ? OR field IS NULL)"
+            extra += [field, f"{field}.%"]
+        if since is not None:
+            filters += " AND at >= ?"
+            extra.append(since.isoformat())
+        wheres: list[tuple[str, list[Any]]] = []
         if link_id is not None:
-            parts.append(f"SELECT {_HISTORY_COLUMNS} FROM history WHERE link_id=?")
-            args.append(link_id)
+            wheres.append(("link_id=?", [link_id]))
         for column in ("pos_id", "platform_id"):
             for record_id in ids:
-                parts.append(
-                    f"SELECT {_HISTORY_COLUMNS} FROM history "
-                    f"WHERE pair=? AND entity=? AND {column}=?"
-                )
-                args += [pair, entity, record_id]
-        if not parts:
+                wheres.append((f"pair=? AND entity=? AND {column}=?", [pair, entity, record_id]))
+        if not wheres:
             return []
-        sql = f"SELECT * FROM ({' UNION '.join(parts)}) WHERE 1=1"
-        if field is not None:
-            sql += " AND (field=? OR field LIKE ? OR field IS NULL)"
-            args += [field, f"{field}.%"]
-        if since is not None:
-            sql += " AND at >= ?"
-            args.append(since.isoformat())
-        sql += " ORDER BY id DESC LIMIT ?"
+        parts, args = [], []
+        for where, values in wheres:
+            parts.append(
+                f"SELECT id FROM (SELECT id FROM history WHERE {where}{filters} "
+                "ORDER BY id DESC LIMIT ?)"
+            )
+            args += [*values, *extra, limit]
+        sql = (
+            f"SELECT {_HISTORY_COLUMNS} FROM history WHERE id IN ({' UNION '.join(parts)}) "
+            "ORDER BY id DESC LIMIT ?"
+        )
         args.append(limit)
         return [_entry(r) for r in self._db.execute(sql, args)]
 

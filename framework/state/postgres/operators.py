@@ -96,26 +96,37 @@ class Operators(Connected):
         limit: int = 1000,
     ) -> list[HistoryEntry]:
         """One record's history, newest first: entries of its link or naming one of ``ids``."""
-        parts: list[str] = []
-        args: list[Any] = []
-        select = f"SELECT {_HISTORY}, id FROM history WHERE tenant=%s"
+        # As on SQLite: each way of naming the record cut at ``limit``, newest first; only
+        # ids united, then the entries read (a record with thousands of entries stays cheap).
+        filters = ""
+        extra: list[Any] = []
+        if field is not None:
+            filters += " AND (field=%s OR field LIKE %s OR field IS NULL)"
+            extra += [field, f"{field}.%"]
+        if since is not None:
+            filters += " AND at >= %s"
+            extra.append(since)
+        wheres: list[tuple[str, list[Any]]] = []
         if link_id is not None:
-            parts.append(f"{select} AND link_id=%s")
-            args += [self.tenant, link_id]
+            wheres.append(("link_id=%s", [link_id]))
         for column in ("pos_id", "platform_id"):
             if ids:
-                parts.append(f"{select} AND pair=%s AND entity=%s AND {column} = ANY(%s)")
-                args += [self.tenant, pair, entity, list(ids)]
-        if not parts:
+                wheres.append(
+                    (f"pair=%s AND entity=%s AND {column} = ANY(%s)", [pair, entity, list(ids)])
+                )
+        if not wheres:
             return []
-        sql = f"SELECT * FROM ({' UNION '.join(parts)}) AS h WHERE true"
-        if field is not None:
-            sql += " AND (field=%s OR field LIKE %s OR field IS NULL)"
-            args += [field, f"{field}.%"]
-        if since is not None:
-            sql += " AND at >= %s"
-            args.append(since)
-        sql += " ORDER BY id DESC LIMIT %s"
+        parts, args = [], []
+        for where, values in wheres:
+            parts.append(
+                f"(SELECT id FROM history WHERE tenant=%s AND {where}{filters} "
+                "ORDER BY id DESC LIMIT %s)"
+            )
+            args += [self.tenant, *values, *extra, limit]
+        sql = (
+            f"SELECT {_HISTORY}, id FROM history WHERE id IN ({' UNION '.join(parts)}) "
+            "ORDER BY id DESC LIMIT %s"
+        )
         args.append(limit)
         return [_entry(r) for r in self._all(sql, *args)]
 
