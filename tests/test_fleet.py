@@ -181,7 +181,7 @@ def test_a_killed_workers_job_is_retried_and_resumes_from_the_journal(tmp_path: 
             assert statuses == ["interrupted", "ok"], statuses
             for _ in range(3):  # Edge imports land and are read back
                 world.edge.run_cycle()
-                queue.fleet.schedule.push([("shop-0", "store", 0)])
+                queue.fleet.schedule.push([("shop-0", "store")], 0)
                 work_until_idle(queue)
             assert store.intents("store") == []
             assert store.inbox_count("store") == 0

@@ -120,3 +120,57 @@ def test_a_killed_holder_on_postgres_is_taken_over_and_its_journal_replayed(
         assert differences == [], "\n".join(differences)
     finally:
         world.close()
+
+
+def test_db_upgrade_then_status_and_problems_of_one_store_by_tenant(
+    tmp_path: Path, pg: PgSchema, capfd: pytest.CaptureFixture[str]
+):
+    import psycopg
+    import typer
+
+    from framework.cli.app import add_plugin_commands, app
+    from framework.cli.errors import run_cli
+
+    def cli(*args: str) -> tuple[int, str, str]:
+        add_plugin_commands()
+        code = run_cli(typer.main.get_command(app), list(args))
+        out, err = capfd.readouterr()
+        return code, out, err
+
+    fresh = f"{pg.schema}_new"
+    config = tmp_path / "store.toml"
+    config.write_text(f'[state]\nurl = "{pg.url}"\nschema = "{fresh}"\n', encoding="utf-8")
+    try:
+        code, out, err = cli("-c", str(config), "status")
+        assert code == 2
+        assert "run `syncwright db upgrade`" in err
+        code, out, err = cli("-c", str(config), "db", "upgrade")
+        assert code == 0, err
+        assert "applied 0001 initial" in out
+        assert "applied 0002 fleet" in out
+        code, out, err = cli("-c", str(config), "db", "upgrade")
+        assert "up to date" in out
+        code, out, err = cli("-c", str(config), "db", "status")
+        assert "up to date" in out
+    finally:
+        with psycopg.connect(pg.url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {fresh} CASCADE")
+
+    world = World(tmp_path / "w", settings={"state": pg.state("shop-7")})
+    try:
+        world.edge.add_customer("Ada", "Lovelace", emails=[("Home", "ada@example.com")])
+        world.settle()
+        world.engine.store.add_problem("store", "customer", "pos", "9", "G-3", "ambiguous", None)
+    finally:
+        world.close()
+    toml = tmp_path / "w.toml"
+    toml.write_text(f'[state]\nschema = "{pg.schema}"\n', encoding="utf-8")
+    base = ["-c", str(toml), "--store", pg.url]
+    code, out, err = cli(*base, "--tenant", "shop-7", "status")
+    assert code == 0, err
+    assert "1 open problem(s)" in out
+    assert "ok" in out
+    code, out, err = cli(*base, "--tenant", "shop-7", "problems")
+    assert "ambiguous" in out
+    code, out, err = cli(*base, "--tenant", "shop-8", "status")
+    assert "0 open problem(s)" in out, "another store's state is not this one's"
