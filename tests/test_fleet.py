@@ -139,6 +139,8 @@ def test_workers_run_every_stores_pairs_one_job_per_pair(tmp_path: Path, pg: PgS
         assert queue.fleet.enqueue_run("shop-1/store", ["cl_1"]) is True
         with pytest.raises(Exception, match="no store named 'shop-9'"):
             queue.fleet.enqueue_run("shop-9/store")
+        with pytest.raises(Exception, match="no pair named 'nope'"):
+            queue.fleet.enqueue_run("shop-1/nope")
         queue.close()
     finally:
         for world in stores:

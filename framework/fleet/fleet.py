@@ -60,7 +60,8 @@ class Fleet:
         Returns ``False`` when a run of the pair already waits (it will see the change).
         """
         store, name = split_key(pair)
-        self.config.store(store)  # an unknown store or pair: one clear line
+        if name not in self.config.store(store)[0].pairs:  # an unknown store: one line too
+            raise SyncwrightError(f"store {store!r} has no pair named {name!r}")
         if self.queue is None:
             raise RuntimeError("this fleet has no queue to enqueue on")
         return self.queue.enqueue(store, name, time.time(), records)
@@ -113,15 +114,16 @@ class Fleet:
             self.schedule.forget(store, pair)
             return "gone"
         start = self.schedule.started(store, pair, due_at, worker, spec.interval_minutes * 60)
-        engine = Engine(
-            config,
-            hooks,
-            store=open_store(config),
-            transports=self.transports(store) if self.transports else None,
-            limiters=shared_limiters(self.config),
-        )
         run_id, status = None, "failed"
+        engine: Engine | None = None
         try:
+            engine = Engine(
+                config,
+                hooks,
+                store=open_store(config),
+                transports=self.transports(store) if self.transports else None,
+                limiters=shared_limiters(self.config),
+            )
             try:
                 with engine.lease(pair) as held:
                     report = engine.run_pair(pair, lease=held)
@@ -134,4 +136,5 @@ class Fleet:
             return status
         finally:
             self.schedule.finished(start, run_id, status)
-            engine.close()
+            if engine is not None:
+                engine.close()
