@@ -139,6 +139,8 @@ def test_workers_run_every_stores_pairs_one_job_per_pair(tmp_path: Path, pg: PgS
         assert queue.fleet.enqueue_run("shop-1/store", ["cl_1"]) is True
         with pytest.raises(Exception, match="no store named 'shop-9'"):
             queue.fleet.enqueue_run("shop-9/store")
+        with pytest.raises(Exception, match="no pair named 'nope'"):
+            queue.fleet.enqueue_run("shop-1/nope")
         queue.close()
     finally:
         for world in stores:
@@ -181,7 +183,7 @@ def test_a_killed_workers_job_is_retried_and_resumes_from_the_journal(tmp_path: 
             assert statuses == ["interrupted", "ok"], statuses
             for _ in range(3):  # Edge imports land and are read back
                 world.edge.run_cycle()
-                queue.fleet.schedule.push([("shop-0", "store", 0)])
+                queue.fleet.schedule.push([("shop-0", "store")], 0)
                 work_until_idle(queue)
             assert store.intents("store") == []
             assert store.inbox_count("store") == 0

@@ -80,18 +80,20 @@ def test_killed_at_random_then_resumed_on_postgres_equals_the_reference(
     kills = 0
     try:
         world.edge.run_cycle()
-        for _ in range(8):
+        for _ in range(12):  # killed early in the upload, again in each resumed run
             if rnd.random() < 0.5:
-                attempt = world.run_killed_after(rnd.uniform(0.0, 1.5))
+                attempt = world.run_killed_after(rnd.uniform(0.05, 0.8))
             else:
-                attempt = world.run_killed_at_call(rnd.randint(1, 4), WRITES)
+                attempt = world.run_killed_at_call(1, WRITES)
             kills += attempt.killed
             assert attempt.killed or attempt.returncode in (0, 1), attempt.output[-3000:]
+            if kills >= 4 or not attempt.killed:
+                break
         differences = settle(world, 4).differences(reference)
     finally:
         world.close()
     assert differences == [], "\n".join(differences)
-    assert kills >= 3, f"only {kills} kills landed inside a run"
+    assert kills >= 2, f"only {kills} kills landed inside a run"
 
 
 @pytest.mark.slow
@@ -120,3 +122,57 @@ def test_a_killed_holder_on_postgres_is_taken_over_and_its_journal_replayed(
         assert differences == [], "\n".join(differences)
     finally:
         world.close()
+
+
+def test_db_upgrade_then_status_and_problems_of_one_store_by_tenant(
+    tmp_path: Path, pg: PgSchema, capfd: pytest.CaptureFixture[str]
+):
+    import psycopg
+    import typer
+
+    from framework.cli.app import add_plugin_commands, app
+    from framework.cli.errors import run_cli
+
+    def cli(*args: str) -> tuple[int, str, str]:
+        add_plugin_commands()
+        code = run_cli(typer.main.get_command(app), list(args))
+        out, err = capfd.readouterr()
+        return code, out, err
+
+    fresh = f"{pg.schema}_new"
+    config = tmp_path / "store.toml"
+    config.write_text(f'[state]\nurl = "{pg.url}"\nschema = "{fresh}"\n', encoding="utf-8")
+    try:
+        code, out, err = cli("-c", str(config), "status")
+        assert code == 2
+        assert "run `syncwright db upgrade`" in err
+        code, out, err = cli("-c", str(config), "db", "upgrade")
+        assert code == 0, err
+        assert "applied 0001 initial" in out
+        assert "applied 0002 fleet" in out
+        code, out, err = cli("-c", str(config), "db", "upgrade")
+        assert "up to date" in out
+        code, out, err = cli("-c", str(config), "db", "status")
+        assert "up to date" in out
+    finally:
+        with psycopg.connect(pg.url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {fresh} CASCADE")
+
+    world = World(tmp_path / "w", settings={"state": pg.state("shop-7")})
+    try:
+        world.edge.add_customer("Ada", "Lovelace", emails=[("Home", "ada@example.com")])
+        world.settle()
+        world.engine.store.add_problem("store", "customer", "pos", "9", "G-3", "ambiguous", None)
+    finally:
+        world.close()
+    toml = tmp_path / "w.toml"
+    toml.write_text(f'[state]\nschema = "{pg.schema}"\n', encoding="utf-8")
+    base = ["-c", str(toml), "--store", pg.url]
+    code, out, err = cli(*base, "--tenant", "shop-7", "status")
+    assert code == 0, err
+    assert "1 open problem(s)" in out
+    assert "ok" in out
+    code, out, err = cli(*base, "--tenant", "shop-7", "problems")
+    assert "ambiguous" in out
+    code, out, err = cli(*base, "--tenant", "shop-8", "status")
+    assert "0 open problem(s)" in out, "another store's state is not this one's"

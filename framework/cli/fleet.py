@@ -67,7 +67,7 @@ def add(
     stores[name] = {"config": shown}
     _write(fleet, data)
     load_fleet(fleet).store(name)  # the fleet reads it back as workers will
-    console.print(f"store {name} added to {fleet} ({shown})", highlight=False)
+    console.print(f"store {name} added to {fleet} ({shown})", highlight=False, soft_wrap=True)
 
 
 @fleet_app.command("remove")
@@ -85,7 +85,9 @@ def remove(
     from framework.fleet.schedule import Schedule
 
     Schedule(config.url, config.state.schema_name).forget(name)
-    console.print(f"store {name} removed from {fleet} (its state is kept)", highlight=False)
+    console.print(
+        f"store {name} removed from {fleet} (its state is kept)", highlight=False, soft_wrap=True
+    )
 
 
 @fleet_app.command("list")
@@ -117,7 +119,9 @@ def list_stores(fleet: FleetOption = Path("fleet.toml")) -> None:
         Column("latest run"),
     ]
     console.print(fitted_table(f"fleet {fleet}", columns, rows, console.width))
-    console.print(f"{len(config.stores)} store(s), {len(rows)} pair(s)", highlight=False)
+    console.print(
+        f"{len(config.stores)} store(s), {len(rows)} pair(s)", highlight=False, soft_wrap=True
+    )
 
 
 def worker(

@@ -86,15 +86,19 @@ def upgrade(ctx: typer.Context) -> None:
     done = apply(state.url, state.schema_name)
     where = f"{shown(state.url)} (schema {state.schema_name})"
     if not done:
-        console.print(f"{where}: up to date", highlight=False)
+        console.print(f"{where}: up to date", highlight=False, soft_wrap=True)
     for step in done:
-        console.print(f"{where}: applied {step.version:04d} {step.name}", highlight=False)
+        console.print(
+            f"{where}: applied {step.version:04d} {step.name}", highlight=False, soft_wrap=True
+        )
     try:
         from framework.fleet.workers import upgrade_queue
     except ImportError:  # no workers here (syncwright[fleet] not installed): no queue
         return
     if upgrade_queue(state.url, state.schema_name):
-        console.print(f"{where}: created the task queue (Procrastinate)", highlight=False)
+        console.print(
+            f"{where}: created the task queue (Procrastinate)", highlight=False, soft_wrap=True
+        )
 
 
 @db_app.command("status")
@@ -110,4 +114,5 @@ def db_status(ctx: typer.Context) -> None:
         f"{shown(state.url)} (schema {state.schema_name}): version {have}, "
         f"this syncwright {want}: {verdict}",
         highlight=False,
+        soft_wrap=True,
     )

@@ -19,19 +19,29 @@ class Schedule:
     def __init__(self, url: str, schema: str):
         self._pool = pool(url, schema)
 
-    def add(self, pairs: list[tuple[str, str]]) -> None:
-        """Make pairs new to the fleet due now (known ones keep their time)."""
+    def add(self, pairs: list[tuple[str, str, float]]) -> None:
+        """Make pairs new to the fleet due now: (store, pair, interval in seconds)."""
         with self._pool.connection() as conn, conn.cursor() as cur:
             cur.executemany(
-                "INSERT INTO fleet_schedule (tenant, pair, due_at) VALUES (%s, %s, now()) "
-                "ON CONFLICT DO NOTHING",
+                "INSERT INTO fleet_schedule (tenant, pair, due_at, interval_s) "
+                "VALUES (%s, %s, now(), %s) ON CONFLICT DO NOTHING",
                 pairs,
             )
 
-    def forget(self, store: str) -> None:
-        """Drop a store's pairs from the schedule (it left the fleet)."""
+    def stores(self) -> set[str]:
+        """The stores the schedule knows (their pairs were added once)."""
         with self._pool.connection() as conn:
-            conn.execute("DELETE FROM fleet_schedule WHERE tenant=%s", (store,))
+            return {str(r[0]) for r in conn.execute("SELECT DISTINCT tenant FROM fleet_schedule")}
+
+    def forget(self, store: str, pair: str | None = None) -> None:
+        """Drop a store's pairs (or one) from the schedule: it left the fleet."""
+        with self._pool.connection() as conn:
+            if pair is None:
+                conn.execute("DELETE FROM fleet_schedule WHERE tenant=%s", (store,))
+            else:
+                conn.execute(
+                    "DELETE FROM fleet_schedule WHERE tenant=%s AND pair=%s", (store, pair)
+                )
 
     def due(self, limit: int = 10_000) -> list[tuple[str, str, dt.datetime]]:
         """Pairs due now, longest waiting first."""
@@ -43,13 +53,13 @@ class Schedule:
             ).fetchall()
         return [(str(r[0]), str(r[1]), r[2]) for r in rows]
 
-    def push(self, items: list[tuple[str, str, float]]) -> None:
-        """Make pairs next due ``seconds`` from now: (store, pair, seconds)."""
+    def push(self, items: list[tuple[str, str]], seconds: float | None = None) -> None:
+        """Make pairs next due ``seconds`` from now (default: their interval from now)."""
         with self._pool.connection() as conn, conn.cursor() as cur:
             cur.executemany(
-                "UPDATE fleet_schedule SET due_at = now() + make_interval(secs => %s) "
-                "WHERE tenant=%s AND pair=%s",
-                [(seconds, store, pair) for store, pair, seconds in items],
+                "UPDATE fleet_schedule SET due_at = now() + make_interval(secs => "
+                "coalesce(%s, interval_s)) WHERE tenant=%s AND pair=%s",
+                [(seconds, store, pair) for store, pair in items],
             )
 
     def started(self, store: str, pair: str, due_at: float, worker: str, interval: float) -> int:
@@ -61,9 +71,9 @@ class Schedule:
                 (store, pair, due_at, worker),
             ).fetchone()
             conn.execute(
-                "UPDATE fleet_schedule SET due_at = now() + make_interval(secs => %s) "
-                "WHERE tenant=%s AND pair=%s",
-                (interval, store, pair),
+                "UPDATE fleet_schedule SET due_at = now() + make_interval(secs => %s), "
+                "interval_s=%s WHERE tenant=%s AND pair=%s",
+                (interval, interval, store, pair),
             )
         assert row is not None
         return int(row[0])

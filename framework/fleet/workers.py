@@ -95,7 +95,7 @@ class ProcrastinateQueue:
             await self.app.job_manager.retry_job(job)
         due = await asyncio.to_thread(self.fleet.due)
         queued = 0
-        for store, pair, due_at, _ in due:
+        for store, pair, due_at in due:
             key = pair_key(store, pair)
             try:
                 await self._run.configure(lock=key, queueing_lock=key).defer_async(
@@ -104,8 +104,7 @@ class ProcrastinateQueue:
                 queued += 1
             except queue_errors.AlreadyEnqueued:
                 pass  # one waits already: it will do
-        pushed = [(store, pair, seconds) for store, pair, _, seconds in due]
-        await asyncio.to_thread(self.fleet.schedule.push, pushed)
+        await asyncio.to_thread(self.fleet.schedule.push, [(s, p) for s, p, _ in due])
         return queued
 
     # -- RunQueue -----------------------------------------------------------------------------

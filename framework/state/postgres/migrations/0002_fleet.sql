@@ -2,7 +2,7 @@
 -- of a worker started against the time it was due (the lag operators watch).
 CREATE TABLE fleet_schedule (
     tenant text NOT NULL, pair text NOT NULL, due_at timestamptz NOT NULL,
-    PRIMARY KEY (tenant, pair));
+    interval_s double precision NOT NULL, PRIMARY KEY (tenant, pair));
 CREATE INDEX fleet_schedule_due ON fleet_schedule (due_at);
 CREATE TABLE fleet_starts (
     id bigserial PRIMARY KEY, tenant text NOT NULL, pair text NOT NULL,
