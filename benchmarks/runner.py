@@ -139,8 +139,7 @@ class Bench:
                 config = engine_config(
                     self.work, f"latency-{n}.db", self.work / f"edt-latency-{n}", clientbook.url
                 )
-                if n != 1:
-                    config["systems"]["clientbook"]["in_flight"] = n
+                config["systems"]["clientbook"]["in_flight"] = n
                 engine = self.phase(name, config)
             self.say(f"  its floor, {n} in flight, to a fresh server")
             with FakeServer(latency=latency) as fresh:

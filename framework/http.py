@@ -12,6 +12,7 @@ import logging
 import math
 import socket
 import ssl
+import threading
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -35,12 +36,14 @@ class CallMeter:
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()  # writes in flight count from several threads
 
     def add(self, system: str, outcome: str) -> None:
         """Count one request of ``system`` with ``outcome`` (a status class or error)."""
-        self.counts[f"{system}.calls"] += 1
-        if outcome != "ok":
-            self.counts[f"{system}.{outcome}"] += 1
+        with self._lock:
+            self.counts[f"{system}.calls"] += 1
+            if outcome != "ok":
+                self.counts[f"{system}.{outcome}"] += 1
 
     def calls(self, system: str) -> int:
         """How many requests ``system`` was sent."""

@@ -20,7 +20,7 @@ from framework.engine.engine import Engine
 from tests.configs import edge_clientbook_toml
 
 ROOT = Path(__file__).resolve().parent.parent
-CUSTOMERS = 250  # three batches of 100 to Clientbook, each answered slowly
+CUSTOMERS = 250  # three batches of 100 to Clientbook, each answered slowly, two in flight
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -34,7 +34,8 @@ def test_sigterm_finishes_the_batch_in_hand_records_stopped_and_loses_nothing(tm
     for n in range(CUSTOMERS):
         edge.add_customer("Term", f"Person{n:03d}", emails=[("Home", f"term{n}@example.com")])
     edge.run_cycle()
-    cfg = edge_clientbook_toml(tmp_path, server.url, "term-key")
+    # Two batches in flight when the signal lands: both are settled, the third never sent.
+    cfg = edge_clientbook_toml(tmp_path, server.url, "term-key", clientbook="in_flight = 2")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "framework.cli", "-c", str(cfg), "run"],  # as a service runs it

@@ -10,13 +10,16 @@ re-matched, so a record the dead run created unrecorded is linked, not duplicate
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 from framework.engine.context import PairContext, label, match_keys
 from framework.engine.flows import Side, other
+from framework.engine.in_flight import Sent, Unit, in_lanes, units
 from framework.engine.projection import Projection
 from framework.engine.report import Move
+from framework.engine.retry import call_with_retries
 from framework.errors import (
     ConnectorError,
     FatalError,
@@ -46,6 +49,7 @@ class Applier:
         self.ctx = ctx
         self.store = ctx.store
         self._projections: dict[str, Projection] = {}
+        self._counting = threading.Lock()  # retries are counted from the lanes' threads
 
     def _projection(self, entity: str) -> Projection:
         """The merge naming of ``entity``'s flow (to fingerprint a record still on its way)."""
@@ -75,6 +79,12 @@ class Applier:
                 by_entity.setdefault(intent.entity, []).append(intent)
             for name, group in by_entity.items():
                 size = self.ctx.support(side, name).batch_size
+                lanes = 1 if replay else self.lanes(side)  # a replay re-matches: one by one
+                if lanes > 1 and len(group) > 1:
+                    self._send_in_lanes(side, group, size, lanes)
+                    done += len(group)
+                    self.ctx.progress("apply", name, done, len(intents))
+                    continue
                 send = self._send if size > 1 else self._send_each
                 size = size if size > 1 else SETTLE_GROUP
                 for start in range(0, len(group), size):
@@ -82,6 +92,91 @@ class Applier:
                     send(side, group[start : start + size], replay)
                     done += len(group[start : start + size])
                     self.ctx.progress("apply", name, done, len(intents))
+
+    def lanes(self, side: Side) -> int:
+        """How many writes may be in flight to ``side``'s system (its ``in_flight``)."""
+        system = self.ctx.systems[side]
+        if system.http is None:  # files, databases: one at a time, as their connectors expect
+            return 1
+        return max(1, int(getattr(system.settings, "in_flight", 1)))
+
+    def _send_in_lanes(self, side: Side, intents: list[Intent], size: int, lanes: int) -> None:
+        """Several writes in flight at once (``in_flight.py``), settled here as they return.
+
+        Results settle in groups of :data:`SETTLE_GROUP`, one transaction a group.
+
+        Raises:
+            Unavailable: a write found the system unreachable (or refusing us as a whole); no
+                write more is started, the ones in flight are settled, the rest journaled.
+            Stopped: a stop was asked for; the writes in flight are settled first.
+        """
+        system = self.ctx.systems[side]
+        requests = {intent.seq: self._request(intent, False) for intent in intents}
+        asked = False
+
+        def before() -> bool:  # in this thread, before a unit starts
+            nonlocal asked
+            if self.ctx.stop.is_set():
+                asked = True
+                return False
+            self.ctx.fence()  # a run taken over sends nothing more
+            return True
+
+        def send(unit: Unit) -> Sent:  # in a lane: sending only, never the store
+            out = Sent()
+            for n, call in enumerate(unit):
+                batch = [requests[intent.seq] for intent in call]
+                try:
+                    results = self._call(side, system, batch)
+                except (RetryBudgetExhausted, FatalError) as exc:
+                    out.stopped = exc
+                    out.unsent = [intent for rest in unit[n:] for intent in rest]
+                    return out
+                out.done += zip(call, batch, results, strict=True)
+            return out
+
+        settled: list[tuple[Intent, WriteRequest, ApplyResult | ConnectorError]] = []
+        stopped: BaseException | None = None
+        unsent: list[Intent] = []
+        for sent in in_lanes(units(intents, size), lanes, send, before):
+            settled += sent.done
+            unsent += sent.unsent
+            stopped = stopped or sent.stopped
+            if len(settled) >= SETTLE_GROUP:
+                self._settle_group(settled)
+                settled = []
+        self._settle_group(settled)
+        if stopped is not None:
+            self._attempted(unsent)
+            raise Unavailable(str(stopped)) from stopped
+        if asked:
+            self.ctx.check_stop()
+
+    def _call(
+        self, side: Side, system: Any, requests: list[WriteRequest]
+    ) -> Sequence[ApplyResult | ConnectorError]:
+        """One call (a single write or a batch) with its retries; a refusal is a result."""
+        try:
+            if len(requests) == 1:
+                return [self._retry(side, lambda: self.ctx.hooks.apply_change(system, requests[0]))]
+            results = self._retry(side, lambda: self.ctx.hooks.apply_batch(system, requests))
+        except RecordRejected as exc:
+            return [exc] * len(requests)
+        return [
+            self._one_more(side, r) if isinstance(res, RetryableError) else res
+            for r, res in zip(requests, results, strict=True)
+        ]
+
+    def _settle_group(
+        self, settled: list[tuple[Intent, WriteRequest, ApplyResult | ConnectorError]]
+    ) -> None:
+        """Settle writes that came back, in one transaction (see :data:`SETTLE_GROUP`)."""
+        if not settled:
+            return
+        with self.store.transaction():
+            self.ctx.fence()
+            for intent, request, result in settled:
+                self._settle(intent, request, result)
 
     def _send(self, side: Side, intents: list[Intent], replay: bool) -> None:
         system = self.ctx.systems[side]
@@ -156,7 +251,14 @@ class Applier:
             self.ctx.check_stop()
 
     def _retry(self, side: Side, fn: Any) -> Any:
-        return self.ctx.retrying(side, "writing to", fn)
+        """``ctx.retrying`` for writes, safe in a lane's thread (G-5)."""
+        system = self.ctx.systems[side].name
+
+        def count(exc: RetryableError) -> None:
+            with self._counting:
+                self.ctx.report.count("retry", system)
+
+        return call_with_retries(fn, self.ctx.retry, what=f"writing to {system}", on_retry=count)
 
     def _one_more(self, side: Side, request: WriteRequest) -> ApplyResult | ConnectorError:
         """A per-item transient failure inside a batch is retried on its own."""
