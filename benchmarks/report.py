@@ -158,7 +158,10 @@ def print_report(console: Console, results: dict[str, Any], info: dict[str, str]
     )
     store = ", ".join(f"{v} {k}" for k, v in results["store"].items())
     console.print(f"store: {store} ({results['records']} records)")
-    table = Table(title="initial upload Edge -> Clientbook (engine vs floor)")
+    table = Table(
+        title="initial upload Edge -> Clientbook (engine vs floor, "
+        f"{results.get('in_flight', 1)} in flight)"
+    )
     for column in (
         "Clientbook",
         "engine s",
@@ -277,6 +280,9 @@ def markdown(results: dict[str, Any], info: dict[str, str], note: str = "") -> s
         "- store: "
         + ", ".join(f"{v} {k}" for k, v in results["store"].items())
         + f" ({results['records']} records)",
+        "",
+        f"uploads without latency: {results.get('in_flight', 1)} requests in flight, engine "
+        "and floor",
         "",
         "| upload, Clientbook | engine s | rec/s | floor s | floor rec/s | engine/floor "
         "| calls | calls/rec | GC s | peak RSS MB (floor) |",

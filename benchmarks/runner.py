@@ -75,6 +75,7 @@ class Bench:
         counts = self._store()
         self.results["store"] = counts.as_dict()
         self.results["records"] = counts.total
+        self.results["in_flight"] = self.in_flight
         self.results["upload"] = {"in-process": self._upload_in_process()}
         with FakeServer() as clientbook:
             self.results["upload"]["uvicorn"] = self._upload_http(clientbook)
@@ -109,19 +110,27 @@ class Bench:
         self.say("initial upload, Clientbook in-process")
         config = engine_config(self.work, "in-process.db", self.work / "edt-in-process", "")
         config["systems"]["clientbook"]["base_url"] = "http://clientbook.bench"
+        config["systems"]["clientbook"]["in_flight"] = self.in_flight
         engine = self.phase("upload-in-process", config, in_process=True)
-        self.say("  its floor")
-        floor = self.floor("upload-in-process", None)
+        self.say(f"  its floor, {self.in_flight} in flight")
+        floor = self.floor("upload-in-process", None, self.in_flight)
         return {"engine": engine, "floor": floor}
 
     def _upload_http(self, clientbook: FakeServer) -> dict[str, Any]:
         self.say(f"initial upload, Clientbook served by uvicorn at {clientbook.url}")
-        engine = self.phase("upload-uvicorn", self._config(clientbook.url))
-        self.say("  its floor, to a fresh server")
+        config = self._config(clientbook.url)
+        config["systems"]["clientbook"]["in_flight"] = self.in_flight
+        engine = self.phase("upload-uvicorn", config)
+        self.say(f"  its floor, {self.in_flight} in flight, to a fresh server")
         with FakeServer() as fresh:
-            floor = self.floor("upload-uvicorn", fresh.url)
+            floor = self.floor("upload-uvicorn", fresh.url, self.in_flight)
         engine["server_rss_mb"] = _rss_mb(clientbook.process.pid)
         return {"engine": engine, "floor": floor}
+
+    @property
+    def in_flight(self) -> int:
+        """Requests in flight of the uploads without latency: the most of ``--in-flight``."""
+        return max(self.options.in_flight, default=1)
 
     def _config(self, url: str, rate_limit: int | None = None) -> dict[str, Any]:
         return engine_config(self.work, "uvicorn.db", self.work / "edt", url, rate_limit)

@@ -23,7 +23,7 @@ from framework.state.store import Intent
 from tests.harness import API_KEY, edge_clientbook_config
 
 CUSTOMERS = 14
-WISHES = 3  # 42 wishes: three batches of 20 (Clientbook's), all in flight at once
+WISHES = 3  # 42 wishes, one batch a client (Clientbook: 5 a batch), 8 in flight
 
 
 def intent(seq: int, entity: str, link: int, customer: str | None = None) -> Intent:

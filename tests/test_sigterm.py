@@ -28,7 +28,10 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sigterm_finishes_the_batch_in_hand_records_stopped_and_loses_nothing(tmp_path: Path):
     state = ClientbookState(api_key="term-key")
     state.add_associate("as_12", "Maria", "12")
-    slow = FaultRule(kind="slow", delay=1.5, rate=1.0, path="/v1/clients/batch", methods=["POST"])
+    # Made at once, answered 1.5 s later: the signal lands while the writes are in flight.
+    slow = FaultRule(
+        kind="slow", when="after", delay=1.5, rate=1.0, path="/v1/clients/batch", methods=["POST"]
+    )
     server = BackgroundServer(make_app(state, FaultState(FaultPlan(rules=[slow])))).start()
     edge = EdgeFake(tmp_path / "edt")
     for n in range(CUSTOMERS):

@@ -16,7 +16,7 @@ from typing import Any
 
 from framework.engine.context import PairContext, label, match_keys
 from framework.engine.flows import Side, other
-from framework.engine.in_flight import Sent, Unit, in_lanes, units
+from framework.engine.in_flight import Lanes, Sent, Unit, units
 from framework.engine.projection import Projection
 from framework.engine.report import Move
 from framework.engine.retry import call_with_retries
@@ -37,6 +37,10 @@ from framework.state.store import Intent, Link, StoredRecord
 # that had not settled, and replays are idempotent (G-6).
 SETTLE_GROUP = 50
 
+# Writes queued or in flight, at most, before ``apply`` waits for some to settle: four
+# chunks' worth; memory stays bounded however far reconciling runs ahead of the platform.
+QUEUE_LIMIT = 2000
+
 
 class Unavailable(Exception):
     """A target system stayed unreachable: stop writing to it this run."""
@@ -50,6 +54,11 @@ class Applier:
         self.store = ctx.store
         self._projections: dict[str, Projection] = {}
         self._counting = threading.Lock()  # retries are counted from the lanes' threads
+        self._lanes: dict[Side, Lanes] = {}
+        self._queued: set[int] = set()  # intents queued or in flight, not settled yet
+        self._settling: list[tuple[Intent, WriteRequest, ApplyResult | ConnectorError]] = []
+        self._unsent: list[Intent] = []
+        self._stopped: BaseException | None = None
 
     def _projection(self, entity: str) -> Projection:
         """The merge naming of ``entity``'s flow (to fingerprint a record still on its way)."""
@@ -67,10 +76,14 @@ class Applier:
     def apply(self, entity: str | None = None, *, replay: bool = False) -> None:
         """Apply every pending intent (of ``entity``), in order, batched per target.
 
+        To a system with several writes in flight the writes are queued for its lanes and
+        this returns before they all settle (:meth:`pump`, :meth:`finish`).
+
         Raises:
             Unavailable: a target stayed unreachable; its intents stay journaled.
         """
-        intents = self.store.intents(self.ctx.name, entity)
+        queued = self._queued
+        intents = [i for i in self.store.intents(self.ctx.name, entity) if i.seq not in queued]
         done = 0
         for side in ("pos", "platform"):
             mine = [i for i in intents if i.side == side]
@@ -80,10 +93,8 @@ class Applier:
             for name, group in by_entity.items():
                 size = self.ctx.support(side, name).batch_size
                 lanes = 1 if replay else self.lanes(side)  # a replay re-matches: one by one
-                if lanes > 1 and len(group) > 1:
-                    self._send_in_lanes(side, group, size, lanes)
-                    done += len(group)
-                    self.ctx.progress("apply", name, done, len(intents))
+                if lanes > 1:
+                    self._queue(side, group, size, lanes)
                     continue
                 send = self._send if size > 1 else self._send_each
                 size = size if size > 1 else SETTLE_GROUP
@@ -92,6 +103,11 @@ class Applier:
                     send(side, group[start : start + size], replay)
                     done += len(group[start : start + size])
                     self.ctx.progress("apply", name, done, len(intents))
+        # A bounded pipeline: the caller reconciles more while these are in flight, but
+        # never gets more than QUEUE_LIMIT writes ahead of what has settled.
+        self.pump()
+        while len(self._queued) > QUEUE_LIMIT:
+            self.pump(block=True)
 
     def lanes(self, side: Side) -> int:
         """How many writes may be in flight to ``side``'s system (its ``in_flight``)."""
@@ -100,27 +116,15 @@ class Applier:
             return 1
         return max(1, int(getattr(system.settings, "in_flight", 1)))
 
-    def _send_in_lanes(self, side: Side, intents: list[Intent], size: int, lanes: int) -> None:
-        """Several writes in flight at once (``in_flight.py``), settled here as they return.
+    def _queue(self, side: Side, intents: list[Intent], size: int, lanes: int) -> None:
+        """Queue writes for the lanes of ``side`` (``in_flight.py``).
 
-        Results settle in groups of :data:`SETTLE_GROUP`, one transaction a group.
-
-        Raises:
-            Unavailable: a write found the system unreachable (or refusing us as a whole); no
-                write more is started, the ones in flight are settled, the rest journaled.
-            Stopped: a stop was asked for; the writes in flight are settled first.
+        :meth:`pump` starts them and settles what came back, :meth:`finish` waits for all.
         """
         system = self.ctx.systems[side]
         requests = {intent.seq: self._request(intent, False) for intent in intents}
-        asked = False
-
-        def before() -> bool:  # in this thread, before a unit starts
-            nonlocal asked
-            if self.ctx.stop.is_set():
-                asked = True
-                return False
-            self.ctx.fence()  # a run taken over sends nothing more
-            return True
+        if side not in self._lanes:
+            self._lanes[side] = Lanes(lanes, self._before)
 
         def send(unit: Unit) -> Sent:  # in a lane: sending only, never the store
             out = Sent()
@@ -135,22 +139,67 @@ class Applier:
                 out.done += zip(call, batch, results, strict=True)
             return out
 
-        settled: list[tuple[Intent, WriteRequest, ApplyResult | ConnectorError]] = []
-        stopped: BaseException | None = None
-        unsent: list[Intent] = []
-        for sent in in_lanes(units(intents, size), lanes, send, before):
-            settled += sent.done
-            unsent += sent.unsent
-            stopped = stopped or sent.stopped
-            if len(settled) >= SETTLE_GROUP:
-                self._settle_group(settled)
-                settled = []
-        self._settle_group(settled)
-        if stopped is not None:
+        for unit in units(intents, size):
+            self._lanes[side].add(unit, send)
+        self._queued.update(intent.seq for intent in intents)
+
+    def _before(self) -> bool:
+        """Before a unit of writes starts (in this thread): not if a stop was asked for."""
+        if self.ctx.stop.is_set():
+            return False  # what waits stays journaled, replayed next run
+        self.ctx.fence()  # a run taken over sends nothing more
+        return True
+
+    def pump(self, block: bool = False) -> None:
+        """Start queued writes in free lanes and settle the ones that came back.
+
+        Called between records too, so the lanes stay busy while the next records are
+        reconciled; results settle in groups of :data:`SETTLE_GROUP` (one transaction each,
+        joining the caller's when it has one).
+
+        Raises:
+            Unavailable: a write found its system unreachable (or refusing us as a whole):
+                nothing more is started there, the writes in flight are settled, the rest
+                stays journaled.
+        """
+        for lanes in self._lanes.values():
+            self._took(lanes.pump(block))
+            if self._stopped is not None:
+                self._took(lanes.drain())
+                lanes.halted = False  # a later flow tries that system again, as before
+        if len(self._settling) >= SETTLE_GROUP or self._stopped is not None or block:
+            self._settle_group(self._settling)
+            self._settling = []
+        if self._stopped is not None:
+            stopped, self._stopped = self._stopped, None
+            unsent, self._unsent = self._unsent, []
             self._attempted(unsent)
             raise Unavailable(str(stopped)) from stopped
-        if asked:
-            self.ctx.check_stop()
+
+    def finish(self) -> None:
+        """Wait for every queued write and settle it (before a flow's children are applied).
+
+        Raises:
+            Unavailable: as :meth:`pump`.
+        """
+        while any(not lanes.idle for lanes in self._lanes.values()):
+            self.pump(block=True)
+        self.pump(block=True)
+        self._unsent = []  # not started because a stop was asked for: stays journaled
+
+    def close(self) -> None:
+        """End the lanes (a run that ends by an error: what is in flight is replayed)."""
+        for lanes in self._lanes.values():
+            lanes.close()
+        self._lanes.clear()
+
+    def _took(self, outcomes: list[Sent]) -> None:
+        for sent in outcomes:
+            self._settling += sent.done
+            self._unsent += sent.unsent
+            self._queued.difference_update(i.seq for i, _, _ in sent.done)
+            self._queued.difference_update(i.seq for i in sent.unsent)
+            self._stopped = self._stopped or sent.stopped
 
     def _call(
         self, side: Side, system: Any, requests: list[WriteRequest]

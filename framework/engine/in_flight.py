@@ -24,7 +24,8 @@ connection refuses any other).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,39 +84,76 @@ class Sent:
     unsent: list[Intent] = field(default_factory=list)
 
 
-def in_lanes(
-    work: list[Unit],
-    lanes: int,
-    send: Callable[[Unit], Sent],
-    before: Callable[[], bool],
-) -> Iterator[Sent]:
-    """Run ``send`` over the units, ``lanes`` at a time; yield each unit's outcome as it ends.
+class Lanes:
+    """Units of writes to one system: waiting, then in flight in up to ``lanes`` threads.
 
-    ``before`` runs in the caller's thread before each unit is handed to a lane (the lease's
-    fence, the stop flag); when it answers ``False``, or a unit comes back stopped, no unit
-    more is started: the ones in flight finish and are yielded, then the ones never started,
-    as :class:`Sent` with everything unsent.
+    Started and collected by the caller's thread only (:meth:`pump`), which runs ``before``
+    before each unit starts (the lease's fence, the stop flag): when it answers ``False``, or
+    a unit comes back stopped, no unit more starts; the waiting ones come back unsent.
     """
-    with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="syncwright-write") as pool:
-        running: set[Future[Sent]] = set()
-        queue = iter(work)
-        halted = False
-        while True:
-            while not halted and len(running) < lanes:
-                unit = next(queue, None)
-                if unit is None:
-                    break
-                if not before():
-                    halted = True
-                    yield Sent(unsent=[i for call in unit for i in call])
-                    break
-                running.add(pool.submit(send, unit))
-            if not running:
+
+    def __init__(self, lanes: int, before: Callable[[], bool]):
+        self.lanes = lanes
+        self.before = before
+        self.pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="syncwright-write")
+        self.waiting: deque[tuple[Unit, Callable[[Unit], Sent]]] = deque()
+        self.running: set[Future[Sent]] = set()
+        self.halted = False
+
+    def add(self, unit: Unit, send: Callable[[Unit], Sent]) -> None:
+        """Queue a unit; it starts at a later :meth:`pump` with a lane free."""
+        self.waiting.append((unit, send))
+
+    @property
+    def idle(self) -> bool:
+        """Nothing waiting, nothing in flight."""
+        return not self.waiting and not self.running
+
+    def pump(self, block: bool = False) -> list[Sent]:
+        """Start waiting units in free lanes; the outcomes of those that ended.
+
+        ``block``: wait until at least one unit in flight ends (if any is).
+        """
+        out: list[Sent] = []
+        self._start(out)
+        while self.running:
+            finished, self.running = wait(
+                self.running, timeout=None if block else 0, return_when=FIRST_COMPLETED
+            )
+            if not finished:
                 break
-            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            block = False
             for future in finished:
                 sent = future.result()
-                halted = halted or sent.stopped is not None
-                yield sent
-        for unit in queue:  # never started
-            yield Sent(unsent=[i for call in unit for i in call])
+                out.append(sent)
+                if sent.stopped is not None:
+                    self.halt(out)
+            self._start(out)
+        return out
+
+    def drain(self) -> list[Sent]:
+        """Everything queued started (unless halted) and ended; their outcomes."""
+        out: list[Sent] = []
+        while not self.idle:
+            out += self.pump(block=True)
+        return out
+
+    def halt(self, out: list[Sent]) -> None:
+        """Start nothing more: the waiting units go to ``out``, unsent."""
+        self.halted = True
+        while self.waiting:
+            unit, _ = self.waiting.popleft()
+            out.append(Sent(unsent=[i for call in unit for i in call]))
+
+    def close(self) -> None:
+        """Wait for the units in flight (their outcomes are dropped: replayed next run)."""
+        self.waiting.clear()
+        self.pool.shutdown(wait=True)
+
+    def _start(self, out: list[Sent]) -> None:
+        while self.waiting and len(self.running) < self.lanes:
+            if self.halted or not self.before():
+                self.halt(out)
+                return
+            unit, send = self.waiting.popleft()
+            self.running.add(self.pool.submit(send, unit))

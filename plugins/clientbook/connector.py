@@ -39,11 +39,11 @@ from plugins.clientbook.wishes import apply_wishes, item_change
 ASSOCIATES_TTL = 3600.0
 BATCH = 100
 # Wishes have no batch endpoint: a "batch" shares its stock items' upsert (one products batch
-# call) and each client's collection lookup, then writes one item a call. Smaller batches
-# go out in parallel lanes (several writes in flight): at 100 ms a call, 100 wishes in one
-# batch took 23 s one after the other; 20 a batch keep 8 lanes busy for a few more product
-# upserts (framework/engine/in_flight.py, benchmarks/README.md).
-WISH_BATCH = 20
+# call) and each client's collection lookup, then writes one item a call. Small batches go
+# out in parallel lanes (several writes in flight): at 100 ms a call, 100 wishes in one
+# batch took 23 s one after the other; 5 a batch keep 8 lanes evenly busy for a few more
+# product upserts (framework/engine/in_flight.py, benchmarks/README.md).
+WISH_BATCH = 5
 CUSTOMER_FIELDS = [
     "first_name",
     "last_name",
