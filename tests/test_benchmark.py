@@ -30,13 +30,16 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def results(work: Path) -> dict:
-    # No latency runs: they wait on purpose (the floor's concurrent replay is tested below).
+    # No latency runs: they wait on purpose. One request in flight, so the floor sends in the
+    # engine's order and must get the same answers (with more, a request may overtake what it
+    # refers to: the floor's concurrent replay is tested below).
     options = Options(
         size=SIZE,
         work=work,
         rate_limit="20/1",
         rate_seconds=1.5,
         latency=0,
+        in_flight=(1,),
         log=lambda text: None,
     )
     return Bench(options).run()
