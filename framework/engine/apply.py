@@ -10,6 +10,7 @@ re-matched, so a record the dead run created unrecorded is linked, not duplicate
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -30,6 +31,8 @@ from framework.errors import (
 from framework.models import ApplyResult, MatchQuery, WriteOp, WriteRequest
 from framework.models.base import entity_model
 from framework.state.store import Intent, Link, StoredRecord
+
+log = logging.getLogger("syncwright.engine")
 
 # Writes to a system without a batch endpoint go one by one, but settle in groups of this
 # many, one transaction a group: a transaction a write (its commit, the WAL checkpoints)
@@ -188,10 +191,25 @@ class Applier:
         self._unsent = []  # not started because a stop was asked for: stays journaled
 
     def close(self) -> None:
-        """End the lanes (a run that ends by an error: what is in flight is replayed)."""
+        """End the lanes at the end of a run: nothing more starts, what is in flight settles.
+
+        Only a run ended by an exception finds writes here (a stop between two batches of
+        a system without lanes, a lease lost): they are settled if the store still lets us,
+        else they stay journaled and are replayed next run, like a kill's.
+        """
+        out: list[Sent] = []
         for lanes in self._lanes.values():
+            lanes.halt(out)
+            out += lanes.drain()
             lanes.close()
         self._lanes.clear()
+        self._took(out)
+        settling, self._settling = self._settling, []
+        try:
+            self._settle_group(settling)
+        except Exception as exc:  # the run is ending on another error already
+            left = len(settling)
+            log.warning("%s: %d writes in flight left journaled (%s)", self.ctx.name, left, exc)
 
     def _took(self, outcomes: list[Sent]) -> None:
         for sent in outcomes:
