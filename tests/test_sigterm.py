@@ -20,7 +20,7 @@ from framework.engine.engine import Engine
 from tests.configs import edge_clientbook_toml
 
 ROOT = Path(__file__).resolve().parent.parent
-CUSTOMERS = 250  # three batches of 100 to Clientbook, each answered slowly
+CUSTOMERS = 250  # three batches of 100 to Clientbook, each answered slowly, two in flight
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -28,13 +28,17 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_sigterm_finishes_the_batch_in_hand_records_stopped_and_loses_nothing(tmp_path: Path):
     state = ClientbookState(api_key="term-key")
     state.add_associate("as_12", "Maria", "12")
-    slow = FaultRule(kind="slow", delay=1.5, rate=1.0, path="/v1/clients/batch", methods=["POST"])
+    # Made at once, answered 1.5 s later: the signal lands while the writes are in flight.
+    slow = FaultRule(
+        kind="slow", when="after", delay=1.5, rate=1.0, path="/v1/clients/batch", methods=["POST"]
+    )
     server = BackgroundServer(make_app(state, FaultState(FaultPlan(rules=[slow])))).start()
     edge = EdgeFake(tmp_path / "edt")
     for n in range(CUSTOMERS):
         edge.add_customer("Term", f"Person{n:03d}", emails=[("Home", f"term{n}@example.com")])
     edge.run_cycle()
-    cfg = edge_clientbook_toml(tmp_path, server.url, "term-key")
+    # Two batches in flight when the signal lands: both are settled, the third never sent.
+    cfg = edge_clientbook_toml(tmp_path, server.url, "term-key", clientbook="in_flight = 2")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "120"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "framework.cli", "-c", str(cfg), "run"],  # as a service runs it

@@ -10,14 +10,18 @@ re-matched, so a record the dead run created unrecorded is linked, not duplicate
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 from framework.engine.context import PairContext, label, match_keys
 from framework.engine.flows import Side, other
 from framework.engine.history import write_entries
+from framework.engine.in_flight import Lanes, Sent, Unit, units
 from framework.engine.projection import Projection
 from framework.engine.report import Move
+from framework.engine.retry import call_with_retries
 from framework.errors import (
     ConnectorError,
     FatalError,
@@ -29,11 +33,17 @@ from framework.models import ApplyResult, MatchQuery, WriteOp, WriteRequest
 from framework.models.base import entity_model
 from framework.state.store import HistoryEntry, Intent, Link, StoredRecord
 
+log = logging.getLogger("syncwright.engine")
+
 # Writes to a system without a batch endpoint go one by one, but settle in groups of this
 # many, one transaction a group: a transaction a write (its commit, the WAL checkpoints)
 # cost about as much as the write. A run killed inside a group replays the group's writes
 # that had not settled, and replays are idempotent (G-6).
 SETTLE_GROUP = 50
+
+# Writes queued or in flight, at most, before ``apply`` waits for some to settle: four
+# chunks' worth; memory stays bounded however far reconciling runs ahead of the platform.
+QUEUE_LIMIT = 2000
 
 
 class Unavailable(Exception):
@@ -49,6 +59,12 @@ class Applier:
         self._projections: dict[str, Projection] = {}
         self._history: list[HistoryEntry] = []
         """Entries of the writes settled in the transaction in hand (one batch)."""
+        self._counting = threading.Lock()  # retries are counted from the lanes' threads
+        self._lanes: dict[Side, Lanes] = {}
+        self._queued: set[int] = set()  # intents queued or in flight, not settled yet
+        self._settling: list[tuple[Intent, WriteRequest, ApplyResult | ConnectorError]] = []
+        self._unsent: list[Intent] = []
+        self._stopped: BaseException | None = None
 
     def _projection(self, entity: str) -> Projection:
         """The merge naming of ``entity``'s flow (to fingerprint a record still on its way)."""
@@ -66,12 +82,16 @@ class Applier:
     def apply(self, entity: str | None = None, *, replay: bool = False) -> None:
         """Apply every pending intent (of ``entity``), in order, batched per target.
 
+        To a system with several writes in flight the writes are queued for its lanes and
+        this returns before they all settle (:meth:`pump`, :meth:`finish`).
+
         Writes awaiting the guard's count, or held by it, are not pending (``guard.py``).
 
         Raises:
             Unavailable: a target stayed unreachable; its intents stay journaled.
         """
-        intents = self.store.intents(self.ctx.name, entity)
+        queued = self._queued
+        intents = [i for i in self.store.intents(self.ctx.name, entity) if i.seq not in queued]
         done = 0
         for side in ("pos", "platform"):
             mine = [i for i in intents if i.side == side]
@@ -80,6 +100,10 @@ class Applier:
                 by_entity.setdefault(intent.entity, []).append(intent)
             for name, group in by_entity.items():
                 size = self.ctx.support(side, name).batch_size
+                lanes = 1 if replay else self.lanes(side)  # a replay re-matches: one by one
+                if lanes > 1:
+                    self._queue(side, group, size, lanes)
+                    continue
                 send = self._send if size > 1 else self._send_each
                 size = size if size > 1 else SETTLE_GROUP
                 for start in range(0, len(group), size):
@@ -87,6 +111,145 @@ class Applier:
                     send(side, group[start : start + size], replay)
                     done += len(group[start : start + size])
                     self.ctx.progress("apply", name, done, len(intents))
+        # A bounded pipeline: the caller reconciles more while these are in flight, but
+        # never gets more than QUEUE_LIMIT writes ahead of what has settled.
+        self.pump()
+        while len(self._queued) > QUEUE_LIMIT:
+            self.pump(block=True)
+
+    def lanes(self, side: Side) -> int:
+        """How many writes may be in flight to ``side``'s system (its ``in_flight``)."""
+        system = self.ctx.systems[side]
+        if system.http is None:  # files, databases: one at a time, as their connectors expect
+            return 1
+        return max(1, int(getattr(system.settings, "in_flight", 1)))
+
+    def _queue(self, side: Side, intents: list[Intent], size: int, lanes: int) -> None:
+        """Queue writes for the lanes of ``side`` (``in_flight.py``).
+
+        :meth:`pump` starts them and settles what came back, :meth:`finish` waits for all.
+        """
+        system = self.ctx.systems[side]
+        requests = {intent.seq: self._request(intent, False) for intent in intents}
+        if side not in self._lanes:
+            self._lanes[side] = Lanes(lanes, self._before)
+
+        def send(unit: Unit) -> Sent:  # in a lane: sending only, never the store
+            out = Sent()
+            for n, call in enumerate(unit):
+                batch = [requests[intent.seq] for intent in call]
+                try:
+                    results = self._call(side, system, batch)
+                except (RetryBudgetExhausted, FatalError) as exc:
+                    out.stopped = exc
+                    out.unsent = [intent for rest in unit[n:] for intent in rest]
+                    return out
+                out.done += zip(call, batch, results, strict=True)
+            return out
+
+        for unit in units(intents, size):
+            self._lanes[side].add(unit, send)
+        self._queued.update(intent.seq for intent in intents)
+
+    def _before(self) -> bool:
+        """Before a unit of writes starts (in this thread): not if a stop was asked for."""
+        if self.ctx.stop.is_set():
+            return False  # what waits stays journaled, replayed next run
+        self.ctx.fence()  # a run taken over sends nothing more
+        return True
+
+    def pump(self, block: bool = False) -> None:
+        """Start queued writes in free lanes and settle the ones that came back.
+
+        Called between records too, so the lanes stay busy while the next records are
+        reconciled; results settle in groups of :data:`SETTLE_GROUP` (one transaction each,
+        joining the caller's when it has one).
+
+        Raises:
+            Unavailable: a write found its system unreachable (or refusing us as a whole):
+                nothing more is started there, the writes in flight are settled, the rest
+                stays journaled.
+        """
+        for lanes in self._lanes.values():
+            self._took(lanes.pump(block))
+            if self._stopped is not None:
+                self._took(lanes.drain())
+                lanes.halted = False  # a later flow tries that system again, as before
+        if len(self._settling) >= SETTLE_GROUP or self._stopped is not None or block:
+            self._settle_group(self._settling)
+            self._settling = []
+        if self._stopped is not None:
+            stopped, self._stopped = self._stopped, None
+            unsent, self._unsent = self._unsent, []
+            self._attempted(unsent)
+            raise Unavailable(str(stopped)) from stopped
+
+    def finish(self) -> None:
+        """Wait for every queued write and settle it (before a flow's children are applied).
+
+        Raises:
+            Unavailable: as :meth:`pump`.
+        """
+        while any(not lanes.idle for lanes in self._lanes.values()):
+            self.pump(block=True)
+        self.pump(block=True)
+        self._unsent = []  # not started because a stop was asked for: stays journaled
+
+    def close(self) -> None:
+        """End the lanes at the end of a run: nothing more starts, what is in flight settles.
+
+        Only a run ended by an exception finds writes here (a stop between two batches of
+        a system without lanes, a lease lost): they are settled if the store still lets us,
+        else they stay journaled and are replayed next run, like a kill's.
+        """
+        out: list[Sent] = []
+        for lanes in self._lanes.values():
+            lanes.halt(out)
+            out += lanes.drain()
+            lanes.close()
+        self._lanes.clear()
+        self._took(out)
+        settling, self._settling = self._settling, []
+        try:
+            self._settle_group(settling)
+        except Exception as exc:  # the run is ending on another error already
+            left = len(settling)
+            log.warning("%s: %d writes in flight left journaled (%s)", self.ctx.name, left, exc)
+
+    def _took(self, outcomes: list[Sent]) -> None:
+        for sent in outcomes:
+            self._settling += sent.done
+            self._unsent += sent.unsent
+            self._queued.difference_update(i.seq for i, _, _ in sent.done)
+            self._queued.difference_update(i.seq for i in sent.unsent)
+            self._stopped = self._stopped or sent.stopped
+
+    def _call(
+        self, side: Side, system: Any, requests: list[WriteRequest]
+    ) -> Sequence[ApplyResult | ConnectorError]:
+        """One call (a single write or a batch) with its retries; a refusal is a result."""
+        try:
+            if len(requests) == 1:
+                return [self._retry(side, lambda: self.ctx.hooks.apply_change(system, requests[0]))]
+            results = self._retry(side, lambda: self.ctx.hooks.apply_batch(system, requests))
+        except RecordRejected as exc:
+            return [exc] * len(requests)
+        return [
+            self._one_more(side, r) if isinstance(res, RetryableError) else res
+            for r, res in zip(requests, results, strict=True)
+        ]
+
+    def _settle_group(
+        self, settled: list[tuple[Intent, WriteRequest, ApplyResult | ConnectorError]]
+    ) -> None:
+        """Settle writes that came back, in one transaction (see :data:`SETTLE_GROUP`)."""
+        if not settled:
+            return
+        with self.store.transaction():
+            self.ctx.fence()
+            for intent, request, result in settled:
+                self._settle(intent, request, result)
+            self._flush_history()
 
     def _send(self, side: Side, intents: list[Intent], replay: bool) -> None:
         system = self.ctx.systems[side]
@@ -168,7 +331,14 @@ class Applier:
         self._history = []
 
     def _retry(self, side: Side, fn: Any) -> Any:
-        return self.ctx.retrying(side, "writing to", fn)
+        """``ctx.retrying`` for writes, safe in a lane's thread (G-5)."""
+        system = self.ctx.systems[side].name
+
+        def count(exc: RetryableError) -> None:
+            with self._counting:
+                self.ctx.report.count("retry", system)
+
+        return call_with_retries(fn, self.ctx.retry, what=f"writing to {system}", on_retry=count)
 
     def _one_more(self, side: Side, request: WriteRequest) -> ApplyResult | ConnectorError:
         """A per-item transient failure inside a batch is retried on its own."""

@@ -38,6 +38,7 @@ class PlanHooks(Hooks):
         self._info = inner._info
         self.writes = 0
         """How many writes were answered (not kept: a plan of 100k creates holds none)."""
+        self._counting = threading.Lock()  # writes in flight answer from several lanes
 
     def apply_change(self, system: SystemContext, request: WriteRequest) -> ApplyResult:
         """Record the write; answer as the system would (a new record's id is made up).
@@ -45,13 +46,15 @@ class PlanHooks(Hooks):
         A system that queues creates (``creates_later``) answers with no id, as it does;
         another gets ``(new)N``: the id it will assign, known only once the run makes it.
         """
-        self.writes += 1
+        with self._counting:
+            self.writes += 1
+            n = self.writes
         if request.op is not WriteOp.CREATE:
             return ApplyResult()
         support = self.describe(system.connector).entities.get(request.entity)
         if support is not None and support.creates_later:
             return ApplyResult(pending=True, link_key=request.link_key)
-        return ApplyResult(id=f"(new){self.writes}")
+        return ApplyResult(id=f"(new){n}")
 
     def apply_batch(
         self, system: SystemContext, requests: list[WriteRequest]

@@ -8,7 +8,8 @@ Order within a run:
    staged waits, nothing lost;
 3. staged changes are reconciled in chunks (each chunk one transaction, each record in its
    own savepoint so one bad record is quarantined and the rest go on), and after each chunk
-   the journaled writes are made.
+   the journaled writes are made; to a system with writes in flight they go out while the
+   next chunk is reconciled, and all have settled before the next flow (``apply.py``).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from framework.state.store import InboxEntry
 log = logging.getLogger("syncwright.engine")
 
 CHUNK = 500
+PUMP_EVERY = 16  # records reconciled between two looks at the writes in flight
 
 
 class PairRunner:
@@ -63,6 +65,7 @@ class PairRunner:
             report.stopped = True
             log.warning("%s: stopped on request; the rest waits for the next run", self.ctx.name)
         finally:
+            self.applier.close()
             report.seconds = time.monotonic() - report.started
         return report
 
@@ -252,7 +255,7 @@ class PairRunner:
             stopped: Unavailable | None = None
             asked = False
             with self.store.transaction():
-                for entry in batch:
+                for n, entry in enumerate(batch, 1):
                     if entry.seq in consumed:
                         continue
                     if self.ctx.stop.is_set():  # after the record in hand; the rest stays
@@ -260,6 +263,8 @@ class PairRunner:
                         break
                     try:
                         consumed |= self._one(reconciler, entry)
+                        if n % PUMP_EVERY == 0:
+                            self.applier.pump()  # writes in flight: settle, start more
                     except Unavailable as exc:  # the rest stays staged for the next run
                         stopped = exc
                         break
@@ -270,6 +275,8 @@ class PairRunner:
             self.ctx.progress("reconcile", entity, done, total)
             try:
                 self.applier.apply(entity)
+                if asked or stopped is not None:
+                    self.applier.finish()
             except Unavailable as exc:
                 stopped = stopped or exc
             if asked:
@@ -282,6 +289,7 @@ class PairRunner:
         Guard(self.ctx).check(entity)
         try:
             self.applier.apply(entity)
+            self.applier.finish()  # children are applied after their parents exist
         except Unavailable as exc:
             self.ctx.report.errors.append(str(exc))
 

@@ -27,6 +27,12 @@ class HttpSettings(SystemSettings):
     timeout: float = Field(10.0, gt=0, description="Seconds per request")
     verify_tls: bool = Field(True, description="Turning it off is logged as a warning")
     rate_limit_per_minute: int | None = Field(None, gt=0, description="Client-side cap (IS-6)")
+    in_flight: int = Field(
+        8,
+        ge=1,
+        le=64,
+        description="Writes sent at once (1: one at a time); each record's writes stay in order",
+    )
 
     @field_validator("api_key", mode="before")
     @classmethod

@@ -168,11 +168,14 @@ def approve(engine: Engine, run_id: int) -> Outcome:
             store.add_history([_entry(w, "approve", "held write approved by hand") for w in fresh])
             release(ctx, fresh)
             done.dropped = len(held) - len(fresh)
+        applier = Applier(ctx)
         try:
-            Applier(ctx).apply()
+            applier.apply()
+            applier.finish()  # writes in flight (issue 17) settle before the run ends
         except Unavailable as exc:
             report.errors.append(str(exc))
         finally:
+            applier.close()
             store.finish_run(
                 own, report.status, dict(report.counts), {}, "; ".join(report.errors) or None
             )
