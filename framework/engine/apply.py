@@ -220,7 +220,8 @@ class Applier:
         for sent in outcomes:
             self._settling += sent.done
             self._unsent += sent.unsent
-            self._queued.difference_update(i.seq for i, _, _ in sent.done)
+            # A write that came back stays "queued" until it is settled (its intent done in
+            # the store): an apply() in between must not read it as pending and send it again.
             self._queued.difference_update(i.seq for i in sent.unsent)
             self._stopped = self._stopped or sent.stopped
 
@@ -250,6 +251,7 @@ class Applier:
             for intent, request, result in settled:
                 self._settle(intent, request, result)
             self._flush_history()
+        self._queued.difference_update(i.seq for i, _, _ in settled)
 
     def _send(self, side: Side, intents: list[Intent], replay: bool) -> None:
         system = self.ctx.systems[side]
