@@ -21,6 +21,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate-limit", default="600/60", help="the fake's cap, REQUESTS/SECONDS")
     parser.add_argument("--rate-seconds", type=float, default=30.0, help="rate-limited run time")
     parser.add_argument(
+        "--latency",
+        default="100ms",
+        help="the served fake's delay before each answer in the latency runs (0: no such runs)",
+    )
+    parser.add_argument(
+        "--in-flight",
+        default="1,8",
+        help="requests in flight of the latency runs, engine and floor (comma-separated)",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="only the uploads, profiled (pyinstrument)"
     )
     parser.add_argument("--work", type=Path, default=ROOT / "benchmarks" / ".work")
@@ -35,6 +45,8 @@ def main(argv: list[str] | None = None) -> None:
         rate_limit=args.rate_limit,
         rate_seconds=args.rate_seconds,
         profile=args.profile,
+        latency=parse_latency(args.latency),
+        in_flight=tuple(int(n) for n in args.in_flight.split(",") if n.strip()),
         log=lambda text: console.print(f"[dim]{text}[/dim]"),
     )
     results = Bench(options).run()
@@ -54,6 +66,17 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_append:
         append_results(args.results, markdown(results, info, args.note))
         console.print(f"appended to {args.results}")
+
+
+def parse_latency(text: str) -> float:
+    """``100ms``, ``0.1s``, ``0.1`` (seconds) or ``0``: seconds."""
+    text = text.strip().lower()
+    try:
+        if text.endswith("ms"):
+            return float(text[:-2]) / 1000
+        return float(text.removesuffix("s"))
+    except ValueError:
+        raise SystemExit(f"--latency {text!r}: a delay such as 100ms, 0.1s or 0") from None
 
 
 if __name__ == "__main__":

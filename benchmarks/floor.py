@@ -2,8 +2,8 @@
 
 While the engine runs, :class:`RecordingTransport` (under the engine's metered client) writes
 each request it sends to a file: method, path and query, headers, body, and the status the
-fake answered. The floor sends the same requests, in the same order, at the same concurrency
-(one at a time: the engine's client is synchronous), to a fresh fake in the same starting
+fake answered. The floor sends the same requests, in the same order, with the same number in
+flight as the engine was allowed (:func:`replay`), to a fresh fake in the same starting
 state, so the fake does the same work and answers the same statuses. What the engine needs
 beyond that time is ours.
 """
@@ -11,9 +11,11 @@ beyond that time is ours.
 from __future__ import annotations
 
 import pickle
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -32,6 +34,7 @@ class RecordingTransport(httpx.BaseTransport):
     def __init__(self, inner: httpx.BaseTransport, path: Path):
         self.inner = inner
         self._file: IO[bytes] = path.open("wb")
+        self._lock = threading.Lock()  # the engine may have several requests in flight
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send one request and write it down."""
@@ -39,7 +42,9 @@ class RecordingTransport(httpx.BaseTransport):
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _OWN]
         target = request.url.raw_path.decode("ascii")
         record: Recorded = (request.method, target, headers, request.content, response.status_code)
-        pickle.dump(record, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        with self._lock:
+            self._file.write(data)
         return response
 
     def close(self) -> None:
@@ -78,15 +83,30 @@ def summary(path: Path) -> Replay:
     return out
 
 
-def replay(path: Path, client: httpx.Client) -> Replay:
-    """Send the recorded requests one after the other through ``client``; time only that."""
+def replay(path: Path, client: httpx.Client, in_flight: int = 1) -> Replay:
+    """Send the recorded requests through ``client``, ``in_flight`` at a time; time only that.
+
+    One at a time, they go one after the other. With more, ``in_flight`` threads share the
+    client (as the engine's writers do) and take the requests in their recorded order, so
+    at most that many are on the wire at once and none waits for anything but a free
+    thread: the floor has no order to keep, the engine does (a record's writes, a child
+    after its parent), so this is the best any client could do with that many in flight.
+    """
     requests = list(recorded(path))  # read before the clock starts
     out = Replay()
+
+    def send(request: Recorded) -> int:
+        method, target, headers, content, _ = request
+        return client.request(method, target, headers=headers, content=content).status_code
+
     start = time.perf_counter()
-    for method, target, headers, content, _ in requests:
-        response = client.request(method, target, headers=headers, content=content)
-        out.statuses[response.status_code] += 1
+    if in_flight <= 1:
+        statuses = [send(r) for r in requests]
+    else:
+        with ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="floor") as pool:
+            statuses = list(pool.map(send, requests))
     out.seconds = time.perf_counter() - start
+    out.statuses.update(statuses)
     out.requests = len(requests)
     out.bytes_sent = sum(len(r[3]) for r in requests)
     return out

@@ -47,7 +47,12 @@ def peak_rss_mb() -> float:
 
 
 def engine_config(
-    work: Path, state: str, edge_folder: Path, clientbook_url: str, rate_limit: int | None = None
+    work: Path,
+    state: str,
+    edge_folder: Path,
+    clientbook_url: str,
+    rate_limit: int | None = None,
+    in_flight: int | None = None,
 ) -> dict[str, Any]:
     """The store's configuration: Edge <-> Clientbook with the preset, custom fields mapped."""
     clientbook_system: dict[str, Any] = {
@@ -57,6 +62,8 @@ def engine_config(
     }
     if rate_limit:
         clientbook_system["rate_limit_per_minute"] = rate_limit
+    if in_flight is not None:
+        clientbook_system["in_flight"] = in_flight
     return {
         "state": {"path": str(work / state)},
         "systems": {
@@ -151,12 +158,12 @@ def run_engine(job: dict[str, Any]) -> dict[str, Any]:
 def run_floor(job: dict[str, Any]) -> dict[str, Any]:
     """Replay a recording to a fresh fake: over HTTP to ``url``, or in-process."""
     if job.get("url"):
-        client = httpx.Client(base_url=job["url"], timeout=60)
+        client = httpx.Client(base_url=job["url"], timeout=60)  # pool of 100: enough
     else:
         transport = SyncASGITransport(make_app(clientbook()))
         client = httpx.Client(base_url=IN_PROCESS_URL, transport=transport, timeout=60)
     with client, fewer_collections():  # as the engine's run does: same client, same fake
-        result = replay(Path(job["recording"]), client)
+        result = replay(Path(job["recording"]), client, job.get("in_flight", 1))
     return {
         "seconds": result.seconds,
         "requests": result.requests,

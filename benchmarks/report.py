@@ -84,6 +84,34 @@ def upload_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def latency_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per number in flight of the latency runs: records/s of engine and floor, their ratio."""
+    latency = results.get("latency")
+    if not latency:
+        return []
+    records = results["records"]
+    rows = []
+    for n, measured in latency["by_in_flight"].items():
+        engine, floor = measured["engine"], measured["floor"]
+        rows.append(
+            {
+                "in_flight": int(n),
+                "latency_ms": latency["latency_seconds"] * 1000,
+                "seconds": engine["seconds"],
+                "records_per_second": records / engine["seconds"],
+                "floor_seconds": floor["seconds"],
+                "floor_records_per_second": records / floor["seconds"],
+                "of_floor": floor["seconds"] / engine["seconds"],
+                "calls": engine["requests"]["count"],
+                "calls_per_record": engine["requests"]["count"] / records,
+                "peak_rss_mb": engine["peak_rss_mb"],
+                "same_statuses": floor["statuses"] == engine["requests"]["statuses"],
+                "errors": engine["errors"],
+            }
+        )
+    return rows
+
+
 def moved(counts: dict[str, int]) -> int:
     """Records created, updated, deleted or linked on either side."""
     return sum(
@@ -176,6 +204,41 @@ def print_report(console: Console, results: dict[str, Any], info: dict[str, str]
     console.print(table)
     for line in rate_lines(results["rate_limit"]):
         console.print(line)
+    rows = latency_rows(results)
+    if rows:
+        table = Table(title=f"upload with {rows[0]['latency_ms']:g} ms latency (uvicorn)")
+        for column in LATENCY_COLUMNS:
+            table.add_column(column, justify="right")
+        for r in rows:
+            table.add_row(*_latency_cells(r))
+        console.print(table)
+
+
+LATENCY_COLUMNS = (
+    "in flight",
+    "engine s",
+    "rec/s",
+    "floor s",
+    "floor rec/s",
+    "of the floor",
+    "calls",
+    "calls/rec",
+    "peak RSS MB",
+)
+
+
+def _latency_cells(r: dict[str, Any]) -> list[str]:
+    return [
+        str(r["in_flight"]),
+        f"{r['seconds']:.2f}",
+        f"{r['records_per_second']:.0f}",
+        f"{r['floor_seconds']:.2f}",
+        f"{r['floor_records_per_second']:.0f}",
+        f"{r['of_floor']:.1%}",
+        str(r["calls"]),
+        f"{r['calls_per_record']:.3f}",
+        f"{r['peak_rss_mb']:.0f}",
+    ]
 
 
 def rate_lines(rate: dict[str, Any]) -> list[str]:
@@ -240,6 +303,14 @@ def markdown(results: dict[str, Any], info: dict[str, str], note: str = "") -> s
             f"| {r['read']} | {r['moved']} | {r['peak_rss_mb']:.0f} |"
         )
     lines += ["", *(f"- {line}" for line in rate_lines(results["rate_limit"])), ""]
+    rows = latency_rows(results)
+    if rows:
+        lines += [
+            f"| {rows[0]['latency_ms']:g} ms latency | " + " | ".join(LATENCY_COLUMNS[1:]) + " |",
+            "|---" * len(LATENCY_COLUMNS) + "|",
+            *("| " + " | ".join(_latency_cells(r)) + " |" for r in rows),
+            "",
+        ]
     return "\n".join(lines)
 
 

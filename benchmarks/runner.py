@@ -8,6 +8,9 @@
 4. Incremental runs on that store: the read-back of the upload, a run with nothing changed,
    a run after 1% of the customers changed on each side, and the runs that read that back.
 5. Rate-limit efficiency: the upload against a fake that caps requests, for a set time.
+6. Latency: the upload against a served fake that answers each request after a delay (a
+   real platform's round trip), with the engine allowed 1 and N writes in flight, and the
+   floor of each at the same number in flight.
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ class Options:
     rate_limit: str = "600/60"
     rate_seconds: float = 30.0
     profile: bool = False
+    latency: float = 0.1
+    """Seconds the served fake waits before each answer in the latency runs (0: none)."""
+    in_flight: tuple[int, ...] = (1, 8)
+    """Requests in flight of the latency runs, engine and floor."""
     seed: int = 8
     log: Any = print
 
@@ -75,6 +82,8 @@ class Bench:
                 self.results["incremental"] = self._incremental(clientbook)
         if not self.options.profile:
             self.results["rate_limit"] = self._rate_limit()
+            if self.options.latency > 0:
+                self.results["latency"] = self._latency()
         self.results["load_after"] = os.getloadavg()
         return self.results
 
@@ -86,7 +95,10 @@ class Bench:
         self.edge = EdgeFake(self.work / "edt")
         counts = generate(self.edge, self.options.size, self.options.seed)
         self.edge.run_cycle()  # EDT's first run: a full export of everything
-        for copy in ("edt-in-process", "edt-rate"):
+        copies = ["edt-in-process", "edt-rate"]
+        if self.options.latency > 0 and not self.options.profile:
+            copies += [f"edt-latency-{n}" for n in self.options.in_flight]
+        for copy in copies:
             shutil.copytree(self.work / "edt", self.work / copy)
         self.results["generate_seconds"] = time.perf_counter() - start
         return counts
@@ -113,6 +125,28 @@ class Bench:
 
     def _config(self, url: str, rate_limit: int | None = None) -> dict[str, Any]:
         return engine_config(self.work, "uvicorn.db", self.work / "edt", url, rate_limit)
+
+    # -- latency -------------------------------------------------------------------------------
+
+    def _latency(self) -> dict[str, Any]:
+        """The upload against a fake answering after a delay, at each number in flight."""
+        latency = self.options.latency
+        runs: dict[str, Any] = {"latency_seconds": latency, "by_in_flight": {}}
+        for n in self.options.in_flight:
+            name = f"upload-latency-{n}"
+            self.say(f"latency {latency * 1000:g} ms: the upload with {n} in flight")
+            with FakeServer(latency=latency) as clientbook:
+                config = engine_config(
+                    self.work, f"latency-{n}.db", self.work / f"edt-latency-{n}", clientbook.url
+                )
+                if n != 1:
+                    config["systems"]["clientbook"]["in_flight"] = n
+                engine = self.phase(name, config)
+            self.say(f"  its floor, {n} in flight, to a fresh server")
+            with FakeServer(latency=latency) as fresh:
+                floor = self.floor(name, fresh.url, in_flight=n)
+            runs["by_in_flight"][str(n)] = {"engine": engine, "floor": floor}
+        return runs
 
     # -- incremental runs ---------------------------------------------------------------------
 
@@ -229,9 +263,10 @@ class Bench:
             result["profile"] = json.loads(Path(job["profile"]).with_suffix(".json").read_text())
         return result
 
-    def floor(self, name: str, url: str | None) -> dict[str, Any]:
+    def floor(self, name: str, url: str | None, in_flight: int = 1) -> dict[str, Any]:
         """Replay ``name``'s recording to a fresh fake (``url``; in-process when ``None``)."""
-        job = {"kind": "floor", "recording": str(self.work / f"{name}.requests"), "url": url}
+        recording = str(self.work / f"{name}.requests")
+        job = {"kind": "floor", "recording": recording, "url": url, "in_flight": in_flight}
         return self._run(f"{name}-floor", job)
 
     def _run(self, name: str, job: dict[str, Any]) -> dict[str, Any]:

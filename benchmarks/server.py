@@ -1,17 +1,23 @@
 """The fake Clientbook served by uvicorn in a process of its own, so its CPU is not ours.
 
-``python -m benchmarks.server PORT [REQUESTS/SECONDS]`` serves an empty Clientbook (its two
-associates only) on 127.0.0.1:PORT, with a rate limit when one is given. Access logging is
-off: printing a line per request would cost the fake more than answering it.
+``python -m benchmarks.server PORT [--rate-limit REQUESTS/SECONDS] [--latency SECONDS]`` serves
+an empty Clientbook (its two associates only) on 127.0.0.1:PORT, with a rate limit when one is
+given, and answering each request after a delay when one is given (a real platform's round
+trip, see :class:`Latency`). Access logging is off: printing a line per request would cost the
+fake more than answering it.
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import gc
+import random
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -39,14 +45,43 @@ def fault_plan(rate_limit: str | None) -> FaultPlan:
     return FaultPlan(rate_limit=RateLimit(requests=int(requests), window=float(window or 60)))
 
 
+# A platform's round trip varies: each answer waits the latency times a factor drawn evenly
+# from [1 - JITTER, 1 + JITTER].
+JITTER = 0.2
+
+
+class Latency:
+    """ASGI middleware: every answer of the API waits ``seconds`` (with :data:`JITTER`) first.
+
+    The wait is an ``asyncio.sleep``, so requests in flight wait together, as they would on
+    a real platform's servers; the fake's own work is unchanged. ``/_fake/`` (the
+    benchmark's counters and health check) answers at once. Seeded: two runs draw the same
+    delays for the same order of requests.
+    """
+
+    def __init__(self, app: Any, seconds: float, seed: int = 17):
+        self.app = app
+        self.seconds = seconds
+        self.random = random.Random(seed)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/_fake/"):
+            await asyncio.sleep(self.seconds * self.random.uniform(1 - JITTER, 1 + JITTER))
+        await self.app(scope, receive, send)
+
+
 class FakeServer:
     """A fake Clientbook in a child process; ``url`` once started, ``stop()`` to end it."""
 
-    def __init__(self, rate_limit: str | None = None):
+    def __init__(self, rate_limit: str | None = None, latency: float = 0.0):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [sys.executable, "-m", "benchmarks.server", str(self.port)]
-        self.process = subprocess.Popen([*args, *([rate_limit] if rate_limit else [])], cwd=ROOT)
+        if rate_limit:
+            args += ["--rate-limit", rate_limit]
+        if latency:
+            args += ["--latency", str(latency)]
+        self.process = subprocess.Popen(args, cwd=ROOT)
         self._wait()
 
     def _wait(self, timeout: float = 20.0) -> None:
@@ -88,12 +123,18 @@ def main() -> None:
     # memory, Python's default collector made it 10% slower (100k customers, the floor
     # 74 s -> 67 s), which would flatter the engine by slowing the floor.
     gc.set_threshold(100_000, 50, 100)
-    port = int(sys.argv[1])
-    faults = FaultState(fault_plan(sys.argv[2] if len(sys.argv) > 2 else None))
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.server")
+    parser.add_argument("port", type=int)
+    parser.add_argument("--rate-limit", help="REQUESTS/SECONDS")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    args = parser.parse_args()
+    app: Any = make_app(clientbook(), FaultState(fault_plan(args.rate_limit)))
+    if args.latency > 0:
+        app = Latency(app, args.latency)
     uvicorn.run(
-        make_app(clientbook(), faults),
+        app,
         host="127.0.0.1",
-        port=port,
+        port=args.port,
         log_level="warning",
         access_log=False,
         lifespan="off",

@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
+from benchmarks.floor import replay
+from benchmarks.phase import IN_PROCESS_URL
 from benchmarks.report import incremental_rows, markdown, upload_rows
 from benchmarks.runner import Bench, Options
+from benchmarks.server import clientbook
 from benchmarks.store import parse_size, size_label
+from fakes.clientbook import make_app
+from fakes.toolkit import SyncASGITransport
 
 SIZE = 50
 
@@ -18,10 +24,20 @@ pytestmark = pytest.mark.slow  # builds the benchmark's worlds once, for every t
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    work = tmp_path_factory.mktemp("bench") / "work"
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("bench") / "work"
+
+
+@pytest.fixture(scope="module")
+def results(work: Path) -> dict:
+    # No latency runs: they wait on purpose (the floor's concurrent replay is tested below).
     options = Options(
-        size=SIZE, work=work, rate_limit="20/1", rate_seconds=1.5, log=lambda text: None
+        size=SIZE,
+        work=work,
+        rate_limit="20/1",
+        rate_seconds=1.5,
+        latency=0,
+        log=lambda text: None,
     )
     return Bench(options).run()
 
@@ -49,6 +65,18 @@ def test_the_floor_sends_what_the_engine_sent_and_gets_the_same_answers(results:
         assert floor["requests"] == engine["count"], variant
         assert floor["bytes_sent"] == engine["bytes_sent"] > 0, variant
         assert floor["statuses"] == engine["statuses"], variant
+
+
+def test_the_floor_replays_with_several_requests_in_flight(results: dict, work: Path):
+    """Every recorded request is sent once, with the same bodies, whatever is in flight."""
+    recording = work / "upload-in-process.requests"
+    transport = SyncASGITransport(make_app(clientbook()))
+    with httpx.Client(base_url=IN_PROCESS_URL, transport=transport) as client:
+        done = replay(recording, client, in_flight=4)
+    engine = results["upload"]["in-process"]["engine"]["requests"]
+    assert done.requests == engine["count"]
+    assert done.bytes_sent == engine["bytes_sent"]
+    assert done.statuses.total() == engine["count"]
 
 
 def test_incremental_runs_read_what_changed_and_nothing_more(results: dict):

@@ -3,12 +3,15 @@
 httpx's own ``ASGITransport`` is async-only, and the engine uses the synchronous client
 (measured faster here: ~4,000 req/s in-process). This transport runs the app on a private
 event loop per transport, honours the request's read timeout (a slow fake times out like a
-slow server) and turns a dropped connection into the error httpx raises for one.
+slow server) and turns a dropped connection into the error httpx raises for one. Requests
+sent from several threads at once (the engine's writes in flight) are served one at a time:
+one event loop serves one at a time anyway, and the fake is a single process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import httpx
@@ -24,6 +27,7 @@ class SyncASGITransport(httpx.BaseTransport):
     def __init__(self, app: Any):
         self._asgi = httpx.ASGITransport(app=app)
         self._loop = asyncio.new_event_loop()
+        self._lock = threading.Lock()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Serve one request."""
@@ -36,9 +40,10 @@ class SyncASGITransport(httpx.BaseTransport):
             return response.status_code, response.headers, body
 
         try:
-            status, headers, body = self._loop.run_until_complete(
-                asyncio.wait_for(serve(), timeout)
-            )
+            with self._lock:
+                status, headers, body = self._loop.run_until_complete(
+                    asyncio.wait_for(serve(), timeout)
+                )
         except TimeoutError:
             raise httpx.ReadTimeout("the fake did not answer in time", request=request) from None
         except DropConnection:
@@ -52,5 +57,6 @@ class SyncASGITransport(httpx.BaseTransport):
 
     def close(self) -> None:
         """Close the private event loop."""
-        if not self._loop.is_closed():
-            self._loop.close()
+        with self._lock:
+            if not self._loop.is_closed():
+                self._loop.close()
