@@ -134,7 +134,9 @@ class OperatorsSQL:
             "ORDER BY id DESC LIMIT ?"
         )
         args.append(limit)
-        return [_entry(r) for r in self._db.execute(sql, args)]
+        return [
+            history_entry(r, dt.datetime.fromisoformat(r[1])) for r in self._db.execute(sql, args)
+        ]
 
     def prune_history(self, before: dt.datetime, limit: int) -> int:
         """Delete at most ``limit`` history entries older than ``before``; returns how many.
@@ -231,10 +233,11 @@ class OperatorsSQL:
         return copy
 
 
-def _entry(r: Any) -> HistoryEntry:
+def history_entry(r: Any, at: dt.datetime) -> HistoryEntry:
+    """A history row (``_HISTORY_COLUMNS``' order) with its time already read."""
     return HistoryEntry(
         run_id=r[0],
-        at=dt.datetime.fromisoformat(r[1]),
+        at=at,
         pair=r[2],
         entity=r[3],
         link_id=r[4],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -69,7 +70,7 @@ class WebhookTables:
             "ORDER BY id LIMIT ?",
             (pair, limit),
         )
-        return [_notification(r) for r in rows]
+        return [notification_of(r) for r in rows]
 
     def notifications_done(self, ids: list[int], run_id: int | None) -> None:
         """Mark events consumed by run ``run_id``."""
@@ -111,27 +112,29 @@ class WebhookTables:
 
     def webhook_stats(self) -> list[WebhookStats]:
         """Every system's webhook counts and last notification."""
-        found: dict[str, WebhookStats] = {}
-        for system, counter, n in self._db.execute("SELECT * FROM webhook_counts"):
-            stats = found.setdefault(
-                system, WebhookStats(system, dict.fromkeys(WEBHOOK_COUNTERS, 0))
-            )
-            stats.counts[counter] = n
-        for system, at, status, event_id in self._db.execute("SELECT * FROM webhook_last"):
-            stats = found.setdefault(
-                system, WebhookStats(system, dict.fromkeys(WEBHOOK_COUNTERS, 0))
-            )
-            stats.last_at, stats.last_status, stats.last_event = at, status, event_id
-        return [found[name] for name in sorted(found)]
+        return collect_stats(
+            self._db.execute("SELECT system, counter, n FROM webhook_counts"),
+            self._db.execute("SELECT system, at, status, event_id FROM webhook_last"),
+        )
 
 
-def _stats(found: dict[str, WebhookStats], system: str) -> WebhookStats:
-    if system not in found:
-        found[system] = WebhookStats(system, dict.fromkeys(WEBHOOK_COUNTERS, 0))
-    return found[system]
+def collect_stats(counts: Iterable[Any], lasts: Iterable[Any]) -> list[WebhookStats]:
+    """Each system's stats from its count rows and its last-notification row, by name."""
+    found: dict[str, WebhookStats] = {}
+
+    def of(system: str) -> WebhookStats:
+        return found.setdefault(system, WebhookStats(system, dict.fromkeys(WEBHOOK_COUNTERS, 0)))
+
+    for system, counter, n in counts:
+        of(system).counts[counter] = int(n)
+    for system, at, status, event_id in lasts:
+        stats = of(system)
+        stats.last_at, stats.last_status, stats.last_event = at, status, event_id
+    return [found[name] for name in sorted(found)]
 
 
-def _notification(row: Any) -> StoredNotification:
+def notification_of(row: Any) -> StoredNotification:
+    """A ``webhook_notifications`` row (id, pair, ... run_id) as a notification."""
     return StoredNotification(
         id=row[0],
         pair=row[1],

@@ -13,6 +13,7 @@ import orjson
 
 from framework.state.postgres.connection import Connected
 from framework.state.postgres.records import _dump, _load
+from framework.state.sqlite_ops import history_entry
 from framework.state.store import HeldWrite, HistoryEntry
 
 _HISTORY = (
@@ -128,7 +129,7 @@ class Operators(Connected):
             "ORDER BY id DESC LIMIT %s"
         )
         args.append(limit)
-        return [_entry(r) for r in self._all(sql, *args)]
+        return [history_entry(r, r[1]) for r in self._all(sql, *args)]
 
     def prune_history(self, before: dt.datetime, limit: int) -> int:
         """Delete at most ``limit`` history entries older than ``before``; returns how many.
@@ -254,26 +255,3 @@ class Operators(Connected):
                         )
         copy._db.commit()
         return copy
-
-
-def _entry(r: Any) -> HistoryEntry:
-    return HistoryEntry(
-        run_id=r[0],
-        at=r[1],
-        pair=r[2],
-        entity=r[3],
-        link_id=r[4],
-        pos_id=r[5],
-        platform_id=r[6],
-        action=r[7],
-        field=r[8],
-        old=_load(r[9]),
-        new=_load(r[10]),
-        source=r[11],
-        toward=r[12],
-        policy=r[13],
-        rule=r[14],
-        associate=r[15],
-        note=r[16],
-        id=r[17],
-    )

@@ -6,11 +6,10 @@ The webhook block of ``framework/state/store.py`` (issue 18), mirroring
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 
 from framework.state.postgres.connection import Connected
+from framework.state.sqlite_webhooks import collect_stats, notification_of
 from framework.state.store import WEBHOOK_COUNTERS, StoredNotification, WebhookStats
 
 
@@ -56,7 +55,7 @@ class Webhooks(Connected):
             pair,
             limit,
         )
-        return [_notification(r) for r in rows]
+        return [notification_of(r) for r in rows]
 
     def notifications_done(self, ids: list[int], run_id: int | None) -> None:
         """Mark events consumed by run ``run_id``."""
@@ -112,35 +111,10 @@ class Webhooks(Connected):
 
     def webhook_stats(self) -> list[WebhookStats]:
         """Every system's webhook counts and last notification."""
-        found: dict[str, WebhookStats] = {}
-
-        def of(system: str) -> WebhookStats:
-            return found.setdefault(
-                system, WebhookStats(system, dict.fromkeys(WEBHOOK_COUNTERS, 0))
-            )
-
-        for system, counter, n in self._all(
-            "SELECT system, counter, n FROM webhook_counts WHERE tenant=%s", self.tenant
-        ):
-            of(system).counts[counter] = int(n)
-        for system, at, status, event_id in self._all(
-            "SELECT system, at, status, event_id FROM webhook_last WHERE tenant=%s", self.tenant
-        ):
-            stats = of(system)
-            stats.last_at, stats.last_status, stats.last_event = at, status, event_id
-        return [found[name] for name in sorted(found)]
-
-
-def _notification(row: Any) -> StoredNotification:
-    return StoredNotification(
-        id=row[0],
-        pair=row[1],
-        system=row[2],
-        event_id=row[3],
-        entity=row[4],
-        kind=row[5],
-        record_ids=list(orjson.loads(row[6])),
-        occurred_at=row[7],
-        received_at=row[8],
-        run_id=row[9],
-    )
+        return collect_stats(
+            self._all("SELECT system, counter, n FROM webhook_counts WHERE tenant=%s", self.tenant),
+            self._all(
+                "SELECT system, at, status, event_id FROM webhook_last WHERE tenant=%s",
+                self.tenant,
+            ),
+        )
