@@ -17,7 +17,11 @@ class RunQueue(Protocol):
     def enqueue(
         self, store: str, pair: str, due_at: float, records: list[str] | None = None
     ) -> bool:
-        """Queue a run of ``store``'s ``pair``; ``False`` when one already waits (kept)."""
+        """Queue a run of ``store``'s ``pair``; ``False`` when one already waits (kept).
+
+        ``records`` given (a webhook's, maybe empty): a targeted run of the pair's kept
+        notifications; ``None``: a due (poll) run.
+        """
         ...
 
     def work(self, name: str) -> None:
