@@ -8,8 +8,10 @@ without PostgreSQL (required in CI).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,8 +177,9 @@ def world(tmp_path: Path, pg: PgSchema) -> Iterator[FleetWorld]:
 
 @pytest.mark.rule("G-5", "G-4")
 def test_a_burst_of_webhooks_for_store_b_is_one_queued_targeted_run_on_a_worker(
-    world: FleetWorld,
+    world: FleetWorld, caplog: pytest.LogCaptureFixture
 ):
+    caplog.set_level(logging.INFO, "syncwright.serve")
     a, b = world.shops["shop-a"], world.shops["shop-b"]
     b_state, a_state = world.state("shop-b"), world.state("shop-a")
     try:
@@ -186,6 +189,8 @@ def test_a_burst_of_webhooks_for_store_b_is_one_queued_targeted_run_on_a_worker(
         for email in emails:
             b.create(email)
         assert eventually(lambda: len(b_state.pending_notifications(PAIR)) == 2)
+        assert eventually(lambda: caplog.text.count("shop-b/store: 1 record(s) notified") == 2)
+        assert "a run of it waits already" in caplog.text
         jobs = waiting_jobs(world.pg)
         assert len(jobs) == 1, jobs  # the second enqueue found the first waiting
         assert jobs[0]["store"] == "shop-b"
@@ -258,7 +263,10 @@ def _sign(key: str, url: str, body: bytes) -> str:
 
 
 @pytest.mark.rule("G-5")
-def test_a_webhook_finding_a_due_run_waiting_is_consumed_by_it_after_its_poll(world: FleetWorld):
+def test_a_webhook_finding_a_due_run_waiting_is_consumed_by_it_after_its_poll(
+    world: FleetWorld, caplog: pytest.LogCaptureFixture
+):
+    caplog.set_level(logging.INFO, "syncwright.serve")
     b = world.shops["shop-b"]
     b_state = world.state("shop-b")
     try:
@@ -266,7 +274,7 @@ def test_a_webhook_finding_a_due_run_waiting_is_consumed_by_it_after_its_poll(wo
         world.working.fleet.schedule.push([("shop-b", PAIR)], 0)
         assert world.working.fleet.tick() == 1  # B's due (poll) run waits
         b.create("fleet.late@example.com")
-        assert eventually(lambda: len(b_state.pending_notifications(PAIR)) == 1)
+        assert eventually(lambda: "a run of it waits already" in caplog.text)
         [job] = waiting_jobs(world.pg)
         assert job["webhook"] is False, "the webhook's enqueue found the due run waiting"
 
@@ -280,3 +288,26 @@ def test_a_webhook_finding_a_due_run_waiting_is_consumed_by_it_after_its_poll(wo
         assert "fleet.late@example.com" in edge_imports(b.edge)
     finally:
         b_state.close()
+
+
+def test_a_store_added_while_serving_is_served_without_a_restart(
+    world: FleetWorld, tmp_path: Path
+):
+    c = shop(tmp_path, "shop-c", world.url)
+    c_state = world.state("shop-c")
+    try:
+        with httpx.Client(timeout=10) as http:
+            assert http.post(c.hook_url, content=b"{}").status_code == 404, "not yet a store"
+        data = tomllib.loads(world.fleet.read_text(encoding="utf-8"))
+        data["stores"]["shop-c"] = {"config": str(c.config)}
+        world.fleet.write_text(tomli_w.dumps(data), encoding="utf-8")
+        c.create("fleet.new@example.com")
+        assert eventually(lambda: len(waiting_jobs(world.pg)) == 1)
+        assert len(c_state.pending_notifications(PAIR)) == 1
+        [job] = waiting_jobs(world.pg)
+        assert (job["store"], job["webhook"]) == ("shop-c", True)
+        work_until_idle(world.working, tick=False)
+        assert "fleet.new@example.com" in edge_imports(c.edge)
+    finally:
+        c_state.close()
+        c.close()
