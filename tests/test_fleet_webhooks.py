@@ -290,9 +290,7 @@ def test_a_webhook_finding_a_due_run_waiting_is_consumed_by_it_after_its_poll(
         b_state.close()
 
 
-def test_a_store_added_while_serving_is_served_without_a_restart(
-    world: FleetWorld, tmp_path: Path
-):
+def test_a_store_added_while_serving_is_served_without_a_restart(world: FleetWorld, tmp_path: Path):
     c = shop(tmp_path, "shop-c", world.url)
     c_state = world.state("shop-c")
     try:
