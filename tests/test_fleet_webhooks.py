@@ -9,6 +9,10 @@ without PostgreSQL (required in CI).
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 import tomllib
@@ -30,9 +34,10 @@ from framework.fleet.config import load_fleet
 from framework.fleet.workers import ProcrastinateQueue, upgrade_queue
 from framework.serve.fleet import serve_fleet
 from framework.state.postgres import PostgresStore
+from tests.crash import ROOT
 from tests.services import PgSchema
 from tests.square_world import PAIR, TOKEN, edge_square_config
-from tests.test_fleet import work_until_idle
+from tests.test_fleet import cli, work_until_idle
 from tests.webhook_world import edge_imports
 
 
@@ -309,3 +314,57 @@ def test_a_store_added_while_serving_is_served_without_a_restart(world: FleetWor
     finally:
         c_state.close()
         c.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_the_serve_fleet_command_enqueues_and_stops_on_sigterm(
+    tmp_path: Path, pg: PgSchema, capfd: pytest.CaptureFixture[str]
+):
+    port = free_port()
+    a = shop(tmp_path, "shop-a", f"http://127.0.0.1:{port}")
+    fleet = tmp_path / "fleet.toml"
+    fleet.write_text(
+        tomli_w.dumps(
+            {
+                "state": {"url": pg.url, "schema": pg.schema},
+                "serve": {"public_url": f"http://127.0.0.1:{port}", "port": port},
+                "stores": {"shop-a": {"config": str(a.config)}},
+            }
+        ),
+        encoding="utf-8",
+    )
+    upgrade_queue(pg.url, pg.schema)
+    code, _, err = cli(["serve", "--fleet", str(fleet), "--pair", "store"], capfd)
+    assert code == 2
+    [line] = err.strip().splitlines()
+    assert "--fleet takes no --pair" in line
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "framework.cli", "serve", "--fleet", str(fleet)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert eventually(lambda: _healthy(port) or proc.poll() is not None, 30)
+        assert proc.poll() is None, proc.communicate()
+        a.create("fleet.cli@example.com")
+        assert eventually(lambda: len(waiting_jobs(pg)) == 1)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        a.close()
+    assert proc.returncode == 0, err
+    assert f"POST http://127.0.0.1:{port}/hooks/STORE/SYSTEM" in out, out
+    assert "stopped on request" in err
+    assert a.signature_key not in out + err, "a store's signature key was shown"
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
