@@ -368,3 +368,11 @@ def _healthy(port: int) -> bool:
         return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_the_fleet_latency_benchmark_runs(tmp_path: Path, pg: PgSchema):
+    from benchmarks.fleet_webhook_latency import main
+
+    figures = main(10, 1.0, work=tmp_path, database=pg.url)
+    assert figures["written"] == 10
+    assert 1 <= figures["targeted_runs"] <= 10
