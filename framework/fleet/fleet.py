@@ -68,16 +68,19 @@ class Fleet:
         """Queue a run of ``store/pair`` now (a webhook said it changed): the seam of ``serve``.
 
         The notification is already kept in the store's state; the job is a targeted run
-        of every notification kept for the pair (:meth:`run` with ``webhook``).
-        ``records`` names what changed, for the log. Returns ``False`` when a run of the
-        pair already waits (it consumes the kept notifications too).
+        of every notification kept for the pair (:meth:`run` with ``webhook``), started
+        ``[serve] debounce_seconds`` from now, so a burst is one run as with one store's
+        ``serve``. ``records`` names what changed, for the log. Returns ``False`` when a
+        run of the pair already waits (it consumes the kept notifications too).
         """
         store, name = split_key(pair)
         if name not in self.config.store(store)[0].pairs:  # an unknown store: one line too
             raise SyncwrightError(f"store {store!r} has no pair named {name!r}")
         if self.queue is None:
             raise RuntimeError("this fleet has no queue to enqueue on")
-        return self.queue.enqueue(store, name, time.time(), list(records or []))
+        return self.queue.enqueue(
+            store, name, time.time(), list(records or []), after=self.config.serve.debounce_seconds
+        )
 
     def due(self) -> list[tuple[str, str, float]]:
         """Pairs due now: (store, pair, due time); a new store's pairs are due at once.

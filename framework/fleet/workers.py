@@ -29,6 +29,9 @@ from framework.fleet.queue import pair_key
 log = logging.getLogger("syncwright.fleet")
 
 RUN_TASK = "syncwright.run_pair"
+# A job deferred for later (a webhook's debounce) is found by polling, not by a notify: so
+# often (Procrastinate's default, 5 s, would add up to that to a webhook's latency).
+FETCH_SECONDS = 1.0
 TICK_TASK = "syncwright.tick"
 
 
@@ -117,18 +120,26 @@ class ProcrastinateQueue:
     # -- RunQueue -----------------------------------------------------------------------------
 
     def enqueue(
-        self, store: str, pair: str, due_at: float, records: list[str] | None = None
+        self,
+        store: str,
+        pair: str,
+        due_at: float,
+        records: list[str] | None = None,
+        *,
+        after: float = 0.0,
     ) -> bool:
         """Queue a run of ``store``'s ``pair``; ``False`` when one already waits.
 
         With ``records`` (a list, maybe empty: a webhook's), the job is a targeted run of
-        the pair's kept notifications; without, a due (poll) run.
+        the pair's kept notifications; without, a due (poll) run. ``after``: the job
+        waits that long (``schedule_in``; still holding the queueing lock meanwhile).
         """
         self._open()
         key = pair_key(store, pair)
         webhook = records is not None
+        later = {"seconds": after} if after > 0 else None
         try:
-            self._run.configure(lock=key, queueing_lock=key).defer(
+            self._run.configure(lock=key, queueing_lock=key, schedule_in=later).defer(
                 store=store,
                 pair=pair,
                 due_at=due_at,
@@ -147,6 +158,7 @@ class ProcrastinateQueue:
             "name": name,
             "concurrency": worker.concurrency,
             "update_heartbeat_interval": worker.heartbeat_seconds,
+            "fetch_job_polling_interval": FETCH_SECONDS,
             "stalled_worker_timeout": worker.stalled_seconds,
             "delete_jobs": "successful",
             "wait": True,
