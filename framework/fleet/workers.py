@@ -21,6 +21,7 @@ from typing import Any
 
 import procrastinate
 from procrastinate import exceptions as queue_errors
+from procrastinate.types import TimeDeltaParams
 
 from framework.fleet.config import FleetConfig
 from framework.fleet.fleet import Fleet
@@ -137,7 +138,7 @@ class ProcrastinateQueue:
         self._open()
         key = pair_key(store, pair)
         webhook = records is not None
-        later = {"seconds": after} if after > 0 else None
+        later: TimeDeltaParams | None = {"milliseconds": round(after * 1000)} if after > 0 else None
         try:
             self._run.configure(lock=key, queueing_lock=key, schedule_in=later).defer(
                 store=store,
