@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -107,6 +108,7 @@ class FleetConfig:
     _loaded: dict[str, tuple[Config, Hooks]] = field(default_factory=dict)
     _hooks: dict[tuple[tuple[str, ...] | None, bool], Hooks] = field(default_factory=dict)
     _seen: tuple[int, int, int] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def url(self) -> str:
@@ -120,7 +122,11 @@ class FleetConfig:
         Raises:
             ConfigError: one line naming the fleet file, the store and what is wrong.
         """
-        self.refresh()
+        with self._lock:
+            return self._store(name)
+
+    def _store(self, name: str) -> tuple[Config, Hooks]:
+        self._refresh()
         if name not in self.stores:
             raise ConfigError(f"{self.source}: no store named {name!r} in the fleet")
         if name in self._loaded:
@@ -145,6 +151,10 @@ class FleetConfig:
         next asked for. ``[state]``, ``[worker]`` and ``[serve]`` are read at start only.
         A file that no longer validates keeps the stores read before (one line in the log).
         """
+        with self._lock:
+            return self._refresh()
+
+    def _refresh(self) -> bool:
         stamp = _stamp(self.source)
         if stamp is None or stamp == self._seen:
             return False
@@ -159,7 +169,7 @@ class FleetConfig:
         if raw.stores == self.stores:
             return False
         for name in [n for n in self._loaded if raw.stores.get(n) != self.stores.get(n)]:
-            del self._loaded[name]
+            self._loaded.pop(name, None)
         self.stores = dict(raw.stores)
         self.generation += 1
         return True
