@@ -54,6 +54,7 @@ def fleet_file(tmp: Path, pg: PgSchema, stores: list[CrashWorld], worker: str = 
 
 def work_until_idle(queue: ProcrastinateQueue, *, tick: bool = True) -> None:
     """One tick (retry stalled jobs, enqueue due pairs), then a worker until no job is left."""
+    queue.close()  # its own connections: the worker opens (and closes) the app
 
     async def go() -> None:
         async with queue.app.open_async():
@@ -195,3 +196,39 @@ def test_a_killed_workers_job_is_retried_and_resumes_from_the_journal(tmp_path: 
             queue.close()
     finally:
         world.close()
+
+
+def test_a_store_added_or_removed_while_workers_run_is_seen_without_a_restart(
+    tmp_path: Path, pg: PgSchema, capfd: pytest.CaptureFixture[str]
+):
+    stores = worlds(tmp_path, 2)
+    try:
+        upgrade_queue(pg.url, pg.schema)
+        fleet = fleet_file(tmp_path, pg, stores[:1])
+        ticking = ProcrastinateQueue(load_fleet(fleet))  # a worker's tick, started before
+        working = ProcrastinateQueue(load_fleet(fleet))  # another worker, started before
+        assert ticking.fleet.tick() == 1
+        work_until_idle(working, tick=False)
+        args = ["fleet", "add", "shop-1", str(stores[1].config), "-f", str(fleet)]
+        code, _, err = cli(args, capfd)
+        assert code == 0, err
+        assert ticking.fleet.tick() == 1, "the added store's pair is due at once"
+        work_until_idle(working, tick=False)  # its job: a store this worker never read
+        added = PostgresStore(pg.url, schema=pg.schema, tenant="shop-1")
+        try:
+            assert [r.status for r in added.runs()] == ["ok"]
+            code, _, err = cli(["fleet", "remove", "shop-1", "-f", str(fleet)], capfd)
+            assert code == 0, err
+            ticking.fleet.schedule.push([("shop-0", "store")], 0)
+            assert ticking.fleet.tick() == 1, "the removed store is not enqueued"
+            code, _, err = cli(args, capfd)  # back again: due at once
+            assert code == 0, err
+            assert ticking.fleet.tick() == 1
+            work_until_idle(working, tick=False)
+            assert [r.status for r in added.runs()] == ["ok", "ok"]
+        finally:
+            added.close()
+        ticking.close()
+    finally:
+        for world in stores:
+            world.close()

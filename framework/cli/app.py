@@ -319,13 +319,34 @@ def serve(
             help="Register the webhook subscription with platforms that have an API for it.",
         ),
     ] = False,
+    fleet: Annotated[
+        Path | None,
+        typer.Option(
+            "--fleet",
+            "-f",
+            help="Receive the webhooks of every store of this fleet file "
+            "(POST /hooks/STORE/SYSTEM) and enqueue their runs for `syncwright worker`.",
+        ),
+    ] = None,
 ) -> None:
     """Run the pairs on their schedule and receive platform webhooks (POST /hooks/SYSTEM).
 
     A notification is verified, kept and acknowledged at once, then a run of its pair reads
     just the records it names; the scheduled poll still catches anything a webhook missed.
+    With --fleet, the runs are enqueued for the fleet's workers instead (docs/fleet.md).
     SIGTERM stops it after the record in hand (see docs/webhooks.md).
     """
+    if fleet is not None:
+        if pair is not None or subscribe:
+            raise SyncwrightError(
+                "serve --fleet takes no --pair or --subscribe: it serves every store's pairs, "
+                "whose notification URLs are set in each platform (docs/fleet.md)"
+            )
+        from framework.cli.fleet import serve_fleet_command
+
+        serve_fleet_command(fleet, host, port)
+        err_console.print("stopped on request", highlight=False)
+        return
     from framework.serve.server import Served
     from framework.serve.server import serve as serve_pairs
 

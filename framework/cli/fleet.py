@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import tomli_w
 import typer
@@ -19,6 +19,9 @@ from framework.cli.tables import Column, fitted_table
 from framework.config import load_config
 from framework.errors import ConfigError, SyncwrightError
 from framework.fleet.config import check_store_name, load_fleet, read_fleet_file
+
+if TYPE_CHECKING:
+    from framework.fleet.workers import ProcrastinateQueue
 
 fleet_app = typer.Typer(help="Many stores in one PostgreSQL state: add, list, remove them.")
 console = Console()
@@ -124,13 +127,8 @@ def list_stores(fleet: FleetOption = Path("fleet.toml")) -> None:
     )
 
 
-def worker(
-    fleet: FleetOption = Path("fleet.toml"),
-    concurrency: Annotated[
-        int | None, typer.Option(min=1, help="Runs at once in this process (default: fleet's).")
-    ] = None,
-) -> None:
-    """Run fleet jobs (Procrastinate worker) until SIGTERM or Ctrl-C; start more to scale."""
+def _queue(fleet: Path, concurrency: int | None = None) -> ProcrastinateQueue:
+    """The fleet's queue (Procrastinate), or one line saying what to install."""
     config = load_fleet(fleet)
     if concurrency is not None:
         config.worker = config.worker.model_copy(update={"concurrency": concurrency})
@@ -138,6 +136,40 @@ def worker(
         from framework.fleet.workers import ProcrastinateQueue
     except ImportError as exc:
         raise SyncwrightError(f"workers need {exc.name}: pip install 'syncwright[fleet]'") from None
+    return ProcrastinateQueue(config)
+
+
+def serve_fleet_command(fleet: Path, host: str | None, port: int | None) -> None:
+    """``syncwright serve --fleet FILE``: every store's webhooks in, runs to the workers."""
+    import threading
+
+    from framework.serve.fleet import serve_fleet
+
+    queue = _queue(fleet)
+
+    def ready(url: str) -> None:
+        console.print(
+            f"webhooks for every store of {fleet}: POST {url}/hooks/STORE/SYSTEM "
+            f"({len(queue.config.stores)} store(s) now); runs go to `syncwright worker`",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+        console.print("serving (Ctrl-C or SIGTERM to stop)", highlight=False)
+
+    try:
+        serve_fleet(queue.fleet, threading.Event(), host=host, port=port, on_ready=ready)
+    finally:
+        queue.close()
+
+
+def worker(
+    fleet: FleetOption = Path("fleet.toml"),
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Runs at once in this process (default: fleet's).")
+    ] = None,
+) -> None:
+    """Run fleet jobs (Procrastinate worker) until SIGTERM or Ctrl-C; start more to scale."""
     from framework.fleet.fleet import WORKER
 
-    ProcrastinateQueue(config).work(WORKER)
+    _queue(fleet, concurrency).work(WORKER)

@@ -10,6 +10,10 @@ Example (``fleet.toml``)::
     tick_seconds = 5        # how often due pairs are enqueued
     stalled_seconds = 30    # a job whose worker stopped heartbeating this long is retried
 
+    [serve]                 # `syncwright serve --fleet`: every store's webhooks
+    public_url = "https://hooks.example.com"   # store S, system Y: + /hooks/S/Y
+    port = 8787
+
     [stores.shop-12]
     config = "stores/shop-12.toml"   # its systems, secrets (env:/file:) and pairs
 
@@ -18,23 +22,38 @@ Example (``fleet.toml``)::
     ...
 
 Each store is validated exactly as ``syncwright -c FILE check`` validates its file; its
-state goes to the fleet's PostgreSQL schema under the store's name (its tenant).
+state goes to the fleet's PostgreSQL schema under the store's name (its tenant). The file
+is read again when it changes (:meth:`FleetConfig.refresh`): a store added or removed with
+``syncwright fleet add/remove`` is seen by running workers and ``serve`` without a restart.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import threading
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field
 
-from framework.config import Config, StateConfig, _Strict, _validated, load_config, parse_config
+from framework.config import (
+    Config,
+    ServeConfig,
+    StateConfig,
+    _Strict,
+    _validated,
+    load_config,
+    parse_config,
+)
 from framework.errors import ConfigError
 from framework.facade import Hooks
 from framework.plugin_manager import get_plugin_manager
+
+log = logging.getLogger("syncwright.fleet")
 
 
 class SharedHooks(Hooks):
@@ -71,6 +90,7 @@ class WorkerConfig(_Strict):
 class _Fleet(_Strict):
     state: StateConfig
     worker: WorkerConfig = Field(default_factory=WorkerConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
     stores: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
@@ -82,8 +102,13 @@ class FleetConfig:
     state: StateConfig
     worker: WorkerConfig
     stores: dict[str, dict[str, Any]]
-    _loaded: dict[str, tuple[Config, Hooks]]
-    _hooks: dict[tuple[tuple[str, ...] | None, bool], Hooks]
+    serve: ServeConfig = field(default_factory=ServeConfig)
+    generation: int = 0
+    """Bumped each time :meth:`refresh` finds the stores changed."""
+    _loaded: dict[str, tuple[Config, Hooks]] = field(default_factory=dict)
+    _hooks: dict[tuple[tuple[str, ...] | None, bool], Hooks] = field(default_factory=dict)
+    _seen: tuple[int, int, int] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def url(self) -> str:
@@ -97,6 +122,11 @@ class FleetConfig:
         Raises:
             ConfigError: one line naming the fleet file, the store and what is wrong.
         """
+        with self._lock:
+            return self._store(name)
+
+    def _store(self, name: str) -> tuple[Config, Hooks]:
+        self._refresh()
         if name not in self.stores:
             raise ConfigError(f"{self.source}: no store named {name!r} in the fleet")
         if name in self._loaded:
@@ -113,6 +143,36 @@ class FleetConfig:
         loaded = (replace(config, state=state), hooks)
         self._loaded[name] = loaded
         return loaded
+
+    def refresh(self) -> bool:
+        """Read the stores again if the fleet file changed; whether they changed.
+
+        One ``stat`` when it did not. A store whose entry changed is validated again when
+        next asked for. ``[state]``, ``[worker]`` and ``[serve]`` are read at start only.
+        A file that no longer validates keeps the stores read before (one line in the log).
+        """
+        with self._lock:
+            return self._refresh()
+
+    def _refresh(self) -> bool:
+        stamp = _stamp(self.source)
+        if stamp is None or stamp == self._seen:
+            return False
+        self._seen = stamp
+        try:
+            raw = _validated(_Fleet, read_fleet_file(self.source), str(self.source), ())
+            for name in raw.stores:
+                check_store_name(name)
+        except ConfigError as exc:
+            log.error("%s: not read again, its stores as before: %s", self.source, exc)
+            return False
+        if raw.stores == self.stores:
+            return False
+        for name in [n for n in self._loaded if raw.stores.get(n) != self.stores.get(n)]:
+            self._loaded.pop(name, None)
+        self.stores = dict(raw.stores)
+        self.generation += 1
+        return True
 
     def _shared_hooks(self, path: Path) -> Hooks | None:
         """One plugin manager for every store allowing the same connectors (a fleet's many)."""
@@ -165,6 +225,7 @@ def load_fleet(path: str | Path) -> FleetConfig:
         ConfigError: one line naming the file, the key and what is wrong.
     """
     file = Path(path)
+    stamp = _stamp(file)  # before reading: a change while it is read is seen next time
     raw = _validated(_Fleet, read_fleet_file(file), str(file), ())
     if not raw.state.url:
         raise ConfigError(f"{file}: state.url: missing (a fleet keeps its state in PostgreSQL)")
@@ -173,4 +234,13 @@ def load_fleet(path: str | Path) -> FleetConfig:
             check_store_name(name)
         except ConfigError as exc:
             raise ConfigError(f"{file}: stores: {exc}") from None
-    return FleetConfig(file.resolve(), raw.state, raw.worker, raw.stores, {}, {})
+    return FleetConfig(file.resolve(), raw.state, raw.worker, raw.stores, raw.serve, _seen=stamp)
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when a file is written (``fleet add`` replaces it: a new inode)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)

@@ -15,9 +15,20 @@ class RunQueue(Protocol):
     """Carries pair runs to workers."""
 
     def enqueue(
-        self, store: str, pair: str, due_at: float, records: list[str] | None = None
+        self,
+        store: str,
+        pair: str,
+        due_at: float,
+        records: list[str] | None = None,
+        *,
+        after: float = 0.0,
     ) -> bool:
-        """Queue a run of ``store``'s ``pair``; ``False`` when one already waits (kept)."""
+        """Queue a run of ``store``'s ``pair``; ``False`` when one already waits (kept).
+
+        ``records`` given (a webhook's, maybe empty): a targeted run of the pair's kept
+        notifications; ``None``: a due (poll) run. ``after``: not started sooner than this
+        many seconds from now (a webhook's debounce: what comes meanwhile joins the run).
+        """
         ...
 
     def work(self, name: str) -> None:

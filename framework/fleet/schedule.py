@@ -54,11 +54,13 @@ class Schedule:
         return [(str(r[0]), str(r[1]), r[2]) for r in rows]
 
     def push(self, items: list[tuple[str, str]], seconds: float | None = None) -> None:
-        """Make pairs next due ``seconds`` from now (default: their interval from now)."""
+        """Make pairs next due ``seconds`` from now (at most, and by default, their interval)."""
+        if not items:
+            return
         with self._pool.connection() as conn, conn.cursor() as cur:
             cur.executemany(
                 "UPDATE fleet_schedule SET due_at = now() + make_interval(secs => "
-                "coalesce(%s, interval_s)) WHERE tenant=%s AND pair=%s",
+                "least(coalesce(%s, interval_s), interval_s)) WHERE tenant=%s AND pair=%s",
                 [(seconds, store, pair) for store, pair in items],
             )
 

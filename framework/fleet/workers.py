@@ -21,6 +21,7 @@ from typing import Any
 
 import procrastinate
 from procrastinate import exceptions as queue_errors
+from procrastinate.types import TimeDeltaParams
 
 from framework.fleet.config import FleetConfig
 from framework.fleet.fleet import Fleet
@@ -29,6 +30,9 @@ from framework.fleet.queue import pair_key
 log = logging.getLogger("syncwright.fleet")
 
 RUN_TASK = "syncwright.run_pair"
+# A job deferred for later (a webhook's debounce) is found by polling, not by a notify: so
+# often (Procrastinate's default, 5 s, would add up to that to a webhook's latency).
+FETCH_SECONDS = 1.0
 TICK_TASK = "syncwright.tick"
 
 
@@ -81,10 +85,17 @@ class ProcrastinateQueue:
 
     # -- what jobs do -------------------------------------------------------------------------
 
-    def _run_job(self, store: str, pair: str, due_at: float, records: list[str] | None) -> str:
-        if records:
-            log.info("%s/%s: run for %d changed record(s)", store, pair, len(records))
-        return self.fleet.run(store, pair, due_at)
+    def _run_job(
+        self,
+        store: str,
+        pair: str,
+        due_at: float,
+        records: list[str] | None,
+        webhook: bool = False,  # jobs queued before webhooks were enqueued have none
+    ) -> str:
+        if webhook:
+            log.info("%s/%s: run for %d notified record(s)", store, pair, len(records or []))
+        return self.fleet.run(store, pair, due_at, webhook=webhook)
 
     async def _tick_job(self, timestamp: int) -> int:
         stalled = await self.app.job_manager.get_stalled_jobs(
@@ -94,30 +105,47 @@ class ProcrastinateQueue:
             log.warning("job %s (%s) lost its worker; run again", job.id, job.lock)
             await self.app.job_manager.retry_job(job)
         due = await asyncio.to_thread(self.fleet.due)
-        queued = 0
+        queued: list[bool] = []
         for store, pair, due_at in due:
             key = pair_key(store, pair)
             try:
                 await self._run.configure(lock=key, queueing_lock=key).defer_async(
-                    store=store, pair=pair, due_at=due_at, records=None
+                    store=store, pair=pair, due_at=due_at, records=None, webhook=False
                 )
-                queued += 1
+                queued.append(True)
             except queue_errors.AlreadyEnqueued:
-                pass  # one waits already: it will do
-        await asyncio.to_thread(self.fleet.schedule.push, [(s, p) for s, p, _ in due])
-        return queued
+                queued.append(False)  # one waits already: tried again soon (Fleet.queued)
+        await asyncio.to_thread(self.fleet.queued, due, queued)
+        return sum(queued)
 
     # -- RunQueue -----------------------------------------------------------------------------
 
     def enqueue(
-        self, store: str, pair: str, due_at: float, records: list[str] | None = None
+        self,
+        store: str,
+        pair: str,
+        due_at: float,
+        records: list[str] | None = None,
+        *,
+        after: float = 0.0,
     ) -> bool:
-        """Queue a run of ``store``'s ``pair``; ``False`` when one already waits."""
+        """Queue a run of ``store``'s ``pair``; ``False`` when one already waits.
+
+        With ``records`` (a list, maybe empty: a webhook's), the job is a targeted run of
+        the pair's kept notifications; without, a due (poll) run. ``after``: the job
+        waits that long (``schedule_in``; still holding the queueing lock meanwhile).
+        """
         self._open()
         key = pair_key(store, pair)
+        webhook = records is not None
+        later: TimeDeltaParams | None = {"milliseconds": round(after * 1000)} if after > 0 else None
         try:
-            self._run.configure(lock=key, queueing_lock=key).defer(
-                store=store, pair=pair, due_at=due_at, records=list(records or []) or None
+            self._run.configure(lock=key, queueing_lock=key, schedule_in=later).defer(
+                store=store,
+                pair=pair,
+                due_at=due_at,
+                records=list(records) if records is not None else None,
+                webhook=webhook,
             )
         except queue_errors.AlreadyEnqueued:
             return False
@@ -131,6 +159,7 @@ class ProcrastinateQueue:
             "name": name,
             "concurrency": worker.concurrency,
             "update_heartbeat_interval": worker.heartbeat_seconds,
+            "fetch_job_polling_interval": FETCH_SECONDS,
             "stalled_worker_timeout": worker.stalled_seconds,
             "delete_jobs": "successful",
             "wait": True,

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from framework.engine.engine import Engine
 from framework.engine.flows import Side
@@ -34,6 +35,11 @@ from framework.state.store import StoredNotification
 
 log = logging.getLogger("syncwright.serve")
 
+RunKind = Literal["poll", "webhook", "poll+webhook"]
+
+# Events of these kinds are answered with a poll run of the pair: a merge's history (which
+# records the new one replaces) is read from the platform's feed, not from one record.
+POLL_KINDS = frozenset({"merged"})
 BUSY_RETRY = 10.0
 TICK = 0.25  # how soon a stop request is noticed while waiting
 
@@ -59,7 +65,6 @@ class Dispatcher:
         poll_seconds: dict[str, float],
         *,
         debounce: float,
-        keep_seconds: float,
         trigger: Trigger = trigger_run,
         on_report: Callable[[str, RunReport], None] | None = None,
     ):
@@ -67,14 +72,16 @@ class Dispatcher:
         self.pairs = pairs
         self.poll_seconds = poll_seconds
         self.debounce = debounce
-        self.keep_seconds = keep_seconds
         self.trigger = trigger
         self.on_report = on_report
         self.schedule = Schedule(poll_due=dict.fromkeys(pairs, time.monotonic()))
         self.cond = threading.Condition()
 
-    def poke(self, pair: str, poll: bool = False) -> None:
-        """A pair has new notifications (``poll``: answer them with a poll run)."""
+    def poke(self, pair: str, poll: bool = False, records: list[str] | None = None) -> None:
+        """A pair has new notifications (``poll``: answer them with a poll run).
+
+        ``records`` (what they named) is not needed: the run reads them from the store.
+        """
         with self.cond:
             if poll:
                 self.schedule.force_poll.add(pair)
@@ -94,10 +101,12 @@ class Dispatcher:
             if job is not None:
                 self._run(*job)
 
-    def _next(self) -> tuple[str, str] | None:
+    def _next(self) -> tuple[str, RunKind] | None:
         """The next due (pair, ``webhook`` or ``poll``), or ``None`` after a short wait."""
         with self.cond:
-            due = [(t, p, "webhook") for p, t in self.schedule.webhook_due.items()]
+            due: list[tuple[float, str, RunKind]] = [
+                (t, p, "webhook") for p, t in self.schedule.webhook_due.items()
+            ]
             due += [(t, p, "poll") for p, t in self.schedule.poll_due.items()]
             if not due:
                 self.cond.wait(TICK)
@@ -114,14 +123,9 @@ class Dispatcher:
                     kind = "poll+webhook"
             return pair, kind
 
-    def _run(self, pair: str, kind: str) -> None:
-        store = self.engine.store
-        notes = store.pending_notifications(pair) if kind != "poll" else []
-        if kind == "webhook" and not notes:
-            return
-        targets = None if kind.startswith("poll") else targets_of(self.engine, pair, notes)
+    def _run(self, pair: str, kind: RunKind) -> None:
         try:
-            report = self.trigger(self.engine, pair, targets)
+            report = run_kind(self.engine, pair, kind, self.trigger)
         except LeaseHeld as exc:
             log.warning("%s; tried again in %g s", exc, BUSY_RETRY)
             with self.cond:
@@ -130,20 +134,66 @@ class Dispatcher:
             return
         except Exception as exc:  # one line; the next poll reads what this run missed
             log.error("%s: %s run failed: %s", pair, kind, exc)
-            run_id = None
         else:
-            run_id = report.run_id
+            if report is None:  # a webhook window whose events an earlier run consumed
+                return
             if self.on_report is not None:
                 self.on_report(kind, report)
         self.schedule.runs[kind] = self.schedule.runs.get(kind, 0) + 1
-        if notes:
-            store.notifications_done([n.id for n in notes], run_id)
-            for system in sorted({n.system for n in notes}):
-                store.count_webhook(system, "runs")
         if kind.startswith("poll"):
             with self.cond:
                 self.schedule.poll_due[pair] = time.monotonic() + self.poll_seconds[pair]
-            store.prune_notifications(time.time() - self.keep_seconds)
+
+
+def run_kind(
+    engine: Engine, pair: str, kind: RunKind, trigger: Trigger = trigger_run
+) -> RunReport | None:
+    """One run of ``pair`` as ``kind`` says, consuming its kept notifications.
+
+    The one place a kept notification becomes a run: ``serve``'s dispatcher and a fleet
+    worker's job (``framework/fleet/fleet.py``) both call it.
+
+    - ``webhook``: a targeted run of the records the pair's pending notifications name
+      (``None``, no run, when none is pending: an earlier run consumed them);
+    - ``poll``: a full run; the pending notifications stay for their targeted run;
+    - ``poll+webhook``: a full run that consumes them (a merge's history is read from the
+      platform's feed, not from one record).
+
+    The notifications are marked consumed by the run even when it fails (the next poll
+    reads what it missed); a poll prunes consumed ones older than ``serve.keep_hours``.
+
+    Raises:
+        LeaseHeld: another process runs the pair; the notifications stay kept.
+        Exception: whatever the run raised, once its notifications are marked.
+    """
+    store = engine.store
+    notes = store.pending_notifications(pair) if kind != "poll" else []
+    if kind == "webhook" and not notes:
+        return None
+    targets = targets_of(engine, pair, notes) if kind == "webhook" else None
+    try:
+        report = trigger(engine, pair, targets)
+    except LeaseHeld:
+        raise
+    except Exception:
+        _consumed(engine, notes, None)
+        raise
+    _consumed(engine, notes, report.run_id)
+    if kind.startswith("poll"):
+        store.prune_notifications(time.time() - engine.config.serve.keep_hours * 3600)
+    return report
+
+
+def _consumed(engine: Engine, notes: list[StoredNotification], run_id: int | None) -> None:
+    if notes:
+        engine.store.notifications_done([n.id for n in notes], run_id)
+        for system in sorted({n.system for n in notes}):
+            engine.store.count_webhook(system, "runs")
+
+
+def webhook_kind(notes: list[StoredNotification]) -> RunKind:
+    """How kept notifications are answered: a targeted run, or a poll for a merge's."""
+    return "poll+webhook" if any(n.kind in POLL_KINDS for n in notes) else "webhook"
 
 
 def targets_of(engine: Engine, pair: str, notes: list[StoredNotification]) -> Targets:

@@ -5,17 +5,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import uvicorn
+from starlette.applications import Starlette
 
 from framework.cli.signals import stop_on_signals
 from framework.engine.engine import Engine
 from framework.engine.report import RunReport
 from framework.errors import SyncwrightError
 from framework.serve.dispatch import Dispatcher
-from framework.serve.receiver import Inbox, make_app
+from framework.serve.receiver import Inbox, hook_path, make_app
 from framework.serve.trigger import Trigger, trigger_run
 
 log = logging.getLogger("syncwright.serve")
@@ -75,7 +77,7 @@ def check_subscriptions(
         if not base:
             lines[name] = "serve.public_url is not set: the platform cannot be told where to call"
             continue
-        url = f"{base.rstrip('/')}/hooks/{name}"
+        url = f"{base.rstrip('/')}{hook_path(name)}"
         found = engine.hooks.ensure_subscription(engine.systems[name], url, create=subscribe)
         if found is None:
             lines[name] = "no subscription API: set the notification URL in the platform's panel"
@@ -114,7 +116,6 @@ def serve(
         pairs,
         intervals,
         debounce=settings.debounce_seconds,
-        keep_seconds=settings.keep_hours * 3600,
         trigger=trigger,
         on_report=on_report,
     )
@@ -129,6 +130,27 @@ def serve(
         dispatcher.poke,
         pairs,
     )
+    try:
+        with listening(app, host, port) as url:
+            served = Served(url, hooked, intervals, dispatcher, subscriptions, live)
+            for name, line in subscriptions.items():
+                log.info("%s: %s", name, line)
+            if on_ready is not None:
+                on_ready(served)
+            with stop_on_signals(engine.stop):
+                dispatcher.run_forever()
+            return served
+    finally:
+        store.close()
+
+
+@contextmanager
+def listening(app: Starlette, host: str, port: int) -> Iterator[str]:
+    """Serve ``app`` with uvicorn in a thread while in the block; gives its base URL.
+
+    Raises:
+        SyncwrightError: the port could not be listened on.
+    """
     server = uvicorn.Server(
         uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off")
     )
@@ -140,18 +162,8 @@ def serve(
                 raise SyncwrightError(f"cannot listen on {host}:{port} (in use, or not allowed)")
             time.sleep(0.02)
         bound = server.servers[0].sockets[0].getsockname()[1] if server.servers else port
-        served = Served(
-            f"http://{host}:{bound}", hooked, intervals, dispatcher, subscriptions, live
-        )
-        for name, line in subscriptions.items():
-            log.info("%s: %s", name, line)
-        if on_ready is not None:
-            on_ready(served)
-        with stop_on_signals(engine.stop):
-            dispatcher.run_forever()
-        return served
+        yield f"http://{host}:{bound}"
     finally:
         server.should_exit = True
         if thread.is_alive():
             thread.join(timeout=10)
-        store.close()
