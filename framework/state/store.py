@@ -323,6 +323,17 @@ class StateStore(Protocol):
         """
         ...
 
+    def find_by_name(
+        self, pair: str, entity: str, needle: str, limit: int | None = None
+    ) -> list[tuple[str, str]]:
+        """(side, id) of live records whose folded name holds ``needle`` (SQ-3).
+
+        The folded name is ``normalize.name_key`` of the record as last seen, kept beside
+        the record when it is stored; ``needle`` is folded by the caller (``text_key``).
+        Ordered by side, then id; at most ``limit``.
+        """
+        ...
+
     def link(self, link_id: int) -> Link:
         """One link by its id."""
         ...

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from framework.normalize import name_key
 from framework.state.postgres.keys import Keys, like_escaped
 from framework.state.sqlite import _settled_hash
 from framework.state.store import Link, StoredRecord
@@ -48,10 +49,11 @@ class Records(Keys):
         """Store the last known state of one record."""
         self._exec(
             "INSERT INTO records (tenant, pair, entity, side, id, link_key, link_id, deleted, "
-            "data, latest, hash) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
+            "data, latest, hash, name_key) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
             "ON CONFLICT (tenant, pair, entity, side, id) DO UPDATE SET "
             "link_key=excluded.link_key, link_id=excluded.link_id, deleted=excluded.deleted, "
-            "data=excluded.data, latest=excluded.latest, hash=excluded.hash",
+            "data=excluded.data, latest=excluded.latest, hash=excluded.hash, "
+            "name_key=excluded.name_key",
             self.tenant,
             pair,
             entity,
@@ -63,6 +65,7 @@ class Records(Keys):
             _dump(rec.data),
             _dump(rec.latest),
             _settled_hash(rec),
+            name_key(rec.now),
         )
 
     def rename_record(self, pair: str, entity: str, side: str, old: str, new: str) -> None:
@@ -116,6 +119,21 @@ class Records(Keys):
             args += [f"%{like_escaped(f)}%" for f in fragments]
         for r in self._all(sql + " ORDER BY side, id", *args):
             yield StoredRecord(r[0], r[1], _load(r[2]), r[3], r[4], bool(r[5]), _load(r[6]))
+
+    def find_by_name(
+        self, pair: str, entity: str, needle: str, limit: int | None = None
+    ) -> list[tuple[str, str]]:
+        """(side, id) of live records whose folded name holds ``needle``, in that order."""
+        rows = self._all(
+            "SELECT side, id FROM records WHERE tenant=%s AND pair=%s AND entity=%s "
+            "AND NOT deleted AND strpos(name_key, %s) > 0 ORDER BY side, id LIMIT %s",
+            self.tenant,
+            pair,
+            entity,
+            needle,
+            limit,
+        )
+        return [(str(side), str(record_id)) for side, record_id in rows]
 
     # -- links --------------------------------------------------------------------------------
 
