@@ -27,6 +27,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from benchmarks.console_pg import copy_state
 from benchmarks.server import ROOT
 from benchmarks.store import parse_size, size_label
 from framework.config import parse_config
@@ -223,17 +224,24 @@ def measure(
     state: dict[str, str] | None = None,
 ) -> list[tuple[str, float, float, float]]:
     password = "bench-password"
-    state = state or state_settings(work, None, "")
+    local = state_settings(work, None, "")
+    state = state or local
     settings = config(work, hash_password(password), state)
-    store = open_store(state)
+    store = open_store(local)  # seeded in SQLite; copied into PostgreSQL when asked
     try:
         if store.links_count(PAIR) == 0:
-            log(f"seeding {size} customers and {moves} move-log entries in {state}")
+            log(f"seeding {size} customers and {moves} move-log entries in {work}")
             seed(store, size, moves, log)
         if history:
             seed_history(store, size, history, log)
     finally:
         store.close()
+    if state is not local:
+        target = open_store(state)
+        empty = target.links_count(PAIR) == 0
+        target.close()
+        if empty:
+            copy_state(Path(local["path"]), state, log)
     cfg, hooks = parse_config(settings, source="bench.toml", base_dir=work)
     app = create_app(cfg, hooks, auth=Auth.from_config(cfg.console), session_secret="b" * 32)
     results = []

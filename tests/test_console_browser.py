@@ -273,9 +273,7 @@ def test_an_operator_opens_a_records_history_and_sees_the_change_with_its_rule(
 
 
 @pytest.mark.rule("G-3", "SQ-3")
-def test_an_operator_finds_a_record_by_name_unlinks_it_and_links_it_again(
-    guarded_served, browser
-):
+def test_an_operator_finds_a_record_by_name_unlinks_it_and_links_it_again(guarded_served, browser):
     world, keys, _, url = guarded_served
     key = keys[3]
     store = world.engine.store
