@@ -103,7 +103,9 @@ def copy_state(sqlite_path: Path, state: dict[str, str], log: Any) -> None:
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"(SELECT COALESCE(max(id), 0) + 1 FROM {table}))"
             )
+    with psycopg.connect(state["url"], autocommit=True) as conn:  # as autovacuum leaves it
+        conn.execute(f"SET search_path TO {state['schema']}")
         for table in TABLES:
-            conn.execute(f"ANALYZE {table}")
+            conn.execute(f"VACUUM ANALYZE {table}")
     db.close()
     log(f"copied into PostgreSQL in {time.monotonic() - started:.0f} s")

@@ -416,6 +416,22 @@ def test_shared_keys_follow_every_write_of_keys(store: StateStore):
     assert store.shared_keys("p", "customer", "platform", ["email"]) == []
 
 
+def test_records_and_links_of_many_ids_in_one_read(store: StateStore):
+    link = store.add_link("p", "customer", "1", "a", None)
+    store.put_record("p", "customer", StoredRecord("pos", "1", JAN, None, link.id))
+    held = StoredRecord("pos", "2", None, latest={"first_name": "Ewa"}, deleted=True)
+    store.put_record("p", "customer", held)
+    store.put_record("p", "customer", StoredRecord("platform", "a", JAN, None, link.id))
+    store.put_record("q", "customer", StoredRecord("pos", "3", JAN))
+    many = [f"x{i}" for i in range(1200)]  # past any one statement's limit of parameters
+    found = store.records_of("p", "customer", "pos", ["1", "2", "3", "a", *many])
+    assert found == {"1": store.record("p", "customer", "pos", "1"), "2": held}
+    assert store.records_of("p", "customer", "pos", []) == {}
+    links = store.links_of("p", "customer", "pos", ["1", "2", "a", *many])
+    assert links == {"1": store.link_by_id("p", "customer", "pos", "1")}
+    assert store.links_of("p", "customer", "platform", ["a", "1"]) == {"a": links["1"]}
+
+
 @pytest.mark.rule("SQ-3")
 def test_phone_suffixes_are_literal_and_exact(store: StateStore):
     store.index_keys("p", "customer", "pos", "1", {"phone": ["+48123456789"], "x": ["%9"]})

@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 
 from framework.normalize import name_key
+from framework.state.store import Link, StoredRecord
 
 _KEY = "pair=NEW.pair AND entity=NEW.entity AND side=NEW.side AND name=NEW.name AND value=NEW.value"
 _OLD = _KEY.replace("NEW.", "OLD.")
@@ -61,6 +62,14 @@ _INDEXES = """
 CREATE INDEX IF NOT EXISTS records_name ON records (pair, entity, deleted, side, id, name_key);
 CREATE INDEX IF NOT EXISTS keys_tail ON keys (pair, entity, side, name, rvalue);
 """
+
+
+def _parts(ids: list[str], size: int = 500) -> list[list[str]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def _json(blob: bytes | None) -> Any:
+    return None if blob is None else orjson.loads(blob)
 
 
 def _stored_name(latest: bytes | None, data: bytes | None) -> str | None:
@@ -181,6 +190,38 @@ class LookupSQL:
             sql += " AND rvalue < ?"
             args.append(high)
         return [str(r[0]) for r in self._db.execute(sql + " ORDER BY id", args)]
+
+    def records_of(
+        self, pair: str, entity: str, side: str, ids: list[str]
+    ) -> dict[str, StoredRecord]:
+        """The last known state of each of ``ids`` that is known, by id (one read)."""
+        found = {}
+        for part in _parts(ids):
+            rows = self._db.execute(
+                "SELECT id, link_key, link_id, deleted, data, latest FROM records WHERE pair=? "
+                f"AND entity=? AND side=? AND id IN ({','.join('?' * len(part))})",
+                (pair, entity, side, *part),
+            )
+            for i, key, link_id, deleted, data, latest in rows:
+                found[str(i)] = StoredRecord(
+                    side, str(i), _json(data), key, link_id, bool(deleted), _json(latest)
+                )
+        return found
+
+    def links_of(self, pair: str, entity: str, side: str, ids: list[str]) -> dict[str, Link]:
+        """The links of the records ``ids`` on ``side`` that have one, by id (one read)."""
+        column = "pos_id" if side == "pos" else "platform_id"
+        found = {}
+        for part in _parts(ids):
+            rows = self._db.execute(
+                "SELECT id, pair, entity, pos_id, platform_id, link_key, status FROM links "
+                f"WHERE pair=? AND entity=? AND {column} IN ({','.join('?' * len(part))})",
+                (pair, entity, *part),
+            )
+            for row in rows:
+                link = Link(*row)
+                found[link.id_on(side)] = link
+        return found
 
     def shared_keys(
         self, pair: str, entity: str, side: str, names: list[str]

@@ -72,9 +72,9 @@ class Keys(Connected):
 
     def has_keys(self, pair: str, entity: str, side: str, name: str) -> bool:
         """Whether any record on ``side`` is indexed under a key called ``name``."""
-        row = self._one(
+        row = self._one(  # in the primary key's order: else a scan until one is met (70 ms)
             "SELECT 1 FROM keys WHERE tenant=%s AND pair=%s AND entity=%s AND side=%s "
-            "AND name=%s LIMIT 1",
+            "AND name=%s ORDER BY value LIMIT 1",
             self.tenant,
             pair,
             entity,

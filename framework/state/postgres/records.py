@@ -45,6 +45,26 @@ class Records(Keys):
             return None
         return StoredRecord(side, record_id, _load(r[3]), r[0], r[1], bool(r[2]), _load(r[4]))
 
+    def records_of(
+        self, pair: str, entity: str, side: str, ids: list[str]
+    ) -> dict[str, StoredRecord]:
+        """The last known state of each of ``ids`` that is known, by id (one read)."""
+        rows = self._all(
+            "SELECT id, link_key, link_id, deleted, data, latest FROM records "
+            "WHERE tenant=%s AND pair=%s AND entity=%s AND side=%s AND id = ANY(%s)",
+            self.tenant,
+            pair,
+            entity,
+            side,
+            list(ids),
+        )
+        return {
+            str(r[0]): StoredRecord(
+                side, str(r[0]), _load(r[4]), r[1], r[2], bool(r[3]), _load(r[5])
+            )
+            for r in rows
+        }
+
     def put_record(self, pair: str, entity: str, rec: StoredRecord) -> None:
         """Store the last known state of one record."""
         self._exec(
@@ -153,6 +173,18 @@ class Records(Keys):
         return self._link_where(
             f"pair=%s AND entity=%s AND {_column(side)}=%s", self.tenant, pair, entity, record_id
         )
+
+    def links_of(self, pair: str, entity: str, side: str, ids: list[str]) -> dict[str, Link]:
+        """The links of the records ``ids`` on ``side`` that have one, by id (one read)."""
+        rows = self._all(
+            f"SELECT {_LINK_COLUMNS} FROM links WHERE tenant=%s AND pair=%s AND entity=%s "
+            f"AND {_column(side)} = ANY(%s)",
+            self.tenant,
+            pair,
+            entity,
+            list(ids),
+        )
+        return {link.id_on(side): link for link in (Link(*r) for r in rows)}
 
     def link_by_key(self, pair: str, entity: str, link_key: str) -> Link | None:
         """The link carrying the shared code ``link_key`` (IS-3)."""
