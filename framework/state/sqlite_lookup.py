@@ -77,26 +77,29 @@ def _stored_name(latest: bytes | None, data: bytes | None) -> str | None:
     return name_key(orjson.loads(blob)) if blob is not None else None
 
 
-def lookup_schema(db: sqlite3.Connection) -> None:
-    """Give a state file the look-up columns, indexes, table and triggers (idempotent)."""
+def _have(db: sqlite3.Connection) -> tuple[set[str], set[str], set[str], bool]:
+    """(tables, columns of records, columns of keys, whether the rest is there)."""
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     records = {row[1] for row in db.execute("PRAGMA table_info(records)")}
     keys = {row[1] for row in db.execute("PRAGMA table_info(keys)")}
-    indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
-    triggers = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'")}
-    wanted = {"records_name", "keys_tail"}
-    if (
-        "name_key" in records
-        and "rvalue" in keys
-        and "shared_values" in tables
-        and wanted <= indexes
-        and len(triggers & {"keys_shared_insert", "keys_shared_delete"}) == 2
-    ):
+    names = {
+        r[0]
+        for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('index', 'trigger')")
+    }
+    rest = {"records_name", "keys_tail", "keys_shared_insert", "keys_shared_delete"} <= names
+    return tables, records, keys, rest
+
+
+def lookup_schema(db: sqlite3.Connection) -> None:
+    """Give a state file the look-up columns, indexes, table and triggers (idempotent)."""
+    tables, records, keys, rest = _have(db)
+    if "name_key" in records and "rvalue" in keys and "shared_values" in tables and rest:
         return  # opening a current store writes nothing (it must not wait for the lock)
     db.create_function("sw_name_key", 2, _stored_name, deterministic=True)
     db.create_function("sw_reversed", 1, lambda v: v[::-1] if v is not None else None)
     db.execute("BEGIN IMMEDIATE")
     try:
+        tables, records, keys, rest = _have(db)  # another process may have done it meanwhile
         if "name_key" not in records:  # a state file from before look-ups by index
             db.execute("ALTER TABLE records ADD COLUMN name_key TEXT")
             db.execute("UPDATE records SET name_key = sw_name_key(latest, data)")
