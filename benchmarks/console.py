@@ -8,6 +8,9 @@ platform. Each
 page is asked ``--repeat`` times through the console's own application (Starlette's test
 client: no network, the whole of the page's work), logged in as an operator; the median and
 the slowest are reported, and appended to ``benchmarks/RESULTS.md``.
+
+The state is a SQLite file in ``--work`` (kept: later runs reuse it), or with ``--store
+postgresql://...`` a PostgreSQL schema (``--schema``, tenant ``shop``; kept likewise).
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import sqlite3
 import statistics
 import subprocess
 import time
@@ -25,13 +27,14 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from benchmarks.console_pg import copy_state
 from benchmarks.server import ROOT
 from benchmarks.store import parse_size, size_label
 from framework.config import parse_config
 from framework.console.app import create_app
 from framework.console.auth import Auth, hash_password
 from framework.state.sqlite import SQLiteStore
-from framework.state.store import HistoryEntry, StoredRecord
+from framework.state.store import HistoryEntry, StateStore, StoredRecord
 
 PAIR = "store"
 RUNS = 50
@@ -40,10 +43,27 @@ DUPLICATES = 500
 TARGET_MS = 300
 
 
-def config(work: Path, password_hash: str) -> dict[str, Any]:
+def state_settings(work: Path, url: str | None, schema: str) -> dict[str, str]:
+    """Where the state is: the SQLite file in ``work``, or a PostgreSQL schema."""
+    if url is None:
+        return {"path": str(work / "state.db")}
+    return {"url": url, "schema": schema, "tenant": "shop"}
+
+
+def open_store(state: dict[str, str]) -> StateStore:
+    """The benchmark's state store (a PostgreSQL schema is brought to this version first)."""
+    if "url" not in state:
+        return SQLiteStore(state["path"])
+    from framework.state.postgres import PostgresStore, upgrade
+
+    upgrade(state["url"], state["schema"])
+    return PostgresStore(state["url"], schema=state["schema"], tenant=state["tenant"])
+
+
+def config(work: Path, password_hash: str, state: dict[str, str] | None = None) -> dict[str, Any]:
     (work / "edt").mkdir(parents=True, exist_ok=True)
     return {
-        "state": {"path": str(work / "state.db")},
+        "state": state or {"path": str(work / "state.db")},
         "systems": {
             "edge": {"connector": "edge", "folder": str(work / "edt"), "store_license_id": "1"},
             "square": {
@@ -74,10 +94,9 @@ def customer(i: int, email: str | None = None) -> dict[str, Any]:
     }
 
 
-def seed(path: Path, size: int, moves: int, log: Any) -> None:
-    """Write the state store (kept in ``--work``: later runs reuse it)."""
+def seed(store: StateStore, size: int, moves: int, log: Any) -> None:
+    """Write the state store (kept: later runs reuse it)."""
     started = time.monotonic()
-    store = SQLiteStore(path)
     with store.transaction():
         for i in range(size):
             pos_id, platform_id = f"001-{i:08d}", f"SQ{i:010d}"
@@ -119,60 +138,54 @@ def seed(path: Path, size: int, moves: int, log: Any) -> None:
             {"square.calls": per_run // 100},
             None,
         )
-    store.close()
     log(f"seeded in {time.monotonic() - started:.0f} s")
 
 
 HISTORY_FIELDS = ("emails", "phones", "first_name", "last_name", "custom")
 
 
-def seed_history(path: Path, size: int, entries: int, log: Any) -> None:
+def seed_history(store: StateStore, size: int, entries: int, log: Any) -> None:
     """``entries`` history entries over the customers, as runs write them (added once)."""
-    store = SQLiteStore(path)
-    try:
-        with sqlite3.connect(path) as db:
-            have = int(db.execute("SELECT COUNT(*) FROM history").fetchone()[0])
-        if have >= entries:
-            return
-        started = time.monotonic()
-        at = dt.datetime.now(dt.UTC) - dt.timedelta(days=80)
-        step = dt.timedelta(days=80) / max(entries, 1)
-        made = have
-        while made < entries:
-            batch = []
-            for _ in range(min(20_000, entries - made)):
-                # Spread over every customer (the last one too); one in a hundred to the
-                # first customer, a record changed very often (HOT entries).
-                i = 0 if made % 100 == 0 else (made * 7919) % size
-                field = HISTORY_FIELDS[(made // size) % len(HISTORY_FIELDS)]  # each pass another
-                batch.append(
-                    HistoryEntry(
-                        PAIR,
-                        "customer",
-                        "update",
-                        f"001-{i:08d}",
-                        f"SQ{i:010d}",
-                        i + 1,
-                        field=field,
-                        old=f"old{made}",
-                        new=f"new{made}",
-                        source="pos",
-                        toward="platform",
-                        policy="pos_wins",
-                        rule="G-4",
-                        associate="12",
-                        run_id=made * RUNS // entries + 1,
-                        at=at + step * made,
-                    )
+    have = store.history_count()
+    if have >= entries:
+        return
+    started = time.monotonic()
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(days=80)
+    step = dt.timedelta(days=80) / max(entries, 1)
+    made = have
+    while made < entries:
+        batch = []
+        for _ in range(min(20_000, entries - made)):
+            # Spread over every customer (the last one too); one in a hundred to the
+            # first customer, a record changed very often (HOT entries).
+            i = 0 if made % 100 == 0 else (made * 7919) % size
+            field = HISTORY_FIELDS[(made // size) % len(HISTORY_FIELDS)]  # each pass another
+            batch.append(
+                HistoryEntry(
+                    PAIR,
+                    "customer",
+                    "update",
+                    f"001-{i:08d}",
+                    f"SQ{i:010d}",
+                    i + 1,
+                    field=field,
+                    old=f"old{made}",
+                    new=f"new{made}",
+                    source="pos",
+                    toward="platform",
+                    policy="pos_wins",
+                    rule="G-4",
+                    associate="12",
+                    run_id=made * RUNS // entries + 1,
+                    at=at + step * made,
                 )
-                made += 1
-            with store.transaction():
-                store.add_history(batch)
-            if made % 200_000 == 0:
-                log(f"  {made} history entries")
-        log(f"history seeded in {time.monotonic() - started:.0f} s")
-    finally:
-        store.close()
+            )
+            made += 1
+        with store.transaction():
+            store.add_history(batch)
+        if made % 200_000 == 0:
+            log(f"  {made} history entries")
+    log(f"history seeded in {time.monotonic() - started:.0f} s")
 
 
 def pages(size: int) -> list[tuple[str, str]]:
@@ -202,15 +215,33 @@ def pages(size: int) -> list[tuple[str, str]]:
 
 
 def measure(
-    work: Path, size: int, moves: int, repeat: int, log: Any, history: int = 0
+    work: Path,
+    size: int,
+    moves: int,
+    repeat: int,
+    log: Any,
+    history: int = 0,
+    state: dict[str, str] | None = None,
 ) -> list[tuple[str, float, float, float]]:
     password = "bench-password"
-    settings = config(work, hash_password(password))
-    if not (work / "state.db").exists():
-        log(f"seeding {size} customers and {moves} move-log entries in {work}")
-        seed(work / "state.db", size, moves, log)
-    if history:
-        seed_history(work / "state.db", size, history, log)
+    local = state_settings(work, None, "")
+    state = state or local
+    settings = config(work, hash_password(password), state)
+    store = open_store(local)  # seeded in SQLite; copied into PostgreSQL when asked
+    try:
+        if store.links_count(PAIR) == 0:
+            log(f"seeding {size} customers and {moves} move-log entries in {work}")
+            seed(store, size, moves, log)
+        if history:
+            seed_history(store, size, history, log)
+    finally:
+        store.close()
+    if state is not local:
+        target = open_store(state)
+        empty = target.links_count(PAIR) == 0
+        target.close()
+        if empty:
+            copy_state(Path(local["path"]), state, log)
     cfg, hooks = parse_config(settings, source="bench.toml", base_dir=work)
     app = create_app(cfg, hooks, auth=Auth.from_config(cfg.console), session_secret="b" * 32)
     results = []
@@ -243,6 +274,7 @@ def markdown(
     results: list[tuple[str, float, float, float]],
     note: str,
     history: int = 0,
+    store: str = "SQLite",
 ) -> str:
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
@@ -254,7 +286,7 @@ def markdown(
         "",
         f"- machine: {platform.machine()}, {os.cpu_count()} CPUs; "
         f"CPython {platform.python_version()}; commit {commit}",
-        f"- state: {size} customers on each side (linked), {moves} move-log entries over "
+        f"- state ({store}): {size} customers on each side (linked), {moves} move-log entries over "
         f"{RUNS} runs, {history} history entries, {PROBLEMS} open problems, "
         f"{DUPLICATES} duplicate pairs; "
         f"load average after {load}",
@@ -283,12 +315,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "RESULTS.md")
     parser.add_argument("--no-append", action="store_true")
     parser.add_argument("--note", default="")
+    parser.add_argument("--store", default=None, help="postgresql://... (default: SQLite)")
+    parser.add_argument("--schema", default="bench_console")
     args = parser.parse_args(argv)
     size = parse_size(args.size)
     work = args.work / f"{size}-{args.moves}"
     work.mkdir(parents=True, exist_ok=True)
-    results = measure(work, size, args.moves, args.repeat, print, args.history)
-    text = markdown(size, args.moves, args.repeat, results, args.note, args.history)
+    schema = f"{args.schema}_{size}"
+    state = state_settings(work, args.store, schema)
+    results = measure(work, size, args.moves, args.repeat, print, args.history, state)
+    label = "SQLite" if args.store is None else f"PostgreSQL, schema {schema}, tenant shop"
+    text = markdown(size, args.moves, args.repeat, results, args.note, args.history, label)
     print(text)
     if not args.no_append:
         with args.results.open("a", encoding="utf-8") as out:

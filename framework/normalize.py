@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -61,3 +62,18 @@ def text_key(raw: str) -> str:
     """Return a whitespace- and case-folded key for free text (names, streets)."""
     folded = unicodedata.normalize("NFKC", raw).casefold()
     return _SPACES.sub(" ", folded).strip()
+
+
+def record_name(data: dict[str, Any]) -> str:
+    """How people read a record's name: first, middle and last name, company (SQ-3)."""
+    parts = (data.get(k) for k in ("first_name", "middle_name", "last_name", "company"))
+    return " ".join(str(p) for p in parts if p)
+
+
+def name_key(data: dict[str, Any] | None) -> str | None:
+    """The folded name a look-up by name searches (``None``: no record to search).
+
+    The state store keeps it beside each record, so a search by part of a name reads an
+    index of short keys instead of every stored record (SQ-3).
+    """
+    return None if not data else text_key(record_name(data))

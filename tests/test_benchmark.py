@@ -137,3 +137,23 @@ def test_the_console_benchmark_asks_every_page(tmp_path: Path):
     assert "| Duplicates (500 groups) |" in text
     assert "| Record, both sides, history |" in text
     assert "3000 history entries" in text
+
+
+def test_the_console_benchmark_on_postgres_holds_the_same_state(tmp_path: Path):
+    from benchmarks import console
+    from framework.state.postgres import PostgresStore
+    from tests.services import postgres_schema
+
+    for made in postgres_schema():
+        state = {"url": made.url, "schema": made.schema, "tenant": "shop"}
+        results = console.measure(tmp_path, 300, 2_000, 1, lambda text: None, 3_000, state)
+        assert len(results) == len(console.pages(300))
+        store = PostgresStore(made.url, schema=made.schema, tenant="shop")
+        try:  # the copy: every link and history entry, the shared keys filled (SQ-2)
+            assert store.links_count("store") == 300
+            assert store.history_count() == 3_000
+            assert len(store.shared_keys("store", "customer", "platform", ["email"])) == 300
+        finally:
+            store.close()
+        text = console.markdown(300, 2_000, 1, results, "", 3_000, "PostgreSQL")
+        assert "state (PostgreSQL)" in text

@@ -272,6 +272,37 @@ def test_an_operator_opens_a_records_history_and_sees_the_change_with_its_rule(
     assert all(SECRET not in html for html in seen.pages)
 
 
+@pytest.mark.rule("G-3", "SQ-3")
+def test_an_operator_finds_a_record_by_name_unlinks_it_and_links_it_again(guarded_served, browser):
+    world, keys, _, url = guarded_served
+    key = keys[3]
+    store = world.engine.store
+    square_id = store.link_by_id("store", "customer", "pos", key).platform_id
+    seen = Seen()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    log_in(page, url, "olga", seen)
+    page.click("nav >> text=Records")
+    page.fill("input[name=q]", "STOMER3")  # part of a name, any case (SQ-3)
+    page.click("form.search button")
+    assert "2 found" in page.locator("#found-count").inner_text(), "both sides"
+    page.click(f"table a:text-is('{key}')")
+    assert f"{key} ⇄" in page.locator("#link").inner_text()
+    page.click("button[name=unlink]")
+    page.locator(".flash", has_text=f"unlinked customer {key}").wait_for()
+    assert "Not linked." in page.locator("#link").inner_text()
+    assert store.link_by_id("store", "customer", "pos", key) is None
+    seen.look(page, "record-unlinked")
+    page.fill("input[name=platform_id]", square_id)
+    page.click("button[name=link]")
+    page.locator(".flash", has_text=f"linked customer {key} (pos) = {square_id}").wait_for()
+    assert f"{key} ⇄ square {square_id}" in page.locator("#link").inner_text()
+    assert store.link_by_id("store", "customer", "pos", key).platform_id == square_id
+    history = page.locator("table.history").inner_text()
+    assert "linked by hand" in history
+    assert "unlinked by hand" in history
+    assert all(SECRET not in html for html in seen.pages)
+
+
 @pytest.mark.rule("G-5")
 def test_an_operator_approves_a_held_run_and_sees_it_applied(guarded_served, browser):
     world, keys, app, url = guarded_served

@@ -1,14 +1,17 @@
 """``find`` (SQ-3) narrows the records down in the store: it finds exactly what testing
-every record finds, for e-mails, phones and names, in any case and script."""
+every record finds, for e-mails, phones and names, in any case and script, on both stores."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 
 from framework.engine.lookup import _test, find_records
 from framework.normalize import email_key
 from framework.state.sqlite import SQLiteStore
-from framework.state.store import StoredRecord
+from framework.state.store import StateStore, StoredRecord
+from tests.services import postgres_schema
 
 PEOPLE = [
     ("Anna", "Smith", "Anna.Smith@Example.com", "+12175550142"),
@@ -46,9 +49,32 @@ QUERIES = [
 ]
 
 
-@pytest.fixture(params=["indexed", "not indexed"])
-def store(request: pytest.FixtureRequest) -> SQLiteStore:
-    s = SQLiteStore(":memory:")
+@pytest.fixture(
+    scope="module",
+    params=[
+        ("sqlite", "indexed"),
+        ("sqlite", "not indexed"),
+        ("postgres", "indexed"),
+        ("postgres", "not indexed"),
+    ],
+    ids="-".join,
+)
+def store(request: pytest.FixtureRequest) -> Iterator[StateStore]:
+    """The people above on one store (read only by the tests)."""
+    if request.param[0] == "sqlite":
+        yield _filled(SQLiteStore(":memory:"), request.param[1])
+        return
+    from framework.state.postgres import PostgresStore
+
+    for made in postgres_schema():
+        s = PostgresStore(made.url, schema=made.schema, tenant="shop")
+        try:
+            yield _filled(s, request.param[1])
+        finally:
+            s.close()
+
+
+def _filled(s: StateStore, indexed: str) -> StateStore:
     for i, (first, last, email, phone) in enumerate(PEOPLE):
         data = {
             "first_name": first,
@@ -59,7 +85,7 @@ def store(request: pytest.FixtureRequest) -> SQLiteStore:
         s.put_record("p", "customer", StoredRecord("pos", f"c{i}", data))
         held = StoredRecord("platform", f"h{i}", None, latest=data)  # a held-back change
         s.put_record("p", "customer", held)
-        if request.param == "indexed":  # as the engine indexes them (G-3)
+        if indexed == "indexed":  # as the engine indexes them (G-3)
             keys = {"email": [email_key(email)], "phone": [phone]}
             for side, rid in (("pos", f"c{i}"), ("platform", f"h{i}")):
                 s.index_keys("p", "customer", side, rid, keys)
@@ -70,7 +96,7 @@ def store(request: pytest.FixtureRequest) -> SQLiteStore:
 
 @pytest.mark.rule("SQ-3")
 @pytest.mark.parametrize("query", QUERIES)
-def test_find_finds_what_testing_every_record_finds(store: SQLiteStore, query: str):
+def test_find_finds_what_testing_every_record_finds(store: StateStore, query: str):
     test, _ = _test(query, "US")
     expected = sorted(
         (r.side, r.id) for r in store.all_records("p", "customer") if not r.deleted and test(r.now)

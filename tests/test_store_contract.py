@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from framework.engine.lease import LeaseHeld, lapsed, pair_lease
+from framework.normalize import text_key
 from framework.state.sqlite import SQLiteStore
 from framework.state.store import Lease, StateStore, StoredRecord
 from tests.services import postgres_schema
@@ -348,6 +349,104 @@ def test_look_ups_by_people_narrow_by_fragment_and_phone_suffix(store: StateStor
     assert sorted(store.find_by_key_suffix("p", "customer", "pos", "phone", "456789")) == ["1", "2"]
     assert store.find_by_key_suffix("p", "customer", "pos", "phone", "3456789") == ["1"]
     assert store.find_by_key_suffix("p", "customer", "pos", "phone", "_456789") == []
+
+
+@pytest.mark.rule("SQ-3")
+def test_look_ups_by_name_read_the_folded_name_kept_with_each_record(store: StateStore):
+    people = {
+        ("pos", "2"): {"first_name": "Anna", "last_name": "Smith"},
+        ("pos", "1"): {"first_name": "JOANNA", "middle_name": "M", "last_name": "Nowak"},
+        ("platform", "a"): {"company": "Änna  Straße GmbH"},
+        ("platform", "b"): {"first_name": "Bob", "emails": [{"address": "anna@x.pl"}]},
+        ("platform", "c"): {"first_name": "100%", "last_name": "Under_score"},
+    }
+    for (side, rid), data in people.items():
+        store.put_record("p", "customer", StoredRecord(side, rid, data))
+    held = StoredRecord("pos", "3", {"first_name": "Old"}, latest={"first_name": "Annabel"})
+    store.put_record("p", "customer", held)  # a held-back change: searched as last seen
+    store.put_record(
+        "p", "customer", StoredRecord("pos", "4", {"first_name": "Anna"}, deleted=True)
+    )
+    store.put_record("p", "customer", StoredRecord("pos", "5", None, latest=None))
+    store.put_record("q", "customer", StoredRecord("pos", "6", {"first_name": "Anna"}))
+    by = lambda text, limit=None: store.find_by_name("p", "customer", text_key(text), limit)  # noqa: E731
+    assert by("anna") == [("pos", "1"), ("pos", "2"), ("pos", "3")], "no e-mail, no deleted"
+    assert by("anna smith") == [("pos", "2")]
+    assert by("joanna m nowak") == [("pos", "1")], "middle name between"
+    assert by("ÄNNA STRASSE") == [("platform", "a")], "case and whitespace folded, ß is ss"
+    assert by("old") == [], "the held-back change is what is searched"
+    assert by("0%") == [("platform", "c")], "% is literal"
+    assert by("r_s") == [("platform", "c")], "_ is literal"
+    assert by("anna", 2) == [("pos", "1"), ("pos", "2")]
+    assert by("") == [("platform", "a"), ("platform", "b"), ("platform", "c"), *by("anna")]
+    store.put_record("p", "customer", StoredRecord("pos", "2", {"first_name": "Anne"}))
+    assert by("anna") == [("pos", "1"), ("pos", "3")], "a new name replaces the old"
+    store.rename_record("p", "customer", "pos", "1", "7")
+    assert by("joanna") == [("pos", "7")]
+
+
+@pytest.mark.rule("SQ-2")
+def test_shared_keys_follow_every_write_of_keys(store: StateStore):
+    shared = lambda: store.shared_keys("p", "customer", "pos", ["email"])  # noqa: E731
+    store.index_keys("p", "customer", "pos", "1", {"email": ["a@x"]})
+    assert shared() == []
+    store.index_keys("p", "customer", "pos", "2", {"email": ["a@x"]})
+    store.index_keys("p", "customer", "platform", "3", {"email": ["a@x"]})  # the other side
+    store.index_keys("q", "customer", "pos", "4", {"email": ["a@x"]})  # another pair
+    assert shared() == [("email", "a@x", ["1", "2"])]
+    store.index_keys("p", "customer", "pos", "5", {"email": ["a@x"]})
+    assert shared() == [("email", "a@x", ["1", "2", "5"])]
+    store.index_keys("p", "customer", "pos", "5", {"email": ["b@x"]})
+    store.index_keys("p", "customer", "pos", "2", {"email": ["b@x"]})
+    assert shared() == [("email", "b@x", ["2", "5"])], "re-indexed: a@x is held by 1 only"
+    store.set_held("p", "customer", "pos", "2", "out_of_scope")  # marks are keys too
+    store.set_held("p", "customer", "pos", "5", "out_of_scope")
+    assert shared() == [("email", "b@x", ["2", "5"])]
+    store.put_record("p", "customer", StoredRecord("pos", "~5", {"first_name": "Jan"}))
+    store.index_keys("p", "customer", "pos", "~5", {"email": ["c@x"]})
+    store.index_keys("p", "customer", "pos", "6", {"email": ["c@x"]})
+    store.rename_record("p", "customer", "pos", "~5", "8")  # the placeholder's keys go
+    assert shared() == [("email", "b@x", ["2", "5"])]
+    link = store.add_link("p", "customer", "9", "~tmp", None)
+    store.index_keys("p", "customer", "platform", "~tmp", {"email": ["a@x"]})
+    assert store.shared_keys("p", "customer", "platform", ["email"]) == [
+        ("email", "a@x", ["3", "~tmp"])
+    ]
+    store.drop_link(link.id)
+    assert store.shared_keys("p", "customer", "platform", ["email"]) == []
+
+
+def test_records_and_links_of_many_ids_in_one_read(store: StateStore):
+    link = store.add_link("p", "customer", "1", "a", None)
+    store.put_record("p", "customer", StoredRecord("pos", "1", JAN, None, link.id))
+    held = StoredRecord("pos", "2", None, latest={"first_name": "Ewa"}, deleted=True)
+    store.put_record("p", "customer", held)
+    store.put_record("p", "customer", StoredRecord("platform", "a", JAN, None, link.id))
+    store.put_record("q", "customer", StoredRecord("pos", "3", JAN))
+    many = [f"x{i}" for i in range(1200)]  # past any one statement's limit of parameters
+    found = store.records_of("p", "customer", "pos", ["1", "2", "3", "a", *many])
+    assert found == {"1": store.record("p", "customer", "pos", "1"), "2": held}
+    assert store.records_of("p", "customer", "pos", []) == {}
+    links = store.links_of("p", "customer", "pos", ["1", "2", "a", *many])
+    assert links == {"1": store.link_by_id("p", "customer", "pos", "1")}
+    assert store.links_of("p", "customer", "platform", ["a", "1"]) == {"a": links["1"]}
+
+
+@pytest.mark.rule("SQ-3")
+def test_phone_suffixes_are_literal_and_exact(store: StateStore):
+    store.index_keys("p", "customer", "pos", "1", {"phone": ["+48123456789"], "x": ["%9"]})
+    store.index_keys("p", "customer", "pos", "2", {"phone": ["+48123456789", "+1789"]})
+    store.index_keys("p", "customer", "pos", "3", {"phone": ["\u00ff\U0010ffff9"]})
+    suffix = lambda s, name="phone": store.find_by_key_suffix("p", "customer", "pos", name, s)  # noqa: E731
+    assert suffix("789") == ["1", "2"], "each record once"
+    assert suffix("+48123456789") == ["1", "2"]
+    assert suffix("0+48123456789") == []
+    assert suffix("") == ["1", "2", "3"]
+    assert suffix("\U0010ffff9") == ["3"]
+    assert suffix("\u00ff\U0010ffff9") == ["3"]
+    assert suffix("%9", "x") == ["1"]
+    assert suffix("9", "x") == ["1"]
+    assert suffix("%", "x") == [], "% is literal"
 
 
 def test_the_move_log_keeps_recent_runs_only(store: StateStore):

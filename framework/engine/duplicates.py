@@ -18,7 +18,7 @@ from framework.engine.problems import merge_hint
 from framework.errors import SyncwrightError
 from framework.models import MergeRequest
 from framework.models.base import entity_model
-from framework.state.store import HistoryEntry, Link, MergeRecord, StateStore
+from framework.state.store import HistoryEntry, Link, MergeRecord, StateStore, StoredRecord
 
 SIDES: tuple[Side, Side] = ("pos", "platform")
 
@@ -65,8 +65,12 @@ def find_duplicates(
         for s in (side,) if side else SIDES:
             system = spec.pos if s == "pos" else spec.platform
             shared = engine.store.shared_keys(pair, name, s, keys)
-            for members, found in _joined(shared):
-                records = [_candidate(engine.store, pair, name, s, i) for i in members]
+            joined = _joined(shared)
+            ids = [i for members, _ in joined for i in members]
+            recs = engine.store.records_of(pair, name, s, ids)  # one read, not one a record
+            links = engine.store.links_of(pair, name, s, ids)
+            for members, found in joined:
+                records = [_candidate(s, i, recs.get(i), links.get(i)) for i in members]
                 groups.append(DuplicateGroup(pair, name, s, system, found, records))
     return groups
 
@@ -95,13 +99,13 @@ def _joined(
     return [(sorted(m), keys.get(r, [])) for r, m in sorted(members.items())]
 
 
-def _candidate(store: StateStore, pair: str, entity: str, side: Side, record_id: str) -> Candidate:
-    rec = store.record(pair, entity, side, record_id)
+def _candidate(
+    side: Side, record_id: str, rec: StoredRecord | None, link: Link | None
+) -> Candidate:
     data = (rec.now if rec else None) or {}
     name = " ".join(str(data[k]) for k in ("first_name", "last_name", "company") if data.get(k))
     emails = [e.get("address", "") for e in data.get("emails") or [] if isinstance(e, dict)]
     phones = [p.get("number", "") for p in data.get("phones") or [] if isinstance(p, dict)]
-    link = store.link_by_id(pair, entity, side, record_id)
     linked = link.id_on(other(side)) if link is not None else None
     return Candidate(
         record_id, name or "?", emails, phones, linked, link.status if link is not None else None

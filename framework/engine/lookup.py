@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from framework.normalize import email_key, phone_e164, text_key
+from framework.normalize import email_key, name_key, phone_e164, record_name, text_key
 from framework.state.store import StateStore, StoredRecord
 
 _DIGITS = re.compile(r"\D")
@@ -44,12 +44,13 @@ def find_records(
 ) -> list[Found]:
     """Records of ``entity`` on either side of ``pair`` matching ``text`` (``limit``: at most).
 
-    The store narrows the records down by fragments every match holds (the query's words,
-    its last digits, the e-mail's local part), so a search reads a few records, not all.
+    The store narrows the records down: by its index of folded names, by the key index
+    (G-3), or by fragments every match holds (the last digits, the e-mail's local part), so
+    a search reads a few records, not all.
     """
     test, by = _test(text, region)
     found: list[Found] = []
-    for rec in _candidates(store, pair, entity, text, by, region):
+    for rec in _candidates(store, pair, entity, text, by, region, limit):
         data = rec.now
         if rec.deleted or not data or not test(data):
             continue
@@ -60,7 +61,7 @@ def find_records(
             Found(
                 rec.side,
                 rec.id,
-                _name(data),
+                record_name(data),
                 [e["address"] for e in data.get("emails") or []],
                 [p["number"] for p in data.get("phones") or []],
                 by,
@@ -72,14 +73,27 @@ def find_records(
 
 
 def _candidates(
-    store: StateStore, pair: str, entity: str, text: str, by: str, region: str
+    store: StateStore,
+    pair: str,
+    entity: str,
+    text: str,
+    by: str,
+    region: str,
+    limit: int | None = None,
 ) -> Iterable[StoredRecord]:
     """The records that may match (a superset: each is tested).
 
-    From the key index (G-3's) when both sides keep the key searched, else narrowed down by
-    fragments of the text.
+    A name from the store's index of folded names; an e-mail or phone from the key index
+    (G-3's) when both sides keep the key searched, else narrowed down by fragments of the
+    text.
     """
     sides = ("pos", "platform")
+    if by == "name":
+        for side, record_id in store.find_by_name(pair, entity, text_key(text), limit):
+            rec = store.record(pair, entity, side, record_id)
+            if rec is not None:
+                yield rec
+        return
     if by in ("email", "phone") and all(store.has_keys(pair, entity, s, by) for s in sides):
         try:
             wanted = email_key(text) if by == "email" else phone_e164(text, region)
@@ -102,26 +116,17 @@ def _fragments(text: str, by: str) -> list[str]:
     """Pieces of text every record matching ``text`` holds in its stored JSON, when sure.
 
     An e-mail's local part; a phone's last seven digits (an E.164 number ends with them,
-    whether it matches whole or by its trailing digits); a name's words. Text that JSON
-    escapes (quotes, backslashes, control characters) or beyond ASCII gives none: every
-    record is then tested.
+    whether it matches whole or by its trailing digits). Text that JSON escapes (quotes,
+    backslashes, control characters) or beyond ASCII gives none: every record is then
+    tested. (Names are found through the store's index of folded names.)
     """
-    if by == "email":
-        pieces = [text.strip().split("@")[0].lower()]
-    elif by == "phone":
-        pieces = [_DIGITS.sub("", text)[-7:]]
-    else:
-        pieces = text_key(text).split()
+    email = by == "email"
+    pieces = [text.strip().split("@")[0].lower() if email else _DIGITS.sub("", text)[-7:]]
     if all(
         p and p.isascii() and p.isprintable() and '"' not in p and "\\" not in p for p in pieces
     ):
         return pieces
     return []
-
-
-def _name(data: dict[str, Any]) -> str:
-    parts = (data.get(k) for k in ("first_name", "middle_name", "last_name", "company"))
-    return " ".join(str(p) for p in parts if p)
 
 
 def _test(text: str, region: str) -> tuple[Any, str]:
@@ -145,4 +150,4 @@ def _test(text: str, region: str) -> tuple[Any, str]:
             "phone",
         )
     needle = text_key(text)
-    return (lambda d: needle in text_key(_name(d))), "name"
+    return (lambda d: needle in (name_key(d) or "")), "name"

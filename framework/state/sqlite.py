@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from framework.normalize import name_key
+from framework.state.sqlite_lookup import KEY_INSERT, LookupSQL, key_rows, lookup_schema
 from framework.state.sqlite_ops import OperatorsSQL, ops_schema
 from framework.state.sqlite_webhooks import WEBHOOK_SCHEMA, WebhookTables
 from framework.state.store import (
@@ -109,7 +111,7 @@ def _settled_hash(rec: StoredRecord) -> bytes | None:
     return content_hash(rec.data, rec.link_key)
 
 
-class SQLiteStore(OperatorsSQL, WebhookTables):
+class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables):
     """The state store in one SQLite file; ``:memory:`` gives a throwaway store for tests."""
 
     def __init__(self, path: str | Path):
@@ -127,6 +129,7 @@ class SQLiteStore(OperatorsSQL, WebhookTables):
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
         if "hash" not in columns:  # a state file from before content hashes
             self._db.execute("ALTER TABLE records ADD COLUMN hash BLOB")
+        lookup_schema(self._db)
         # Written once: opening a store must not wait for the write lock, which a run of
         # another process may hold (a refused or waiting run only reads).
         if self._one("SELECT 1 FROM meta WHERE key='schema_version'") is None:
@@ -310,7 +313,7 @@ class SQLiteStore(OperatorsSQL, WebhookTables):
         """Store the last known state of one record."""
         self._db.execute(
             "INSERT OR REPLACE INTO records (pair, entity, side, id, link_key, link_id, deleted, "
-            "data, latest, hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "data, latest, hash, name_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
                 pair,
                 entity,
@@ -322,6 +325,7 @@ class SQLiteStore(OperatorsSQL, WebhookTables):
                 _dump(rec.data),
                 _dump(rec.latest),
                 _settled_hash(rec),
+                name_key(rec.now),
             ),
         )
 
@@ -476,13 +480,9 @@ class SQLiteStore(OperatorsSQL, WebhookTables):
             "DELETE FROM keys WHERE pair=? AND entity=? AND side=? AND id=?",
             (pair, entity, side, record_id),
         )
-        rows = [
-            (pair, entity, side, name, value, record_id)
-            for name, values in keys.items()
-            for value in values
-        ]
+        rows = key_rows(pair, entity, side, record_id, keys)
         if rows:
-            self._db.executemany("INSERT OR IGNORE INTO keys VALUES (?,?,?,?,?,?)", rows)
+            self._db.executemany(KEY_INSERT, rows)
 
     def find_by_keys(
         self, pair: str, entity: str, side: str, keys: dict[str, list[str]]
@@ -498,17 +498,6 @@ class SQLiteStore(OperatorsSQL, WebhookTables):
                 ):
                     found[record_id] = None
         return list(found)
-
-    def find_by_key_suffix(
-        self, pair: str, entity: str, side: str, name: str, suffix: str
-    ) -> list[str]:
-        """Ids of records on ``side`` with a key ``name`` ending in ``suffix`` (phone digits)."""
-        rows = self._db.execute(
-            "SELECT DISTINCT id FROM keys WHERE pair=? AND entity=? AND side=? AND name=? "
-            "AND value LIKE ? ESCAPE '\\'",
-            (pair, entity, side, name, f"%{_like_escaped(suffix)}"),
-        )
-        return [str(r[0]) for r in rows]
 
     def has_keys(self, pair: str, entity: str, side: str, name: str) -> bool:
         """Whether any record on ``side`` is indexed under a key called ``name``."""
@@ -542,8 +531,8 @@ class SQLiteStore(OperatorsSQL, WebhookTables):
         )
         marks = [("held", reason), ("waits_for", waits_for)] if reason else []
         self._db.executemany(
-            "INSERT OR IGNORE INTO keys VALUES (?,?,?,?,?,?)",
-            [(pair, entity, side, name, value, record_id) for name, value in marks if value],
+            KEY_INSERT,
+            key_rows(pair, entity, side, record_id, {n: [v] for n, v in marks if v}),
         )
 
     def held_for(self, pair: str, entity: str, side: str, waits_for: str) -> list[str]:
@@ -798,31 +787,6 @@ class SQLiteStore(OperatorsSQL, WebhookTables):
         )
 
     # -- duplicates and merges (SQ-2) ---------------------------------------------------------
-
-    def shared_keys(
-        self, pair: str, entity: str, side: str, names: list[str]
-    ) -> list[tuple[str, str, list[str]]]:
-        """Key values (of the key ``names``) that two or more records on ``side`` share."""
-        if not names:
-            return []
-        marks = ",".join("?" * len(names))
-        # The shared values first (the index gives them in order), then their few ids: a
-        # group_concat over every value took twice as long at 100k records (console).
-        shared = self._db.execute(
-            "SELECT name, value FROM keys "
-            f"WHERE pair=? AND entity=? AND side=? AND name IN ({marks}) "
-            "GROUP BY name, value HAVING COUNT(*) > 1 ORDER BY name, value",
-            (pair, entity, side, *names),
-        ).fetchall()
-        found = []
-        for name, value in shared:
-            ids = self._db.execute(
-                "SELECT id FROM keys WHERE pair=? AND entity=? AND side=? AND name=? "
-                "AND value=? ORDER BY id",
-                (pair, entity, side, name, value),
-            ).fetchall()
-            found.append((str(name), str(value), [str(i[0]) for i in ids]))
-        return found
 
     def add_merge(
         self,

@@ -300,6 +300,12 @@ class StateStore(Protocol):
         """The last known state of one record."""
         ...
 
+    def records_of(
+        self, pair: str, entity: str, side: str, ids: list[str]
+    ) -> dict[str, StoredRecord]:
+        """The last known state of each of ``ids`` that is known, by id (one read)."""
+        ...
+
     def put_record(self, pair: str, entity: str, rec: StoredRecord) -> None:
         """Store the last known state of one record."""
         ...
@@ -323,12 +329,27 @@ class StateStore(Protocol):
         """
         ...
 
+    def find_by_name(
+        self, pair: str, entity: str, needle: str, limit: int | None = None
+    ) -> list[tuple[str, str]]:
+        """(side, id) of live records whose folded name holds ``needle`` (SQ-3).
+
+        The folded name is ``normalize.name_key`` of the record as last seen, kept beside
+        the record when it is stored; ``needle`` is folded by the caller (``text_key``).
+        Ordered by side, then id; at most ``limit``.
+        """
+        ...
+
     def link(self, link_id: int) -> Link:
         """One link by its id."""
         ...
 
     def link_by_id(self, pair: str, entity: str, side: str, record_id: str) -> Link | None:
         """The link of the record ``record_id`` on ``side``."""
+        ...
+
+    def links_of(self, pair: str, entity: str, side: str, ids: list[str]) -> dict[str, Link]:
+        """The links of the records ``ids`` on ``side`` that have one, by id (one read)."""
         ...
 
     def link_by_key(self, pair: str, entity: str, link_key: str) -> Link | None:

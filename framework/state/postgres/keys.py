@@ -38,15 +38,15 @@ class Keys(Connected):
         self, pair: str, entity: str, side: str, name: str, suffix: str
     ) -> list[str]:
         """Ids of records on ``side`` with a key ``name`` ending in ``suffix`` (phone digits)."""
-        rows = self._all(
+        rows = self._all(  # a prefix of the reversed value: the index keys_tail
             "SELECT DISTINCT id FROM keys WHERE tenant=%s AND pair=%s AND entity=%s "
-            "AND side=%s AND name=%s AND value LIKE %s",
+            "AND side=%s AND name=%s AND reverse(value) LIKE %s ORDER BY id",
             self.tenant,
             pair,
             entity,
             side,
             name,
-            f"%{like_escaped(suffix)}",
+            f"{like_escaped(suffix[::-1])}%",
         )
         return [str(r[0]) for r in rows]
 
@@ -72,9 +72,9 @@ class Keys(Connected):
 
     def has_keys(self, pair: str, entity: str, side: str, name: str) -> bool:
         """Whether any record on ``side`` is indexed under a key called ``name``."""
-        row = self._one(
+        row = self._one(  # in the primary key's order: else a scan until one is met (70 ms)
             "SELECT 1 FROM keys WHERE tenant=%s AND pair=%s AND entity=%s AND side=%s "
-            "AND name=%s LIMIT 1",
+            "AND name=%s ORDER BY value LIMIT 1",
             self.tenant,
             pair,
             entity,
@@ -89,10 +89,12 @@ class Keys(Connected):
         """Key values (of the key ``names``) that two or more records on ``side`` share."""
         if not names:
             return []
-        rows = self._all(
-            "SELECT name, value, array_agg(id ORDER BY id) FROM keys WHERE tenant=%s "
-            "AND pair=%s AND entity=%s AND side=%s AND name = ANY(%s) "
-            "GROUP BY name, value HAVING count(*) > 1 ORDER BY name, value",
+        rows = self._all(  # the values kept shared by the trigger keys_shared (0005)
+            "SELECT s.name, s.value, array_agg(k.id) FROM shared_values s JOIN keys k "
+            "ON k.tenant=s.tenant AND k.pair=s.pair AND k.entity=s.entity AND k.side=s.side "
+            "AND k.name=s.name AND k.value=s.value WHERE s.tenant=%s AND s.pair=%s "
+            "AND s.entity=%s AND s.side=%s AND s.name = ANY(%s) "
+            "GROUP BY s.name, s.value HAVING count(*) > 1 ORDER BY s.name, s.value",
             self.tenant,
             pair,
             entity,

@@ -10,9 +10,15 @@ serialised by an advisory lock.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
+import orjson
+import psycopg
+
+from framework.normalize import name_key
 from framework.state.factory import shown
 from framework.state.postgres.connection import StoreUnavailable, check_name, pool
 
@@ -38,6 +44,26 @@ def migrations() -> list[Migration]:
         if match:
             found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
     return sorted(found, key=lambda m: m.version)
+
+
+def _fill_name_keys(conn: psycopg.Connection[Any]) -> None:
+    """Fill ``records.name_key`` (0005) for the records stored before it (SQ-3)."""
+    with conn.cursor(name="syncwright_name_keys") as rows:  # server-side: in parts
+        rows.execute(
+            "SELECT tenant, pair, entity, side, id, COALESCE(latest, data) FROM records "
+            "WHERE name_key IS NULL AND COALESCE(latest, data) IS NOT NULL"
+        )
+        while batch := rows.fetchmany(5000):
+            with conn.cursor() as update:
+                update.executemany(
+                    "UPDATE records SET name_key=%s WHERE tenant=%s AND pair=%s AND entity=%s "
+                    "AND side=%s AND id=%s",
+                    [(name_key(orjson.loads(r[5])), *r[:5]) for r in batch],
+                )
+
+
+_AFTER: dict[int, Callable[[psycopg.Connection[Any]], None]] = {5: _fill_name_keys}
+"""Data a migration's SQL cannot compute, filled in Python in the migration's transaction."""
 
 
 def latest() -> int:
@@ -75,6 +101,8 @@ def upgrade(url: str, schema: str) -> list[Migration]:
                 continue
             with conn.transaction():
                 conn.execute(step.sql.encode())
+                if step.version in _AFTER:
+                    _AFTER[step.version](conn)
                 conn.execute(
                     f"INSERT INTO {schema}.schema_migrations (version, name) VALUES (%s, %s)",
                     (step.version, step.name),

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from framework.normalize import name_key
 from framework.state.postgres.keys import Keys, like_escaped
 from framework.state.sqlite import _settled_hash
 from framework.state.store import Link, StoredRecord
@@ -44,14 +45,35 @@ class Records(Keys):
             return None
         return StoredRecord(side, record_id, _load(r[3]), r[0], r[1], bool(r[2]), _load(r[4]))
 
+    def records_of(
+        self, pair: str, entity: str, side: str, ids: list[str]
+    ) -> dict[str, StoredRecord]:
+        """The last known state of each of ``ids`` that is known, by id (one read)."""
+        rows = self._all(
+            "SELECT id, link_key, link_id, deleted, data, latest FROM records "
+            "WHERE tenant=%s AND pair=%s AND entity=%s AND side=%s AND id = ANY(%s)",
+            self.tenant,
+            pair,
+            entity,
+            side,
+            list(ids),
+        )
+        return {
+            str(r[0]): StoredRecord(
+                side, str(r[0]), _load(r[4]), r[1], r[2], bool(r[3]), _load(r[5])
+            )
+            for r in rows
+        }
+
     def put_record(self, pair: str, entity: str, rec: StoredRecord) -> None:
         """Store the last known state of one record."""
         self._exec(
             "INSERT INTO records (tenant, pair, entity, side, id, link_key, link_id, deleted, "
-            "data, latest, hash) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
+            "data, latest, hash, name_key) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
             "ON CONFLICT (tenant, pair, entity, side, id) DO UPDATE SET "
             "link_key=excluded.link_key, link_id=excluded.link_id, deleted=excluded.deleted, "
-            "data=excluded.data, latest=excluded.latest, hash=excluded.hash",
+            "data=excluded.data, latest=excluded.latest, hash=excluded.hash, "
+            "name_key=excluded.name_key",
             self.tenant,
             pair,
             entity,
@@ -63,6 +85,7 @@ class Records(Keys):
             _dump(rec.data),
             _dump(rec.latest),
             _settled_hash(rec),
+            name_key(rec.now),
         )
 
     def rename_record(self, pair: str, entity: str, side: str, old: str, new: str) -> None:
@@ -117,6 +140,21 @@ class Records(Keys):
         for r in self._all(sql + " ORDER BY side, id", *args):
             yield StoredRecord(r[0], r[1], _load(r[2]), r[3], r[4], bool(r[5]), _load(r[6]))
 
+    def find_by_name(
+        self, pair: str, entity: str, needle: str, limit: int | None = None
+    ) -> list[tuple[str, str]]:
+        """(side, id) of live records whose folded name holds ``needle``, in that order."""
+        rows = self._all(
+            "SELECT side, id FROM records WHERE tenant=%s AND pair=%s AND entity=%s "
+            "AND NOT deleted AND strpos(name_key, %s) > 0 ORDER BY side, id LIMIT %s",
+            self.tenant,
+            pair,
+            entity,
+            needle,
+            limit,
+        )
+        return [(str(side), str(record_id)) for side, record_id in rows]
+
     # -- links --------------------------------------------------------------------------------
 
     def _link_where(self, where: str, *args: Any) -> Link | None:
@@ -135,6 +173,18 @@ class Records(Keys):
         return self._link_where(
             f"pair=%s AND entity=%s AND {_column(side)}=%s", self.tenant, pair, entity, record_id
         )
+
+    def links_of(self, pair: str, entity: str, side: str, ids: list[str]) -> dict[str, Link]:
+        """The links of the records ``ids`` on ``side`` that have one, by id (one read)."""
+        rows = self._all(
+            f"SELECT {_LINK_COLUMNS} FROM links WHERE tenant=%s AND pair=%s AND entity=%s "
+            f"AND {_column(side)} = ANY(%s)",
+            self.tenant,
+            pair,
+            entity,
+            list(ids),
+        )
+        return {link.id_on(side): link for link in (Link(*r) for r in rows)}
 
     def link_by_key(self, pair: str, entity: str, link_key: str) -> Link | None:
         """The link carrying the shared code ``link_key`` (IS-3)."""
