@@ -115,7 +115,7 @@ class Bench:
             self.edge.run_cycle()  # EDT's first run: a full export of everything
         else:
             counts = generate_fk(self.store(), self.options.size, self.options.seed)
-        copies = ["in-process", "rate"]
+        copies = ["in-process"] + (["rate"] if self.options.rate_seconds > 0 else [])
         if self.options.latency > 0 and not self.options.profile:
             copies += [f"latency-{n}" for n in self.options.in_flight]
         for copy in copies:

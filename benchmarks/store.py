@@ -13,8 +13,10 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+from sqlalchemy import event
 
 from fakes.edge import EdgeFake, add_seed
 from fakes.fk import FkDatabase
@@ -133,6 +135,13 @@ def generate_fk(path: Path, size: int, seed: int = 8) -> StoreCounts:
     a third companies, each with an address, e-mail and phone); the F/K pairs move customers
     only."""
     fk = FkDatabase(path, "subiekt_gt")
+    fk.engine.dispose()  # new connections: without waiting for the disk (6x faster, untimed)
+
+    @event.listens_for(fk.engine, "connect")
+    def _unsynced(connection: Any, _: Any) -> None:
+        connection.execute("PRAGMA synchronous=OFF")
+        connection.execute("PRAGMA journal_mode=MEMORY")
+
     try:
         for k in kontrahenci(size, seed=seed):
             fk.add(k)
