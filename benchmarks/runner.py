@@ -97,8 +97,9 @@ class Bench:
             # a profile is of the uploads alone; the incremental runs edit Clientbook
             if not self.options.profile and self.pair.name == "edge-clientbook":
                 self.results["incremental"] = self._incremental(platform)
-        if not self.options.profile and self.options.rate_seconds > 0:
-            self.results["rate_limit"] = self._rate_limit()
+        if not self.options.profile:
+            if self.options.rate_seconds > 0:
+                self.results["rate_limit"] = self._rate_limit()
             if self.options.latency > 0:
                 self.results["latency"] = self._latency()
         self.results["load_after"] = os.getloadavg()
