@@ -1,4 +1,5 @@
-"""``python -m benchmarks [--size 1k|10k|100k|N]``: run the benchmark, print and record it."""
+"""``python -m benchmarks [--size 1k|10k|100k|N] [--pair NAME]``: run the benchmark, print and
+record it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from benchmarks.pairs import PAIRS
 from benchmarks.report import append_results, machine, markdown, print_report
 from benchmarks.runner import Bench, Options
 from benchmarks.server import ROOT
@@ -18,8 +20,16 @@ from benchmarks.store import parse_size
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--size", default="10k", help="1k, 10k, 100k or a number of customers")
+    parser.add_argument(
+        "--pair",
+        default="edge-clientbook",
+        choices=list(PAIRS),
+        help="the bundled pair whose upload is measured (incremental runs: edge-clientbook only)",
+    )
     parser.add_argument("--rate-limit", default="600/60", help="the fake's cap, REQUESTS/SECONDS")
-    parser.add_argument("--rate-seconds", type=float, default=30.0, help="rate-limited run time")
+    parser.add_argument(
+        "--rate-seconds", type=float, default=30.0, help="rate-limited run time (0: no such run)"
+    )
     parser.add_argument(
         "--latency",
         default="100ms",
@@ -41,6 +51,7 @@ def main(argv: list[str] | None = None) -> None:
     console = Console(width=None if sys.stdout.isatty() else 120)
     options = Options(
         size=parse_size(args.size),
+        pair=args.pair,
         work=args.work,
         rate_limit=args.rate_limit,
         rate_seconds=args.rate_seconds,

@@ -150,7 +150,11 @@ def incremental_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 def print_report(console: Console, results: dict[str, Any], info: dict[str, str]) -> None:
     """The figures as tables."""
-    console.rule(f"syncwright benchmark, {size_label(results['size'])} customers")
+    platform = results.get("platform", "Clientbook")
+    console.rule(
+        f"syncwright benchmark, {results.get('pair', 'edge-clientbook')}, "
+        f"{size_label(results['size'])} customers"
+    )
     console.print(
         f"{info['date']} · {info['machine']} · {info['python']} · commit {info['commit']}\n"
         f"{info['versions']}\nload average before {_load(results['load_before'])}, "
@@ -159,11 +163,11 @@ def print_report(console: Console, results: dict[str, Any], info: dict[str, str]
     store = ", ".join(f"{v} {k}" for k, v in results["store"].items())
     console.print(f"store: {store} ({results['records']} records)")
     table = Table(
-        title="initial upload Edge -> Clientbook (engine vs floor, "
+        title=f"initial upload to {platform} (engine vs floor, "
         f"{results.get('in_flight', 1)} in flight)"
     )
     for column in (
-        "Clientbook",
+        platform,
         "engine s",
         "rec/s",
         "floor s",
@@ -175,7 +179,7 @@ def print_report(console: Console, results: dict[str, Any], info: dict[str, str]
         "peak RSS MB",
         "floor RSS MB",
     ):
-        table.add_column(column, justify="right" if column != "Clientbook" else "left")
+        table.add_column(column, justify="right" if column != platform else "left")
     for r in upload_rows(results):
         table.add_row(
             r["variant"],
@@ -191,21 +195,22 @@ def print_report(console: Console, results: dict[str, Any], info: dict[str, str]
             f"{r['floor_peak_rss_mb']:.0f}",
         )
     console.print(table)
-    table = Table(title="incremental runs (Clientbook over uvicorn)")
-    for column in ("run", "s", "calls", "pages/feed", "read", "moved", "peak RSS MB"):
-        table.add_column(column, justify="right" if column != "run" else "left")
-    for r in incremental_rows(results):
-        table.add_row(
-            r["run"],
-            f"{r['seconds']:.2f}",
-            str(r["calls"]),
-            str(r["most_pages_per_feed"]),
-            str(r["read"]),
-            str(r["moved"]),
-            f"{r['peak_rss_mb']:.0f}",
-        )
-    console.print(table)
-    for line in rate_lines(results["rate_limit"]):
+    if "incremental" in results:
+        table = Table(title=f"incremental runs ({platform} over uvicorn)")
+        for column in ("run", "s", "calls", "pages/feed", "read", "moved", "peak RSS MB"):
+            table.add_column(column, justify="right" if column != "run" else "left")
+        for r in incremental_rows(results):
+            table.add_row(
+                r["run"],
+                f"{r['seconds']:.2f}",
+                str(r["calls"]),
+                str(r["most_pages_per_feed"]),
+                str(r["read"]),
+                str(r["moved"]),
+                f"{r['peak_rss_mb']:.0f}",
+            )
+        console.print(table)
+    for line in rate_lines(results.get("rate_limit")):
         console.print(line)
     rows = latency_rows(results)
     if rows:
@@ -244,8 +249,10 @@ def _latency_cells(r: dict[str, Any]) -> list[str]:
     ]
 
 
-def rate_lines(rate: dict[str, Any]) -> list[str]:
-    """The rate-limited run in words: one line per window."""
+def rate_lines(rate: dict[str, Any] | None) -> list[str]:
+    """The rate-limited run in words: one line per window (none when it did not run)."""
+    if not rate:
+        return []
     lines = [
         f"rate limit: the fake allows {rate['allowed_per_second']:.2f} requests/s, the engine "
         f"is configured to {rate['cap_per_minute']}/min"
@@ -270,8 +277,13 @@ def _load(load: list[float] | tuple[float, ...]) -> str:
 
 def markdown(results: dict[str, Any], info: dict[str, str], note: str = "") -> str:
     """One section of RESULTS.md."""
+    pair = results.get("pair", "edge-clientbook")
+    platform = results.get("platform", "Clientbook")
+    title = f"{size_label(results['size'])} customers"
+    if pair != "edge-clientbook":  # the sections before --pair are all Edge -> Clientbook
+        title = f"{pair}, {title}"
     lines = [
-        f"## {size_label(results['size'])} customers — {info['date']}",
+        f"## {title} — {info['date']}",
         "",
         f"- machine: {info['machine']}; {info['os']}; {info['python']}",
         f"- commit {info['commit']}; {info['versions']}",
@@ -284,7 +296,7 @@ def markdown(results: dict[str, Any], info: dict[str, str], note: str = "") -> s
         f"uploads without latency: {results.get('in_flight', 1)} requests in flight, engine "
         "and floor",
         "",
-        "| upload, Clientbook | engine s | rec/s | floor s | floor rec/s | engine/floor "
+        f"| upload, {platform} | engine s | rec/s | floor s | floor rec/s | engine/floor "
         "| calls | calls/rec | GC s | peak RSS MB (floor) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -300,15 +312,21 @@ def markdown(results: dict[str, Any], info: dict[str, str], note: str = "") -> s
         "",
         "- upload calls by route: " + ", ".join(f"{n} {route}" for route, n in routes.items()),
         "",
-        "| incremental run | s | calls | most pages of one feed | read | moved | peak RSS MB |",
-        "|---|---|---|---|---|---|---|",
     ]
-    for r in incremental_rows(results):
-        lines.append(
-            f"| {r['run']} | {r['seconds']:.2f} | {r['calls']} | {r['most_pages_per_feed']} "
-            f"| {r['read']} | {r['moved']} | {r['peak_rss_mb']:.0f} |"
-        )
-    lines += ["", *(f"- {line}" for line in rate_lines(results["rate_limit"])), ""]
+    if "incremental" in results:
+        lines += [
+            "| incremental run | s | calls | most pages of one feed | read | moved | peak RSS MB |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in incremental_rows(results):
+            lines.append(
+                f"| {r['run']} | {r['seconds']:.2f} | {r['calls']} | {r['most_pages_per_feed']} "
+                f"| {r['read']} | {r['moved']} | {r['peak_rss_mb']:.0f} |"
+            )
+        lines.append("")
+    rate = rate_lines(results.get("rate_limit"))
+    if rate:
+        lines += [*(f"- {line}" for line in rate), ""]
     rows = latency_rows(results)
     if rows:
         lines += [

@@ -1,12 +1,17 @@
 """Runs the benchmark's phases in order, each measured in a process of its own.
 
-1. The store is generated in the fake Edge and exported (a full EDT export), untimed.
-2. The initial upload Edge -> Clientbook with the fake in the engine's process, then its
+The pair is one of the bundled ones (``--pair``, ``pairs.py``; Edge -> Clientbook unless
+said); every phase but the incremental runs (whose edits are Clientbook's) runs for each.
+
+1. The store is generated in the fake Edge and exported (a full EDT export), or in the fake
+   F/K program's database, untimed.
+2. The initial upload to the pair's platform with its fake in the engine's process, then its
    floor (the same requests replayed with plain httpx to a fresh in-process fake).
 3. The same upload with the fake served by uvicorn in another process (real HTTP on
    127.0.0.1), then its floor against a fresh server.
-4. Incremental runs on that store: the read-back of the upload, a run with nothing changed,
-   a run after 1% of the customers changed on each side, and the runs that read that back.
+4. Incremental runs on that store (Edge <-> Clientbook only): the read-back of the upload,
+   a run with nothing changed, a run after 1% of the customers changed on each side, and
+   the runs that read that back.
 5. Rate-limit efficiency: the upload against a fake that caps requests, for a set time.
 6. Latency: the upload against a served fake that answers each request after a delay (a
    real platform's round trip), with the engine allowed 1 and N writes in flight, and the
@@ -30,9 +35,10 @@ from typing import Any
 import httpx
 
 from benchmarks.floor import recorded
-from benchmarks.phase import engine_config
+from benchmarks.pairs import Pair, pair_named
+from benchmarks.phase import IN_PROCESS_URL, engine_config
 from benchmarks.server import API_KEY, ROOT, FakeServer
-from benchmarks.store import StoreCounts, edit_clientbook, edit_edge, generate
+from benchmarks.store import StoreCounts, edit_clientbook, edit_edge, generate, generate_fk
 from fakes.edge import EdgeFake
 
 CHANGED_SHARE = 0.01
@@ -53,6 +59,8 @@ class Options:
     """Requests in flight of the latency runs, engine and floor."""
     seed: int = 8
     log: Any = print
+    pair: str = "edge-clientbook"
+    """The bundled pair whose upload is measured (``pairs.py``)."""
 
 
 class Bench:
@@ -61,7 +69,13 @@ class Bench:
     def __init__(self, options: Options):
         self.options = options
         self.work = options.work
-        self.results: dict[str, Any] = {"size": options.size, "load_before": os.getloadavg()}
+        self.pair: Pair = pair_named(options.pair)
+        self.results: dict[str, Any] = {
+            "size": options.size,
+            "pair": self.pair.name,
+            "platform": self.pair.label,
+            "load_before": os.getloadavg(),
+        }
         self.edge: EdgeFake | None = None
 
     def say(self, text: str) -> None:
@@ -73,16 +87,19 @@ class Bench:
         shutil.rmtree(self.work, ignore_errors=True)
         self.work.mkdir(parents=True)
         counts = self._store()
-        self.results["store"] = counts.as_dict()
-        self.results["records"] = counts.total
+        moved = {k: v for k, v in counts.as_dict().items() if k in self.pair.entities}
+        self.results["store"] = moved
+        self.results["records"] = sum(moved.values())
         self.results["in_flight"] = self.in_flight
         self.results["upload"] = {"in-process": self._upload_in_process()}
-        with FakeServer() as clientbook:
-            self.results["upload"]["uvicorn"] = self._upload_http(clientbook)
-            if not self.options.profile:  # a profile is of the uploads alone
-                self.results["incremental"] = self._incremental(clientbook)
+        with self.server() as platform:
+            self.results["upload"]["uvicorn"] = self._upload_http(platform)
+            # a profile is of the uploads alone; the incremental runs edit Clientbook
+            if not self.options.profile and self.pair.name == "edge-clientbook":
+                self.results["incremental"] = self._incremental(platform)
         if not self.options.profile:
-            self.results["rate_limit"] = self._rate_limit()
+            if self.options.rate_seconds > 0:
+                self.results["rate_limit"] = self._rate_limit()
             if self.options.latency > 0:
                 self.results["latency"] = self._latency()
         self.results["load_after"] = os.getloadavg()
@@ -91,40 +108,70 @@ class Bench:
     # -- the store ----------------------------------------------------------------------------
 
     def _store(self) -> StoreCounts:
-        self.say(f"generating a store of {self.options.size} customers")
+        self.say(f"generating a store of {self.options.size} customers ({self.pair.pos})")
         start = time.perf_counter()
-        self.edge = EdgeFake(self.work / "edt")
-        counts = generate(self.edge, self.options.size, self.options.seed)
-        self.edge.run_cycle()  # EDT's first run: a full export of everything
-        copies = ["edt-in-process", "edt-rate"]
+        if self.pair.pos == "edge":
+            self.edge = EdgeFake(self.store())
+            counts = generate(self.edge, self.options.size, self.options.seed)
+            self.edge.run_cycle()  # EDT's first run: a full export of everything
+        else:
+            counts = generate_fk(self.store(), self.options.size, self.options.seed)
+        copies = ["in-process"] + (["rate"] if self.options.rate_seconds > 0 else [])
         if self.options.latency > 0 and not self.options.profile:
-            copies += [f"edt-latency-{n}" for n in self.options.in_flight]
+            copies += [f"latency-{n}" for n in self.options.in_flight]
         for copy in copies:
-            shutil.copytree(self.work / "edt", self.work / copy)
+            if self.pair.pos == "edge":
+                shutil.copytree(self.store(), self.store(copy))
+            else:
+                shutil.copy2(self.store(), self.store(copy))
         self.results["generate_seconds"] = time.perf_counter() - start
         return counts
+
+    def store(self, copy: str = "") -> Path:
+        """The store (an EDT folder or an F/K database), or one of its copies."""
+        suffix = f"-{copy}" if copy else ""
+        if self.pair.pos == "edge":
+            return self.work / f"edt{suffix}"
+        return self.work / f"fk{suffix}.db"
+
+    def server(self, rate_limit: str | None = None, latency: float = 0.0) -> FakeServer:
+        """The pair's fake platform served by uvicorn in a process of its own."""
+        return FakeServer(rate_limit, latency, pair=self.pair.name)
+
+    def config(
+        self,
+        state: str,
+        store: Path,
+        url: str,
+        rate_limit: int | None = None,
+        in_flight: int | None = None,
+    ) -> dict[str, Any]:
+        """The engine's configuration of the pair against a copy of the store."""
+        return engine_config(
+            self.work, state, store, url, rate_limit, in_flight, pair=self.pair.name
+        )
 
     # -- uploads and floors -------------------------------------------------------------------
 
     def _upload_in_process(self) -> dict[str, Any]:
-        self.say("initial upload, Clientbook in-process")
-        config = engine_config(self.work, "in-process.db", self.work / "edt-in-process", "")
-        config["systems"]["clientbook"]["base_url"] = "http://clientbook.bench"
-        config["systems"]["clientbook"]["in_flight"] = self.in_flight
+        self.say(f"initial upload, {self.pair.label} in-process")
+        config = self.config(
+            "in-process.db", self.store("in-process"), IN_PROCESS_URL, in_flight=self.in_flight
+        )
         engine = self.phase("upload-in-process", config, in_process=True)
         self.say(f"  its floor, {self.in_flight} in flight")
         floor = self.floor("upload-in-process", None, self.in_flight)
         return {"engine": engine, "floor": floor}
 
-    def _upload_http(self, clientbook: FakeServer) -> dict[str, Any]:
-        self.say(f"initial upload, Clientbook served by uvicorn at {clientbook.url}")
-        config = self._config(clientbook.url)
-        config["systems"]["clientbook"]["in_flight"] = self.in_flight
+    def _upload_http(self, platform: FakeServer) -> dict[str, Any]:
+        self.say(f"initial upload, {self.pair.label} served by uvicorn at {platform.url}")
+        config = self._config(platform.url)
+        config["systems"][self.pair.platform]["in_flight"] = self.in_flight
         engine = self.phase("upload-uvicorn", config)
         self.say(f"  its floor, {self.in_flight} in flight, to a fresh server")
-        with FakeServer() as fresh:
+        with self.server() as fresh:
             floor = self.floor("upload-uvicorn", fresh.url, self.in_flight)
-        engine["server_rss_mb"] = _rss_mb(clientbook.process.pid)
+        engine["server_rss_mb"] = _rss_mb(platform.process.pid)
         return {"engine": engine, "floor": floor}
 
     @property
@@ -133,7 +180,7 @@ class Bench:
         return max(self.options.in_flight, default=1)
 
     def _config(self, url: str, rate_limit: int | None = None) -> dict[str, Any]:
-        return engine_config(self.work, "uvicorn.db", self.work / "edt", url, rate_limit)
+        return self.config("uvicorn.db", self.store(), url, rate_limit)
 
     # -- latency -------------------------------------------------------------------------------
 
@@ -144,14 +191,13 @@ class Bench:
         for n in self.options.in_flight:
             name = f"upload-latency-{n}"
             self.say(f"latency {latency * 1000:g} ms: the upload with {n} in flight")
-            with FakeServer(latency=latency) as clientbook:
-                config = engine_config(
-                    self.work, f"latency-{n}.db", self.work / f"edt-latency-{n}", clientbook.url
+            with self.server(latency=latency) as platform:
+                config = self.config(
+                    f"latency-{n}.db", self.store(f"latency-{n}"), platform.url, in_flight=n
                 )
-                config["systems"]["clientbook"]["in_flight"] = n
                 engine = self.phase(name, config)
             self.say(f"  its floor, {n} in flight, to a fresh server")
-            with FakeServer(latency=latency) as fresh:
+            with self.server(latency=latency) as fresh:
                 floor = self.floor(name, fresh.url, in_flight=n)
             runs["by_in_flight"][str(n)] = {"engine": engine, "floor": floor}
         return runs
@@ -195,11 +241,9 @@ class Bench:
             f"rate limit: the fake allows {self.options.rate_limit} (requests/seconds), the "
             f"engine is set to {cap_per_minute}/min; twice {seconds:g} s of the upload"
         )
-        with FakeServer(self.options.rate_limit) as clientbook:
-            config = engine_config(
-                self.work, "rate.db", self.work / "edt-rate", clientbook.url, cap_per_minute
-            )
-            windows = self._for_a_while(clientbook, config, [seconds, 2 * seconds])
+        with self.server(self.options.rate_limit) as platform:
+            config = self.config("rate.db", self.store("rate"), platform.url, cap_per_minute)
+            windows = self._for_a_while(platform, config, [seconds, 2 * seconds])
         measured = {"allowed_per_second": allowed, "cap_per_minute": cap_per_minute}
         for name, window in zip(("start", "steady"), windows, strict=True):
             window["efficiency"] = window["achieved_per_second"] / allowed
@@ -207,7 +251,7 @@ class Bench:
         return measured
 
     def _for_a_while(
-        self, clientbook: FakeServer, config: dict[str, Any], marks: list[float]
+        self, platform: FakeServer, config: dict[str, Any], marks: list[float]
     ) -> list[dict[str, Any]]:
         """Run the engine and read the fake's counters ``marks`` seconds after the engine's
         first request reached it; one window of figures between consecutive marks.
@@ -215,17 +259,17 @@ class Bench:
         The first window includes reading the store before the first write (no requests
         then); the next shows the pace once the writes flow.
         """
-        job, result = self._job("rate", {"kind": "engine", "config": config})
+        job, result = self._job("rate", {"kind": "engine", "config": config, **self._pair})
         process = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.phase", job, result], cwd=ROOT
         )
         try:
-            samples = [(0.0, _first_request(clientbook, process))]
+            samples = [(0.0, _first_request(platform, process))]
             start = time.monotonic()
             for mark in marks:
                 while time.monotonic() < start + mark and process.poll() is None:
                     time.sleep(0.05)
-                samples.append((time.monotonic() - start, clientbook.faults()))
+                samples.append((time.monotonic() - start, platform.faults()))
         finally:
             process.kill()
             process.wait()
@@ -259,9 +303,11 @@ class Bench:
         recording = self.work / f"{name}.requests"
         job: dict[str, Any] = {
             "kind": "engine",
+            **self._pair,
             "config": config,
             "in_process": in_process,
             "record": str(recording),
+            "until_settled": name.startswith("upload"),
         }
         if self.options.profile and name.startswith("upload"):
             job["profile"] = str(self.work / f"{name}.profile.txt")
@@ -274,8 +320,18 @@ class Bench:
     def floor(self, name: str, url: str | None, in_flight: int = 1) -> dict[str, Any]:
         """Replay ``name``'s recording to a fresh fake (``url``; in-process when ``None``)."""
         recording = str(self.work / f"{name}.requests")
-        job = {"kind": "floor", "recording": recording, "url": url, "in_flight": in_flight}
+        job = {
+            "kind": "floor",
+            **self._pair,
+            "recording": recording,
+            "url": url,
+            "in_flight": in_flight,
+        }
         return self._run(f"{name}-floor", job)
+
+    @property
+    def _pair(self) -> dict[str, str]:
+        return {"pair": self.pair.name}
 
     def _run(self, name: str, job: dict[str, Any]) -> dict[str, Any]:
         job_path, result_path = self._job(name, job)
@@ -322,10 +378,10 @@ def _client_ids(client: httpx.Client) -> list[str]:
             return ids
 
 
-def _first_request(clientbook: FakeServer, process: subprocess.Popen[bytes]) -> dict[str, int]:
+def _first_request(platform: FakeServer, process: subprocess.Popen[bytes]) -> dict[str, int]:
     """The fake's counters right after the engine's first request reached it."""
     while True:
-        counters = clientbook.faults()
+        counters = platform.faults()
         if counters["calls"] + counters["rate_limited"] > 0 or process.poll() is not None:
             return counters
         time.sleep(0.01)

@@ -1,9 +1,10 @@
-"""The fake Clientbook served by uvicorn in a process of its own, so its CPU is not ours.
+"""A pair's fake platform served by uvicorn in a process of its own, so its CPU is not ours.
 
-``python -m benchmarks.server PORT [--rate-limit REQUESTS/SECONDS] [--latency SECONDS]`` serves
-an empty Clientbook (its two associates only) on 127.0.0.1:PORT, with a rate limit when one is
-given, and answering each request after a delay when one is given (a real platform's round
-trip, see :class:`Latency`). Access logging is off: printing a line per request would cost the
+``python -m benchmarks.server PORT [--pair NAME] [--rate-limit REQUESTS/SECONDS] [--latency
+SECONDS]`` serves the pair's empty fake platform (``pairs.py``; Clientbook by default, with
+its two associates only) on 127.0.0.1:PORT, with a rate limit when one is given, and
+answering each request after a delay when one is given (a real platform's round trip, see
+:class:`Latency`). Access logging is off: printing a line per request would cost the
 fake more than answering it.
 """
 
@@ -22,27 +23,11 @@ from typing import Any
 import httpx
 import uvicorn
 
-from fakes.clientbook import ClientbookState, make_app
-from fakes.toolkit import FaultPlan, FaultState, RateLimit, free_port
+from benchmarks.pairs import API_KEY, fault_plan, pair_named
+from fakes.toolkit import free_port
 
-API_KEY = "bench-clientbook-key"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def clientbook() -> ClientbookState:
-    """An empty Clientbook with the associates of the tests and demos."""
-    state = ClientbookState(api_key=API_KEY)
-    state.add_associate("as_12", "Maria Lopez", "12")
-    state.add_associate("as_77", "Sam Carter", None)
-    return state
-
-
-def fault_plan(rate_limit: str | None) -> FaultPlan:
-    """No faults; a rate limit ``REQUESTS/SECONDS`` when given."""
-    if not rate_limit:
-        return FaultPlan()
-    requests, _, window = rate_limit.partition("/")
-    return FaultPlan(rate_limit=RateLimit(requests=int(requests), window=float(window or 60)))
+__all__ = ["API_KEY", "ROOT", "FakeServer", "Latency", "fault_plan"]
 
 
 # A platform's round trip varies: each answer waits the latency times a factor drawn evenly
@@ -71,12 +56,14 @@ class Latency:
 
 
 class FakeServer:
-    """A fake Clientbook in a child process; ``url`` once started, ``stop()`` to end it."""
+    """A pair's fake platform in a child process; ``url`` once started, ``stop()`` to end it."""
 
-    def __init__(self, rate_limit: str | None = None, latency: float = 0.0):
+    def __init__(
+        self, rate_limit: str | None = None, latency: float = 0.0, pair: str = "edge-clientbook"
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-m", "benchmarks.server", str(self.port)]
+        args = [sys.executable, "-m", "benchmarks.server", str(self.port), "--pair", pair]
         if rate_limit:
             args += ["--rate-limit", rate_limit]
         if latency:
@@ -88,14 +75,14 @@ class FakeServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the fake Clientbook on port {self.port} exited")
+                raise RuntimeError(f"the fake platform on port {self.port} exited")
             try:
                 if httpx.get(f"{self.url}/_fake/health", timeout=1).status_code == 200:
                     return
             except httpx.TransportError:
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"the fake Clientbook on port {self.port} did not start")
+        raise RuntimeError(f"the fake platform on port {self.port} did not start")
 
     def faults(self) -> dict[str, int]:
         """The fake's counters: ``calls`` let through, ``rate_limited`` answered 429."""
@@ -125,10 +112,12 @@ def main() -> None:
     gc.set_threshold(100_000, 50, 100)
     parser = argparse.ArgumentParser(prog="python -m benchmarks.server")
     parser.add_argument("port", type=int)
+    parser.add_argument("--pair", default="edge-clientbook", help="whose fake platform")
     parser.add_argument("--rate-limit", help="REQUESTS/SECONDS")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
     args = parser.parse_args()
-    app: Any = make_app(clientbook(), FaultState(fault_plan(args.rate_limit)))
+    pair = pair_named(args.pair)
+    app: Any = pair.make_app(args.rate_limit)
     if args.latency > 0:
         app = Latency(app, args.latency)
     uvicorn.run(
@@ -138,6 +127,7 @@ def main() -> None:
         log_level="warning",
         access_log=False,
         lifespan="off",
+        date_header=not pair.own_date_header,
     )
 
 

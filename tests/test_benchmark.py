@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from benchmarks.floor import replay
+from benchmarks.pairs import PAIRS, clientbook_state
 from benchmarks.phase import IN_PROCESS_URL
-from benchmarks.report import incremental_rows, markdown, upload_rows
+from benchmarks.report import incremental_rows, latency_rows, markdown, upload_rows
 from benchmarks.runner import Bench, Options
-from benchmarks.server import clientbook
 from benchmarks.store import parse_size, size_label
 from fakes.clientbook import make_app
 from fakes.toolkit import SyncASGITransport
@@ -73,7 +73,7 @@ def test_the_floor_sends_what_the_engine_sent_and_gets_the_same_answers(results:
 def test_the_floor_replays_with_several_requests_in_flight(results: dict, work: Path):
     """Every recorded request is sent once, with the same bodies, whatever is in flight."""
     recording = work / "upload-in-process.requests"
-    transport = SyncASGITransport(make_app(clientbook()))
+    transport = SyncASGITransport(make_app(clientbook_state()))
     with httpx.Client(base_url=IN_PROCESS_URL, transport=transport) as client:
         done = replay(recording, client, in_flight=4)
     engine = results["upload"]["in-process"]["engine"]["requests"]
@@ -112,6 +112,86 @@ def test_the_report_names_the_size_and_every_phase(results: dict):
     assert text.startswith(f"## {SIZE} customers")
     for word in ("in-process", "uvicorn", "nothing changed", "1% changed", "rate limit"):
         assert word in text
+
+
+# -- the other bundled pairs (--pair) ------------------------------------------------------------
+
+OTHER_PAIRS = [name for name in PAIRS if name != "edge-clientbook"]
+PAIR_SIZE = 20
+BATCHED = {"edge-square", "fk-idosell"}  # the platforms with batch endpoints for customers
+
+
+@pytest.fixture(scope="module", params=OTHER_PAIRS)
+def pair_results(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    # A latency of 2 ms and one request in flight: the latency runs' code runs (with its
+    # floor) without waiting long, and the floors send in the engine's order. Podium's run
+    # has no rate-limited run (--rate-seconds 0): the latency runs still run.
+    options = Options(
+        size=PAIR_SIZE,
+        work=tmp_path_factory.mktemp(request.param) / "work",
+        rate_limit="20/1",
+        rate_seconds=0 if request.param == "edge-podium" else 1.0,
+        latency=0.002,
+        in_flight=(1,),
+        log=lambda text: None,
+        pair=request.param,
+    )
+    return Bench(options).run()
+
+
+def test_every_bundled_pair_can_be_benchmarked():
+    assert set(PAIRS) == {"edge-clientbook", "edge-podium", "edge-square", "fk-idosell"}
+
+
+def test_each_pair_uploads_every_record_of_its_flows(pair_results: dict):
+    pair = PAIRS[pair_results["pair"]]
+    assert set(pair_results["store"]) == set(pair.entities)
+    assert pair_results["store"]["customer"] == PAIR_SIZE
+    phases = [m["engine"] for m in pair_results["upload"].values()]
+    phases += [m["engine"] for m in pair_results["latency"]["by_in_flight"].values()]
+    for engine in phases:
+        assert engine["errors"] == []
+        assert engine["deferred"] == 0, "the upload runs until nothing is left for later"
+        for entity, count in pair_results["store"].items():
+            assert engine["counts"].get(f"{entity}.create.platform", 0) == count, entity
+    for row in upload_rows(pair_results):
+        assert row["moved"] == pair_results["records"]
+        assert row["seconds"] > 0
+        assert row["floor_seconds"] > 0
+        assert row["peak_rss_mb"] > 10
+        assert row["calls"] > 0
+
+
+def test_each_pairs_floor_sends_what_the_engine_sent(pair_results: dict):
+    runs = list(pair_results["upload"].values())
+    runs += list(pair_results["latency"]["by_in_flight"].values())
+    for measured in runs:
+        engine, floor = measured["engine"]["requests"], measured["floor"]
+        assert floor["requests"] == engine["count"]
+        assert floor["bytes_sent"] == engine["bytes_sent"] > 0
+        assert floor["statuses"] == engine["statuses"], "the same answers: same work"
+    assert all(r["same_statuses"] for r in latency_rows(pair_results))
+
+
+def test_batch_platforms_get_customers_in_batches(pair_results: dict):
+    """Square and IdoSell take customers in batches: no route is called once per customer;
+    Podium has no batch endpoint: one create a contact."""
+    routes = pair_results["upload"]["uvicorn"]["engine"]["requests"]["by_route"]
+    if pair_results["pair"] in BATCHED:
+        assert max(routes.values()) < PAIR_SIZE / 4, routes
+    else:
+        assert routes["POST /{id}/contacts"] == PAIR_SIZE, routes
+
+
+def test_each_pairs_report_names_it(pair_results: dict):
+    info = {"date": "today", "machine": "m", "os": "o", "python": "p", "commit": "c"}
+    text = markdown(pair_results, {**info, "versions": "v"})
+    pair = PAIRS[pair_results["pair"]]
+    assert text.startswith(f"## {pair.name}, {PAIR_SIZE} customers")
+    assert f"| upload, {pair.label} |" in text
+    assert "ms latency |" in text
+    assert ("rate limit" in text) == (pair.name != "edge-podium")
+    assert "incremental run" not in text, "the incremental runs edit Clientbook"
 
 
 def test_sizes():

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
 
 from framework.secrets import from_environment
+
+T = TypeVar("T")
 
 
 class SystemSettings(BaseModel):
@@ -121,7 +125,9 @@ class SystemContext(BaseModel):
     fake's transport in tests, client-side rate limit and call counting), so a connector
     has no network code path of its own. ``cache`` is the connector's scratch space for
     this system for the life of the engine (an associate list, an SDK client); what holds
-    connections is handed to ``on_close`` so the engine releases it when it closes.
+    connections is handed to ``on_close`` so the engine releases it when it closes. Writes in
+    flight call a connector from several threads at once: ``cached`` fills an entry once
+    while the others wait, ``cache_lock`` guards a fill that is more than one read.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -136,6 +142,26 @@ class SystemContext(BaseModel):
     def on_close(self, release: Callable[[], object]) -> None:
         """Have ``release`` called when the engine closes (a database pool's dispose)."""
         self.closers.append(release)
+
+    def cache_lock(self, key: str) -> threading.Lock:
+        """The lock of ``cache[key]``: one thread fills or changes it while the others wait."""
+        lock: threading.Lock = self.cache.setdefault(f"{key}.lock", threading.Lock())  # atomic
+        return lock
+
+    def cached(
+        self, key: str, fill: Callable[[], T], ttl: float | None = None, refresh: bool = False
+    ) -> T:
+        """``cache[key]``, filled by ``fill()`` when missing, older than ``ttl`` or refreshed.
+
+        When several threads (writes in flight) ask at once, one calls ``fill`` and the
+        others wait for its answer instead of asking the platform again.
+        """
+        with self.cache_lock(key):
+            held: tuple[float, T] | None = self.cache.get(key)
+            if refresh or held is None or (ttl is not None and time.monotonic() - held[0] > ttl):
+                held = (time.monotonic(), fill())
+                self.cache[key] = held
+        return held[1]
 
     def close(self) -> None:
         """Release what the connector handed to ``on_close``, then the HTTP client."""

@@ -7,7 +7,6 @@ The fake is written from the same page and never imported.
 
 from __future__ import annotations
 
-import time
 from importlib.resources import files
 from typing import Any
 
@@ -299,10 +298,8 @@ class ClientbookConnector(Connector):
         return AssociateMapping(pos_associate=pos_id, source="mapped") if pos_id else None
 
     def _associates(self, system: SystemContext) -> dict[str, str | None]:
-        cached = system.cache.get("associates")
-        if cached is None or time.monotonic() - cached[0] > ASSOCIATES_TTL:
+        def read() -> dict[str, str | None]:
             body = call(system, "GET", "/v1/associates")
-            cached = (time.monotonic(), {a["id"]: a.get("pos_id") for a in body["data"]})
-            system.cache["associates"] = cached
-        mapping: dict[str, str | None] = cached[1]
-        return mapping
+            return {a["id"]: a.get("pos_id") for a in body["data"]}
+
+        return system.cached("associates", read, ASSOCIATES_TTL)  # once, whoever asks

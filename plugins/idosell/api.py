@@ -6,8 +6,6 @@ Written from ``fakes/specs/idosell.json`` and
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -168,15 +166,9 @@ class Shop:
 
     def _groups(self, refresh: bool = False) -> dict[str, int]:
         # Writes in flight ask at once: one asks the shop, the others wait for its answer
-        # (IS-6: the list is read once, not once per lane). setdefault is atomic.
-        with self.system.cache.setdefault("groups.lock", threading.Lock()):
-            cached = self.system.cache.get("groups")
-            if refresh or cached is None or time.monotonic() - cached[0] > GROUPS_TTL:
-                body, _ = self.get_list("/discounts/groups", {"resultsLimit": MAX_ITEMS})
-                groups = {
-                    str(g["groupName"]): int(g["groupNumber"]) for g in body.get("groups") or []
-                }
-                cached = (time.monotonic(), groups)
-                self.system.cache["groups"] = cached
-        found: dict[str, int] = cached[1]
-        return found
+        # (IS-6: the list is read once, not once per lane).
+        def read() -> dict[str, int]:
+            body, _ = self.get_list("/discounts/groups", {"resultsLimit": MAX_ITEMS})
+            return {str(g["groupName"]): int(g["groupNumber"]) for g in body.get("groups") or []}
+
+        return self.system.cached("groups", read, GROUPS_TTL, refresh)

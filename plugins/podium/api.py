@@ -29,8 +29,10 @@ def call(system: SystemContext, method: str, url: str, **kwargs: Any) -> Any:
     """One authenticated call; a 401 gets a new access token and one more try."""
     assert system.http is not None, "the framework builds the HTTP client"
     headers = dict(kwargs.pop("headers", {}))
+    token: str | None = None
     for attempt in (1, 2):
-        headers["authorization"] = f"Bearer {access_token(system, renew=attempt == 2)}"
+        token = access_token(system, refused=token)  # the second: a new one after a 401
+        headers["authorization"] = f"Bearer {token}"
         try:
             return request_json(
                 system.http,

@@ -41,19 +41,23 @@ def settings_of(system: SystemContext) -> PodiumSettings:
     return system.settings
 
 
-def access_token(system: SystemContext, *, renew: bool = False) -> str:
-    """A live access token (``renew``: a new one, after Podium refused the one held).
+def access_token(system: SystemContext, *, refused: str | None = None) -> str:
+    """A live access token; a new one when Podium ``refused`` the one held.
+
+    Writes in flight ask at once: one thread obtains a token while the others wait and use
+    it; a thread whose token was refused after another replaced it takes the new one.
 
     Raises:
         FatalError: Podium refused the app's credentials or the store's refresh token.
         RetryableError: the token endpoint could not be reached or was busy.
     """
-    held: AccessToken | None = system.cache.get("podium.token")
-    if held is not None and held.fresh() and not renew:
+    with system.cache_lock("podium.token"):
+        held: AccessToken | None = system.cache.get("podium.token")
+        if held is not None and held.fresh() and held.value != refused:
+            return held.value
+        held = _refresh(system, held)
+        system.cache["podium.token"] = held
         return held.value
-    held = _refresh(system, held)
-    system.cache["podium.token"] = held
-    return held.value
 
 
 def _refresh(system: SystemContext, held: AccessToken | None) -> AccessToken:

@@ -216,7 +216,8 @@ def location(system: SystemContext) -> str:
     settings = settings_of(system)
     if settings.location_uid:
         return settings.location_uid
-    if "podium.location" not in system.cache:
+
+    def read() -> str:
         uids = [str(loc["uid"]) for loc in (call(system, "GET", "/v4/locations") or {})["data"]]
         if len(uids) != 1:
             raise FatalError(
@@ -224,24 +225,30 @@ def location(system: SystemContext) -> str:
                 "to the one contacts belong to",
                 system=system.name,
             )
-        system.cache["podium.location"] = uids[0]
-    return str(system.cache["podium.location"])
+        return uids[0]
+
+    return system.cached("podium.location", read)  # read once, whoever asks
 
 
 def attribute_uid(system: SystemContext, label: str) -> str:
-    """The uid of the contact attribute called ``label``, defined first when Podium lacks it."""
-    cached = system.cache.get("podium.attributes")
-    if cached is None or time.monotonic() - cached[0] > ATTRIBUTES_TTL:
-        body = call(system, "GET", "/v4/contact_attributes") or {}
-        cached = (time.monotonic(), {a["label"]: a["uid"] for a in body.get("data") or []})
-        system.cache["podium.attributes"] = cached
-    known: dict[str, str] = cached[1]
-    if label not in known:
-        made = call(
-            system,
-            "POST",
-            "/v4/contact_attributes",
-            json={"label": label, "dataType": "STRING", "ownerResourceType": "PRODUCT"},
-        )
-        known[label] = made["data"]["uid"]
-    return known[label]
+    """The uid of the contact attribute called ``label``, defined first when Podium lacks it.
+
+    Writes in flight ask at once: one thread reads the list (and defines a missing label)
+    while the others wait, so the list is read once and no label is defined twice.
+    """
+    with system.cache_lock("podium.attributes"):
+        cached = system.cache.get("podium.attributes")
+        if cached is None or time.monotonic() - cached[0] > ATTRIBUTES_TTL:
+            body = call(system, "GET", "/v4/contact_attributes") or {}
+            cached = (time.monotonic(), {a["label"]: a["uid"] for a in body.get("data") or []})
+            system.cache["podium.attributes"] = cached
+        known: dict[str, str] = cached[1]
+        if label not in known:
+            made = call(
+                system,
+                "POST",
+                "/v4/contact_attributes",
+                json={"label": label, "dataType": "STRING", "ownerResourceType": "PRODUCT"},
+            )
+            known[label] = made["data"]["uid"]
+        return known[label]

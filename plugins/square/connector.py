@@ -6,7 +6,6 @@ to Square through the official SDK ``squareup`` on the framework's HTTP client.
 
 from __future__ import annotations
 
-import time
 from importlib.resources import files
 from typing import Any
 
@@ -87,9 +86,9 @@ class SquareConnector(Connector):
         return feed.fetch(system, cursor, limit, self.group_names(system))
 
     def group_names(self, system: SystemContext) -> dict[str, str]:
-        """Group and segment ids -> names (SQ-3), cached for an hour."""
-        cached = system.cache.get("groups")
-        if cached is None or time.monotonic() - cached[0] > GROUPS_TTL:
+        """Group and segment ids -> names (SQ-3), cached for an hour, read once at a time."""
+
+        def read() -> dict[str, str]:
             names: dict[str, str] = {}
             sdk = client(system)
             for lister, attr in (
@@ -104,10 +103,9 @@ class SquareConnector(Connector):
                     cursor = page.response.cursor
                     if not cursor:
                         break
-            cached = (time.monotonic(), names)
-            system.cache["groups"] = cached
-        found: dict[str, str] = cached[1]
-        return found
+            return names
+
+        return system.cached("groups", read, GROUPS_TTL)
 
     def read_customer(self, system: SystemContext, ids: list[str]) -> list[Change]:
         """Customers read by id, fresh (a run a webhook triggered)."""
