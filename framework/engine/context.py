@@ -15,12 +15,16 @@ from framework.engine.report import Move, Progress, RunReport, no_progress
 from framework.engine.retry import RetryPolicy, call_with_retries
 from framework.engine.targets import Targets
 from framework.facade import Hooks
-from framework.models import EntitySupport, SystemContext
+from framework.models import EntitySupport, SystemContext, WriteRequest
 from framework.models.base import CanonicalRecord, entity_model
 from framework.secrets import redact
 from framework.state.store import HistoryEntry, Link, StateStore
 
 log = logging.getLogger("syncwright.engine")
+
+# Journaled requests kept for sending at most (``PairContext.journaled``): about two chunks'
+# worth of writes queued ahead; past it a write is validated again from the journal.
+JOURNALED = 4000
 T = TypeVar("T")
 
 
@@ -48,6 +52,9 @@ class PairContext:
     targets: Targets | None = None
     """Set for a run a webhook triggered: only these records, read fresh (targets.py)."""
     _associates: dict[str | None, str] = field(default_factory=dict)
+    journaled: dict[int, tuple[dict[str, Any], WriteRequest]] = field(default_factory=dict)
+    """Requests journaled in this run, by intent: what ``apply.py`` sends, not validated
+    again from the journal's JSON (only while that JSON is the same; see ``JOURNALED``)."""
 
     def check_stop(self) -> None:
         """Between two records: stop here if asked to.
@@ -70,7 +77,8 @@ class PairContext:
     def support(self, side: Side, entity: str) -> EntitySupport:
         """What the connector of ``side`` can do with ``entity``."""
         info = self.hooks.describe(self.systems[side].connector)
-        return info.entities.get(entity, EntitySupport(read=False, create=False, update=False))
+        found = info.entities.get(entity)
+        return found or EntitySupport(read=False, create=False, update=False)
 
     def retrying(self, side: Side, what: str, fn: Callable[[], T]) -> T:
         """Call a hook that talks to ``side``'s system, retrying transient failures (G-5).
