@@ -486,8 +486,10 @@ class Applier:
         placeholder = None  # a created record's: its row takes the real id as it settles
         if link is not None and link.pending_on(side) and result.id:
             placeholder = link.id_on(side)
-            ids = {"pos_id": result.id} if side == "pos" else {"platform_id": result.id}
-            link = dataclasses.replace(link, **ids)
+            if side == "pos":
+                link = dataclasses.replace(link, pos_id=result.id)
+            else:
+                link = dataclasses.replace(link, platform_id=result.id)
             target_id = result.id
         rules = tuple((intent.source or {}).get("rules", []))
         name_of = label(link.pos_id, link.platform_id) if link else str(target_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -199,9 +201,32 @@ def label(pos_id: str, platform_id: str) -> str:
     return "=".join("(new)" if i.startswith("~") else i for i in (pos_id, platform_id))
 
 
+class _Keys:
+    """Unique key bodies: 20 random hex digits drawn once per process, then a counter.
+
+    A ``uuid4`` a key asked the system for random bytes twice per created record (its
+    placeholder id and its write's key); as unique this way, 32 hex digits as before. A
+    forked child draws its own prefix.
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self.prefix = uuid.uuid4().hex[:20]
+        self.count = itertools.count()
+
+    def next(self) -> str:
+        return f"{self.prefix}{next(self.count):012x}"
+
+
+_KEYS = _Keys()
+
+
 def idempotency_key(pair: str, entity: str) -> str:
     """A fresh key for one write, stable across its replays (it is journaled with it)."""
-    return f"sw-{pair}-{entity}-{uuid.uuid4().hex}"
+    return f"sw-{pair}-{entity}-{_KEYS.next()}"
 
 
 def match_keys(
