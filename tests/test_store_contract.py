@@ -193,6 +193,36 @@ def test_a_renamed_record_keeps_its_link_and_loses_its_placeholder_keys(store: S
     assert store.find_by_keys("p", "customer", "platform", {"email": ["jan@x.pl"]}) == []
 
 
+@pytest.mark.rule("G-6")
+def test_a_settled_create_takes_its_placeholders_place_with_its_shadow_and_keys(
+    store: StateStore,
+):
+    """A created record's settling: the placeholder's row, link and keys become the real
+    id's in one step, with what was written as the shadow (and a stale row of that id goes)."""
+    link = store.add_link("p", "customer", "1", "~tmp", None)
+    store.put_record("p", "customer", StoredRecord("platform", "~tmp", JAN, None, link.id))
+    store.index_keys("p", "customer", "platform", "~tmp", {"email": ["jan@x.pl"]})
+    store.put_record("p", "customer", StoredRecord("platform", "100", {"stale": 1}))
+    store.index_keys("p", "customer", "platform", "100", {"email": ["stale@x.pl"]})
+    written = {**JAN, "email": "jan@y.pl"}
+    settled = StoredRecord("platform", "100", written, "WEB-1", link.id)
+    store.settle_record("p", "customer", settled, {"email": ["jan@y.pl"]}, "~tmp")
+    assert store.record("p", "customer", "platform", "~tmp") is None
+    assert store.record("p", "customer", "platform", "100") == settled
+    assert store.link(link.id).platform_id == "100"
+    assert store.link_by_id("p", "customer", "platform", "~tmp") is None
+    found = store.find_by_keys
+    assert found("p", "customer", "platform", {"email": ["jan@x.pl"]}) == []
+    assert found("p", "customer", "platform", {"email": ["stale@x.pl"]}) == []
+    assert found("p", "customer", "platform", {"email": ["jan@y.pl"]}) == ["100"]
+    # An update's settling: the keys given replace the record's; None leaves them alone.
+    store.settle_record("p", "customer", settled, None)
+    assert found("p", "customer", "platform", {"email": ["jan@y.pl"]}) == ["100"]
+    store.settle_record("p", "customer", settled, {"email": ["jan@z.pl"]})
+    assert found("p", "customer", "platform", {"email": ["jan@y.pl"]}) == []
+    assert found("p", "customer", "platform", {"email": ["jan@z.pl"]}) == ["100"]
+
+
 @pytest.mark.rule("G-5")
 def test_a_dropped_link_forgets_the_placeholder_and_unlinks_the_other_side(store: StateStore):
     link = store.add_link("p", "customer", "1", "~tmp", None)

@@ -10,6 +10,7 @@ re-matched, so a record the dead run created unrecorded is linked, not duplicate
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Sequence
@@ -354,6 +355,9 @@ class Applier:
         return result
 
     def _request(self, intent: Intent, replay: bool) -> WriteRequest:
+        journaled = self.ctx.journaled.pop(intent.seq, None)
+        if not replay and journaled is not None and journaled[0] == intent.request:
+            return journaled[1]  # built by this run's journal from the same JSON
         data = dict(intent.request)
         record, base = data.pop("record", None), data.pop("base", None)
         model = entity_model(intent.entity)
@@ -479,14 +483,20 @@ class Applier:
         if link is not None and link.link_key is None and result.link_key:
             link.link_key = result.link_key  # how the pending record will show itself
             self.store.save_link(link)
+        placeholder = None  # a created record's: its row takes the real id as it settles
         if link is not None and link.pending_on(side) and result.id:
-            self.store.rename_record(self.ctx.name, name, side, link.id_on(side), result.id)
-            link = self.store.link(link.id)
+            placeholder = link.id_on(side)
+            if side == "pos":
+                link = dataclasses.replace(link, pos_id=result.id)
+            else:
+                link = dataclasses.replace(link, platform_id=result.id)
             target_id = result.id
         rules = tuple((intent.source or {}).get("rules", []))
         name_of = label(link.pos_id, link.platform_id) if link else str(target_id)
         self.store.intent_done(intent.seq)
         if request.op is WriteOp.DELETE:
+            if placeholder is not None:  # a delete of a record still pending: it has its id
+                self.store.rename_record(self.ctx.name, name, side, placeholder, str(target_id))
             gone = self.store.record(self.ctx.name, name, side, target_id) if target_id else None
             self._history += write_entries(
                 self.ctx.name,
@@ -511,15 +521,19 @@ class Applier:
         )
         fields = ("all",) if request.op is WriteOp.CREATE else tuple(request.fields)
         if target_id is not None:
-            rec = self.store.record(self.ctx.name, name, side, target_id) or StoredRecord(
-                side, target_id, None
-            )
+            # A created record's state is written once here: its placeholder's row, renamed
+            # to the real id, with the shadow and keys of what was written (one statement
+            # each, not a rename then a rewrite).
+            rec = self.store.record(self.ctx.name, name, side, placeholder or target_id)
+            if rec is None:
+                rec = StoredRecord(side, target_id, None)
+            rec.id = target_id
             if result.record is not None and request.op is WriteOp.UPDATE and rec.data:
                 fields = _stored(fields, request, rec.data, shadow or {})
             rec.data, rec.latest = shadow, None
             rec.link_id = link.id if link else rec.link_id
             rec.link_key = request.link_key or rec.link_key
-            self.store.put_record(self.ctx.name, name, rec)
+            keys: dict[str, list[str]] | None = None
             if shadow is not None:
                 known = result.record if result.record is not None else shadow
                 keys = match_keys(
@@ -529,7 +543,7 @@ class Applier:
                     # Queued with no id and no shared code to show itself by: it will be
                     # recognised by the fingerprint of what was sent.
                     keys["created"] = [self._projection(name).fingerprint(side, shadow)]
-                self.store.index_keys(self.ctx.name, name, side, target_id, keys)
+            self.store.settle_record(self.ctx.name, name, rec, keys, placeholder)
             written = None if request.op is WriteOp.CREATE else list(request.fields)
             self.ctx.covered(name, side, target_id, written)
         if not fields:  # the system kept none of it (a field it cannot hold): nothing moved

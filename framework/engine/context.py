@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -15,12 +17,16 @@ from framework.engine.report import Move, Progress, RunReport, no_progress
 from framework.engine.retry import RetryPolicy, call_with_retries
 from framework.engine.targets import Targets
 from framework.facade import Hooks
-from framework.models import EntitySupport, SystemContext
+from framework.models import EntitySupport, SystemContext, WriteRequest
 from framework.models.base import CanonicalRecord, entity_model
 from framework.secrets import redact
 from framework.state.store import HistoryEntry, Link, StateStore
 
 log = logging.getLogger("syncwright.engine")
+
+# Journaled requests kept for sending at most (``PairContext.journaled``): about two chunks'
+# worth of writes queued ahead; past it a write is validated again from the journal.
+JOURNALED = 4000
 T = TypeVar("T")
 
 
@@ -48,6 +54,9 @@ class PairContext:
     targets: Targets | None = None
     """Set for a run a webhook triggered: only these records, read fresh (targets.py)."""
     _associates: dict[str | None, str] = field(default_factory=dict)
+    journaled: dict[int, tuple[dict[str, Any], WriteRequest]] = field(default_factory=dict)
+    """Requests journaled in this run, by intent: what ``apply.py`` sends, not validated
+    again from the journal's JSON (only while that JSON is the same; see ``JOURNALED``)."""
 
     def check_stop(self) -> None:
         """Between two records: stop here if asked to.
@@ -70,7 +79,8 @@ class PairContext:
     def support(self, side: Side, entity: str) -> EntitySupport:
         """What the connector of ``side`` can do with ``entity``."""
         info = self.hooks.describe(self.systems[side].connector)
-        return info.entities.get(entity, EntitySupport(read=False, create=False, update=False))
+        found = info.entities.get(entity)
+        return found or EntitySupport(read=False, create=False, update=False)
 
     def retrying(self, side: Side, what: str, fn: Callable[[], T]) -> T:
         """Call a hook that talks to ``side``'s system, retrying transient failures (G-5).
@@ -191,9 +201,32 @@ def label(pos_id: str, platform_id: str) -> str:
     return "=".join("(new)" if i.startswith("~") else i for i in (pos_id, platform_id))
 
 
+class _Keys:
+    """Unique key bodies: 20 random hex digits drawn once per process, then a counter.
+
+    A ``uuid4`` a key asked the system for random bytes twice per created record (its
+    placeholder id and its write's key); as unique this way, 32 hex digits as before. A
+    forked child draws its own prefix.
+    """
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self.prefix = uuid.uuid4().hex[:20]
+        self.count = itertools.count()
+
+    def next(self) -> str:
+        return f"{self.prefix}{next(self.count):012x}"
+
+
+_KEYS = _Keys()
+
+
 def idempotency_key(pair: str, entity: str) -> str:
     """A fresh key for one write, stable across its replays (it is journaled with it)."""
-    return f"sw-{pair}-{entity}-{uuid.uuid4().hex}"
+    return f"sw-{pair}-{entity}-{_KEYS.next()}"
 
 
 def match_keys(

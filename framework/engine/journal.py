@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from framework.engine.context import idempotency_key, label, match_keys
+from framework.engine.context import JOURNALED, idempotency_key, label, match_keys
 from framework.engine.flows import Side, other
 from framework.engine.guard import Guard, change_kind, unlink
 from framework.engine.merge import MergeResult
@@ -133,7 +133,9 @@ class Journal:
             s.pair, s.entity, StoredRecord(target, placeholder, expected, None, link.id)
         )
         # Indexed at once: a record of the same chunk that shares a key sees this one.
-        keys = match_keys(s.model, expected, None, s.flow.indexed_keys)
+        keys = match_keys(
+            s.model, instance if expected == values else expected, None, s.flow.indexed_keys
+        )
         s.store.index_keys(s.pair, s.entity, target, placeholder, keys)
         rules = [s.flow.create_rules.get(target) or s.flow.rule or "G-1"]
         self.add(
@@ -210,14 +212,9 @@ class Journal:
                     "data": prior[0],
                     "now": prior[1],
                 }
-        seq = s.store.add_intent(
-            s.pair,
-            s.entity,
-            target,
-            link.id,
-            request.model_dump(mode="json"),
-            expected,
-            source,
-        )
+        body = request.model_dump(mode="json")
+        seq = s.store.add_intent(s.pair, s.entity, target, link.id, body, expected, source)
         if kind is not None:
             Guard(s.ctx).await_count(seq, source, s.entity)
+        elif len(s.ctx.journaled) < JOURNALED:
+            s.ctx.journaled[seq] = (body, request)  # sent as it is (apply.py)

@@ -6,7 +6,14 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    SerializeAsAny,
+    model_validator,
+)
 
 from framework.models.base import CanonicalRecord, check_text
 
@@ -60,12 +67,20 @@ class Change(_Model):
         description="Ids on the same system this record replaces (a merge made in the system)",
     )
 
-    @model_validator(mode="after")
-    def _readable_text(self) -> Change:
-        """A record read from a system holds no control characters in its text (G-5)."""
-        if self.record is not None:
-            check_text(self.record)
-        return self
+    @model_validator(mode="wrap")
+    @classmethod
+    def _readable_text(cls, value: Any, handler: ModelWrapValidatorHandler[Change]) -> Change:
+        """A record read from a system holds no control characters in its text (G-5).
+
+        Checked as the change is built, not again when a page holding it is (pydantic runs
+        an ``after`` validator on an instance it does not revalidate: twice per change).
+        """
+        if isinstance(value, Change):
+            return handler(value)
+        change = handler(value)
+        if change.record is not None:
+            check_text(change.record)
+        return change
 
 
 class ChangePage(_Model):

@@ -350,6 +350,45 @@ class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables):
                 (pair, entity, side, old),
             )
 
+    def settle_record(
+        self,
+        pair: str,
+        entity: str,
+        rec: StoredRecord,
+        keys: dict[str, list[str]] | None,
+        placeholder: str | None = None,
+    ) -> None:
+        """Store a written record's state and match keys at once (see ``store.py``)."""
+        with self.transaction():
+            gone = [rec.id]
+            if placeholder is not None and placeholder != rec.id:
+                self._db.execute(
+                    "DELETE FROM records WHERE pair=? AND entity=? AND side=? AND id=?",
+                    (pair, entity, rec.side, placeholder),
+                )
+                column = "pos_id" if rec.side == "pos" else "platform_id"
+                self._db.execute(
+                    f"UPDATE links SET {column}=? WHERE pair=? AND entity=? AND {column}=?",
+                    (rec.id, pair, entity, placeholder),
+                )
+                gone.append(placeholder)
+            self.put_record(pair, entity, rec)
+            if keys is None:
+                gone.remove(rec.id)
+            if gone:
+                self._db.execute(
+                    "DELETE FROM keys WHERE pair=? AND entity=? AND side=? "
+                    f"AND id IN ({','.join('?' * len(gone))})",
+                    (pair, entity, rec.side, *gone),
+                )
+            rows = [
+                (pair, entity, rec.side, name, value, rec.id)
+                for name, values in (keys or {}).items()
+                for value in values
+            ]
+            if rows:
+                self._db.executemany("INSERT OR IGNORE INTO keys VALUES (?,?,?,?,?,?)", rows)
+
     def all_records(self, pair: str, entity: str) -> Iterator[StoredRecord]:
         """Every record of ``entity`` known on either side (for look-ups by people, SQ-3)."""
         rows = self._db.execute(

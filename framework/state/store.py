@@ -314,6 +314,22 @@ class StateStore(Protocol):
         """Give a record (and its link and keys) its real id once the system assigned it."""
         ...
 
+    def settle_record(
+        self,
+        pair: str,
+        entity: str,
+        rec: StoredRecord,
+        keys: dict[str, list[str]] | None,
+        placeholder: str | None = None,
+    ) -> None:
+        """Store a written record's state and match keys (``None``: its keys stay) at once.
+
+        With ``placeholder``, the record takes that placeholder's place: the placeholder's
+        row and keys go and its link names ``rec.id`` (``rename_record``, then
+        ``put_record`` and ``index_keys``, in one step: a created record's settling).
+        """
+        ...
+
     def all_records(self, pair: str, entity: str) -> Iterator[StoredRecord]:
         """Every record of ``entity`` known on either side (for look-ups by people, SQ-3)."""
         ...

@@ -108,6 +108,60 @@ class Records(Keys):
             )
             self._exec(f"DELETE FROM keys WHERE {where}", self.tenant, pair, entity, side, old)
 
+    def settle_record(
+        self,
+        pair: str,
+        entity: str,
+        rec: StoredRecord,
+        keys: dict[str, list[str]] | None,
+        placeholder: str | None = None,
+    ) -> None:
+        """Store a written record's state and match keys at once (see ``store.py``)."""
+        with self.transaction():
+            gone = [rec.id]
+            if placeholder is not None and placeholder != rec.id:
+                self._exec(
+                    "DELETE FROM records WHERE tenant=%s AND pair=%s AND entity=%s AND side=%s "
+                    "AND id=%s",
+                    self.tenant,
+                    pair,
+                    entity,
+                    rec.side,
+                    placeholder,
+                )
+                column = _column(rec.side)
+                self._exec(
+                    f"UPDATE links SET {column}=%s WHERE tenant=%s AND pair=%s AND entity=%s "
+                    f"AND {column}=%s",
+                    rec.id,
+                    self.tenant,
+                    pair,
+                    entity,
+                    placeholder,
+                )
+                gone.append(placeholder)
+            self.put_record(pair, entity, rec)
+            if keys is None:
+                gone.remove(rec.id)
+            if gone:
+                self._exec(
+                    "DELETE FROM keys WHERE tenant=%s AND pair=%s AND entity=%s AND side=%s "
+                    "AND id = ANY(%s)",
+                    self.tenant,
+                    pair,
+                    entity,
+                    rec.side,
+                    gone,
+                )
+            self._many(
+                "INSERT INTO keys VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING",
+                [
+                    (self.tenant, pair, entity, rec.side, name, value, rec.id)
+                    for name, values in (keys or {}).items()
+                    for value in values
+                ],
+            )
+
     def all_records(self, pair: str, entity: str) -> Iterator[StoredRecord]:
         """Every record of ``entity`` known on either side (for look-ups by people, SQ-3)."""
         rows = self._all(
