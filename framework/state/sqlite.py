@@ -381,13 +381,9 @@ class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables):
                     f"AND id IN ({','.join('?' * len(gone))})",
                     (pair, entity, rec.side, *gone),
                 )
-            rows = [
-                (pair, entity, rec.side, name, value, rec.id)
-                for name, values in (keys or {}).items()
-                for value in values
-            ]
+            rows = key_rows(pair, entity, rec.side, rec.id, keys or {})
             if rows:
-                self._db.executemany("INSERT OR IGNORE INTO keys VALUES (?,?,?,?,?,?)", rows)
+                self._db.executemany(KEY_INSERT, rows)
 
     def all_records(self, pair: str, entity: str) -> Iterator[StoredRecord]:
         """Every record of ``entity`` known on either side (for look-ups by people, SQ-3)."""
