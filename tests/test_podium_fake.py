@@ -288,3 +288,64 @@ def test_the_spec_check_catches_an_answer_that_does_not_conform():
         check(request, numeric)
     timeline = httpx.Request("POST", f"{HOST}/v4/contacts/x@example.com/timeline_events")
     assert check(timeline, wrong) == "modelled"
+
+
+# -- look-ups by phone and e-mail after changes (the fake's index, fakes/podium/contact_index.py) --
+
+
+def uid_of(fake: Fake, identifier: str) -> str | None:
+    answer = fake("GET", f"/v4/contacts/{identifier}")
+    return answer.json()["data"]["uid"] if answer.status_code == 200 else None
+
+
+def test_look_ups_follow_updates_and_deletes(fake: Fake):
+    contact(fake, "Mia", email="mia@example.com", phoneNumber="+12175550101")
+    contact(fake, "Ben", email="ben@example.com")
+    fake.later(3)
+    mia, ben = uid_of(fake, "mia@example.com"), uid_of(fake, "ben@example.com")
+    assert mia
+    assert ben
+    assert mia != ben
+    fake("PATCH", f"/v4/contacts/{mia}", json={"email": "mia.w@example.com"})
+    fake("PATCH", f"/v4/contacts/{mia}", json={"phoneNumber": "+12175550102"})
+    fake.later(3)
+    assert (uid_of(fake, "MIA.W@example.com"), uid_of(fake, "+12175550102")) == (mia, mia)
+    assert uid_of(fake, "mia@example.com") is None, "the replaced e-mail finds nobody"
+    assert uid_of(fake, "+12175550101") is None, "the replaced phone finds nobody"
+    contact(fake, "Other Mia", email="mia@example.com")
+    fake.later(3)
+    assert uid_of(fake, "mia@example.com") not in (None, mia, ben), "a new contact, no upsert"
+    fake("DELETE", f"/v4/contacts/{ben}")
+    fake.later(3)
+    assert uid_of(fake, "ben@example.com") is None
+    contact(fake, "Ben again", email="ben@example.com")
+    fake.later(3)
+    assert uid_of(fake, "ben@example.com") not in (None, ben), "created anew, not the tombstone"
+
+
+def test_a_merged_contacts_email_finds_the_survivor_and_upserts_onto_it(fake: Fake):
+    from fakes.podium.webhooks import PodiumWebhooks
+
+    kept = fake.state.add_contact("Ann", phone="+12175550103")["uid"]
+    gone = fake.state.add_contact("Ann B", email="ann@example.com")["uid"]
+    PodiumWebhooks(fake.state).merged(kept, gone)
+    assert uid_of(fake, "ann@example.com") == kept
+    assert uid_of(fake, gone) is None
+    contact(fake, "Ann C", email="Ann@Example.com")
+    fake.later(3)
+    assert [c["uid"] for c in fake("GET", "/v4/contacts").json()["data"]] == [kept]
+    assert uid_of(fake, "ann@example.com") == kept
+
+
+def test_a_shared_email_finds_the_first_created_live_contact(fake: Fake):
+    first = fake.state.add_contact("Zoe", email="zoe@example.com")["uid"]
+    second = fake.state.add_contact("Zoe B", email="ZOE@example.com", phone="+12175550104")["uid"]
+    assert uid_of(fake, "zoe@example.com") == first, "Podium's web app allows the duplicate"
+    contact(fake, "Zoe C", email="zoe@example.com", phoneNumber="+12175550104")
+    fake.later(3)
+    assert fake("GET", f"/v4/contacts/{first}").json()["data"]["name"] == "Zoe C", "first match"
+    assert fake("GET", f"/v4/contacts/{second}").json()["data"]["name"] == "Zoe B"
+    fake.state.delete_contact(first)
+    assert uid_of(fake, "zoe@example.com") == second
+    fake.state.edit_contact(second, emails=["zoe.b@example.com"])
+    assert uid_of(fake, "zoe@example.com") is None

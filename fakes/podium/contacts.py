@@ -11,8 +11,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from fakes.podium.contact_index import ContactStore
 from fakes.podium.errors import PodiumError, bad_request
-from fakes.toolkit import Clock, FeedStore, iso
+from fakes.toolkit import Clock, iso
 
 ADDRESS_KEYS = ("addressLine1", "addressLine2", "city", "state", "postalCode", "country")
 CREATE_KEYS = frozenset(
@@ -43,7 +44,7 @@ class Contacts:
     """Contacts, attribute definitions and locations; writes go through ``queue``."""
 
     clock: Clock
-    contacts: FeedStore
+    contacts: ContactStore
     attributes: dict[str, dict[str, Any]]
     locations: dict[str, dict[str, Any]]
     organization: str
@@ -57,15 +58,9 @@ class Contacts:
 
     def find(self, identifier: str) -> dict[str, Any] | None:
         """The live contact with this uid, phone number or e-mail, if any."""
-        wanted = identifier.strip().lower()
-        for record in self.contacts.live():
-            if (
-                record["id"] == identifier
-                or identifier in record["phones"]
-                or wanted in (e.lower() for e in record["emails"])
-            ):
-                return record
-        return None
+        return self.contacts.first(
+            uid=identifier, phone=identifier, email=identifier.strip().lower()
+        )
 
     def contact(self, identifier: str) -> dict[str, Any]:
         """A live contact.
@@ -183,12 +178,10 @@ class Contacts:
     def _upsert(self, fields: dict[str, Any]) -> None:
         email = (fields.get("email") or "").lower()
         phone = fields.get("phoneNumber")
-        for record in self.contacts.live():
-            if (phone and phone in record["phones"]) or (
-                email and email in (e.lower() for e in record["emails"])
-            ):
-                self._apply(record["id"], fields)
-                return
+        found = self.contacts.first(phone=phone or None, email=email or None)
+        if found is not None:
+            self._apply(found["id"], fields)
+            return
         record = {
             "name": fields["name"],
             "emails": [fields["email"]] if fields.get("email") else [],

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from fakes.podium.contact_index import ContactStore
 from fakes.podium.contacts import Contacts, podium_uid
 from fakes.podium.partner import Partner
 from fakes.podium.queue import OAuth, WriteQueue
@@ -34,7 +35,7 @@ class PodiumState(Contacts, Partner):
     organization: str = field(default_factory=lambda: podium_uid("organization", 1))
     application: str = field(default_factory=lambda: podium_uid("application", 1))
     location_names: tuple[str, ...] = ("Main Street Jewelers",)
-    contacts: FeedStore = field(init=False)
+    contacts: ContactStore = field(init=False)
     attributes: dict[str, dict[str, Any]] = field(init=False)
     locations: dict[str, dict[str, Any]] = field(init=False)
     products: FeedStore = field(init=False)
@@ -55,7 +56,7 @@ class PodiumState(Contacts, Partner):
 
     def reset(self) -> None:
         """Forget every record and queued write (credentials stay; tokens are dropped)."""
-        self.contacts = FeedStore(self.clock, "", lambda n: podium_uid("contact", n))
+        self.contacts = ContactStore(self.clock, "", lambda n: podium_uid("contact", n))
         self.contacts.listeners = self.contact_listeners
         self.products = FeedStore(self.clock, "", lambda n: podium_uid("product", n))
         self.attributes = {}
