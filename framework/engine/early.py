@@ -117,15 +117,12 @@ class Early:
             self._remember(entry.id, pairs)  # sees a record that waits: waits behind it
             return False
         store, pair = self.ctx.store, self.ctx.name
-        linked = store.link_by_id(pair, self.entity, self.reading, entry.id) is not None
-        if (
-            not linked
-            and pairs
-            and store.find_by_keys(pair, self.entity, other(self.reading), keys)
-        ):
-            self._remember(entry.id, pairs)
-            return False
-        return True
+        if not pairs or not store.find_by_keys(pair, self.entity, other(self.reading), keys):
+            return True  # nothing opposite shares a key (an upload: one query a record)
+        if store.link_by_id(pair, self.entity, self.reading, entry.id) is not None:
+            return True  # linked: merged with its counterpart, no match made
+        self._remember(entry.id, pairs)
+        return False
 
     def wait(self, entry: InboxEntry) -> None:
         """``entry`` waits for the whole read, and so does every record sharing a key with it."""
