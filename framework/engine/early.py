@@ -97,6 +97,9 @@ class Early:
         self.after = 0
         """The highest sequence number of this flow's changes left staged by the walk."""
         self.reconciled = 0
+        """Records reconciled early."""
+        self.written = 0
+        """``reconciled`` when their writes were last started."""
         self.page_keys: dict[str, Keys] = {}
         """The keys of the page staged last, by record id (computed when staging it)."""
         self._ids: set[str] = set()

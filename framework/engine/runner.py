@@ -301,6 +301,15 @@ class PairRunner:
             consumed, asked, stopped = self._chunk(early.reconciler, batch, early)
             early.after = max([early.after, *(e.seq for e in batch if e.seq not in consumed)])
             self.ctx.progress("reconcile", entity, early.reconciled, None)
+            # Written once the lanes run low, else a chunk's worth at a time: each apply
+            # looks at every write of the entity not settled yet (up to QUEUE_LIMIT), which
+            # once a page costs more than it gains when a rate cap keeps the queue full.
+            low = self.applier.queued < CHUNK
+            since = early.reconciled - early.written
+            if not low and since < CHUNK and not asked and stopped is None:
+                self.applier.pump()  # settle what came back, start more
+                continue
+            early.written = early.reconciled
             if self._written(entity, asked, stopped):
                 early.open, early.gave_up = False, True
 
