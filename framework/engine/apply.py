@@ -118,6 +118,11 @@ class Applier:
         while len(self._queued) > QUEUE_LIMIT:
             self.pump(block=True)
 
+    @property
+    def queued(self) -> int:
+        """Writes queued or in flight, not settled yet."""
+        return len(self._queued)
+
     def lanes(self, side: Side) -> int:
         """How many writes may be in flight to ``side``'s system (its ``in_flight``)."""
         system = self.ctx.systems[side]

@@ -3,13 +3,24 @@
 Order within a run:
 1. writes journaled by a run that died are replayed (re-matched first when creates);
 2. for each flow (parents before children), both sides' changes are fetched page by page and
-   staged with their cursor in one transaction; if either side cannot be read, the flow is
-   not reconciled this run (a one-sided merge could let the wrong side win) and what was
-   staged waits, nothing lost;
-3. staged changes are reconciled in chunks (each chunk one transaction, each record in its
-   own savepoint so one bad record is quarantined and the rest go on), and after each chunk
-   the journaled writes are made; to a system with writes in flight they go out while the
-   next chunk is reconciled, and all have settled before the next flow (``apply.py``).
+   staged with their cursor in one transaction; the platform first, whole, then the POS;
+   if either side cannot be read, the flow is not reconciled further this run (a
+   one-sided merge could let the wrong side win) and what was staged waits, nothing lost;
+3. write while reading (a bounded pipeline: fetch -> stage -> reconcile -> apply): once the
+   platform is read whole, each staged POS page's records are reconciled as soon as they
+   can be decided as the whole read would decide them, and their writes go out while the
+   next pages are read (``early.py`` says which records and why: a record that could match
+   a platform record, or whose candidate could match a POS record not read yet, or that
+   shares a key with one that waits, waits for the whole read);
+4. the rest is reconciled in chunks once both sides are read (each chunk one transaction,
+   each record in its own savepoint so one bad record is quarantined and the rest go on),
+   and after each chunk the journaled writes are made; to a system with writes in flight
+   they go out while the next chunk is reconciled, at most ``QUEUE_LIMIT`` queued, and all
+   have settled before the next flow (``apply.py``).
+
+Cursors move with what is staged, never with what is written: a page's changes are
+staged in the transaction that moves its cursor, and a record reconciled early or late
+journals its writes in the transaction that marks its staged change done (kill safety).
 """
 
 from __future__ import annotations
@@ -19,6 +30,7 @@ import time
 
 from framework.engine.apply import Applier, Unavailable
 from framework.engine.context import PairContext, Stopped, match_keys
+from framework.engine.early import Early, NotYet
 from framework.engine.flows import Side
 from framework.engine.guard import Guard
 from framework.engine.projection import Deferred
@@ -59,8 +71,8 @@ class PairRunner:
                 if targets is not None:
                     if entity in targets.entities() and self._fetch_targets(entity, targets):
                         self._reconcile(entity)
-                elif self._fetch(entity):
-                    self._reconcile(entity)
+                else:
+                    self._flow(entity)
         except Stopped:
             report.stopped = True
             log.warning("%s: stopped on request; the rest waits for the next run", self.ctx.name)
@@ -101,9 +113,30 @@ class PairRunner:
         except Unavailable as exc:
             self.ctx.report.errors.append(str(exc))
 
+    # -- one flow ---------------------------------------------------------------------------
+
+    def _flow(self, entity: str) -> None:
+        """Read both sides, reconciling what may be early (``early.py``), then the rest."""
+        early = Early(self.ctx, entity) if self._pipelined(entity) else None
+        if self._fetch(entity, early):
+            if early is None or not early.gave_up:
+                self._reconcile(entity, early)
+        elif early is not None and early.reconciled:
+            # The POS could not be read to its end: what was reconciled early is written
+            # (and settled before the next flow, its children); the rest stays staged.
+            try:
+                self.applier.apply(entity)
+                self.applier.finish()
+            except Unavailable as exc:
+                self.ctx.report.errors.append(str(exc))
+
+    def _pipelined(self, entity: str) -> bool:
+        """Whether a flow's POS records may be reconciled while its POS is read (a poll)."""
+        return "pos" not in self.unreadable and self.ctx.support("pos", entity).read
+
     # -- fetch ------------------------------------------------------------------------------
 
-    def _fetch(self, entity: str) -> bool:
+    def _fetch(self, entity: str, early: Early | None = None) -> bool:
         flow = self.ctx.flow(entity)
         ok = True
         for side in ("platform", "pos"):
@@ -116,8 +149,11 @@ class PairRunner:
             if side in self.unreadable:  # given up on earlier in this run: one error, one wait
                 ok = False
                 continue
+            # The platform is read whole first; the POS's pages are reconciled as they come
+            # in only if it was (else the flow is not reconciled at all this run).
+            pipeline = early if early is not None and side == early.reading and ok else None
             try:
-                self._fetch_side(entity, side)
+                self._fetch_side(entity, side, pipeline)
             except (RetryBudgetExhausted, FatalError) as exc:
                 ok = False
                 # Unreachable, or refusing us as a whole (credentials): not asked again.
@@ -185,7 +221,7 @@ class PairRunner:
                 self.ctx.report.count(entity, "echo", len(same))
         return True
 
-    def _fetch_side(self, entity: str, side: Side) -> None:
+    def _fetch_side(self, entity: str, side: Side, early: Early | None = None) -> None:
         system = self.ctx.systems[side]
         model = entity_model(entity)
         match_on = self.ctx.flow(entity).indexed_keys
@@ -216,6 +252,9 @@ class PairRunner:
             if same:
                 self.ctx.report.count(entity, "echo", len(staged) - len(fresh))
             self.ctx.progress("fetch", entity, seen, page.total)
+            if early is not None and early.open:
+                early.page_keys = {str(data["id"]): keys for data, keys in fresh}
+                self._reconcile_early(early)
             if not page.more:
                 log.info(
                     "%s: read %d %s record(s) from %s", self.ctx.name, seen, entity, system.name
@@ -243,46 +282,53 @@ class PairRunner:
 
     # -- reconcile and apply ----------------------------------------------------------------
 
-    def _reconcile(self, entity: str) -> None:
-        reconciler = Reconciler(self.ctx, entity)
+    def _reconcile_early(self, early: Early) -> None:
+        """Reconcile what of the pages staged so far may be, and start its writes.
+
+        Raises:
+            Stopped: a stop was asked for; what is staged stays.
+        """
+        entity = early.entity
+        # A page's changes get sequence numbers above every change still staged, but not
+        # always above those reconciled already (SQLite reuses the numbers of deleted rows):
+        # the walk starts after the last change this flow left staged, not after the last seen.
+        after = early.after
+        while early.open:
+            batch = self.store.inbox_batch(self.ctx.name, entity, CHUNK, after)
+            if not batch:
+                return
+            after = batch[-1].seq
+            consumed, asked, stopped = self._chunk(early.reconciler, batch, early)
+            early.after = max([early.after, *(e.seq for e in batch if e.seq not in consumed)])
+            self.ctx.progress("reconcile", entity, early.reconciled, None)
+            # Written once the lanes run low, else a chunk's worth at a time: each apply
+            # looks at every write of the entity not settled yet (up to QUEUE_LIMIT), which
+            # once a page costs more than it gains when a rate cap keeps the queue full.
+            low = self.applier.queued < CHUNK
+            since = early.reconciled - early.written
+            if not low and since < CHUNK and not asked and stopped is None:
+                self.applier.pump()  # settle what came back, start more
+                continue
+            early.written = early.reconciled
+            if self._written(entity, asked, stopped):
+                early.open, early.gave_up = False, True
+
+    def _reconcile(self, entity: str, early: Early | None = None) -> None:
+        reconciler = early.whole() if early is not None else Reconciler(self.ctx, entity)
+        skip = early.tried if early is not None else set()
         total = self.store.inbox_count(self.ctx.name, entity)
         after, done = 0, 0
         while True:
             batch = self.store.inbox_batch(self.ctx.name, entity, CHUNK, after)
             if not batch:
                 break
-            consumed: set[int] = set()
-            stopped: Unavailable | None = None
-            asked = False
-            with self.store.transaction():
-                for n, entry in enumerate(batch, 1):
-                    if entry.seq in consumed:
-                        continue
-                    if self.ctx.stop.is_set():  # after the record in hand; the rest stays
-                        asked = True
-                        break
-                    try:
-                        consumed |= self._one(reconciler, entry)
-                        if n % PUMP_EVERY == 0:
-                            self.applier.pump()  # writes in flight: settle, start more
-                    except Unavailable as exc:  # the rest stays staged for the next run
-                        stopped = exc
-                        break
-                self.store.inbox_done(sorted(consumed))
-                self.ctx.fence()  # taken over meanwhile: the chunk rolls back, nothing lost
             after = batch[-1].seq
             done += len(batch)
+            if skip:  # tried while reading and deferred: once a run, as any other
+                batch = [entry for entry in batch if entry.seq not in skip]
+            _, asked, stopped = self._chunk(reconciler, batch)
             self.ctx.progress("reconcile", entity, done, total)
-            try:
-                self.applier.apply(entity)
-                if asked or stopped is not None:
-                    self.applier.finish()
-            except Unavailable as exc:
-                stopped = stopped or exc
-            if asked:
-                raise Stopped(f"{self.ctx.name}: stopped on request")
-            if stopped is not None:
-                self.ctx.report.errors.append(str(stopped))
+            if self._written(entity, asked, stopped):
                 return
         # The guard counts this entity's deletes, blanks and overwrites as a whole: a mass
         # change is held, the rest is written now (guard.py).
@@ -292,6 +338,64 @@ class PairRunner:
             self.applier.finish()  # children are applied after their parents exist
         except Unavailable as exc:
             self.ctx.report.errors.append(str(exc))
+
+    def _chunk(
+        self, reconciler: Reconciler, batch: list[InboxEntry], early: Early | None = None
+    ) -> tuple[set[int], bool, Unavailable | None]:
+        """Reconcile a chunk in one transaction (``early``: only what it takes).
+
+        Returns the staged changes consumed, whether a stop was asked for, and the system
+        that stayed unreachable.
+        """
+        consumed: set[int] = set()
+        stopped: Unavailable | None = None
+        asked = False
+        with self.store.transaction():
+            for n, entry in enumerate(batch, 1):
+                if entry.seq in consumed:
+                    continue
+                if self.ctx.stop.is_set():  # after the record in hand; the rest stays
+                    asked = True
+                    break
+                if early is not None and not early.takes(entry):
+                    continue
+                try:
+                    mine = self._one(reconciler, entry)
+                    consumed |= mine
+                    if early is not None:
+                        early.reconciled += 1
+                        if entry.seq not in mine:  # deferred: not tried twice this run
+                            early.tried_early(entry.seq)
+                    if n % PUMP_EVERY == 0:
+                        self.applier.pump()  # writes in flight: settle, start more
+                except NotYet:  # rolled back in its savepoint: decided after the read
+                    assert early is not None
+                    early.wait(entry)
+                except Unavailable as exc:  # the rest stays staged for the next run
+                    stopped = exc
+                    break
+            self.store.inbox_done(sorted(consumed))
+            self.ctx.fence()  # taken over meanwhile: the chunk rolls back, nothing lost
+        return consumed, asked, stopped
+
+    def _written(self, entity: str, asked: bool, stopped: Unavailable | None) -> bool:
+        """Make a chunk's journaled writes; whether the flow stops here (reported).
+
+        Raises:
+            Stopped: a stop was asked for.
+        """
+        try:
+            self.applier.apply(entity)
+            if asked or stopped is not None:
+                self.applier.finish()
+        except Unavailable as exc:
+            stopped = stopped or exc
+        if asked:
+            raise Stopped(f"{self.ctx.name}: stopped on request")
+        if stopped is not None:
+            self.ctx.report.errors.append(str(stopped))
+            return True
+        return False
 
     def _one(self, reconciler: Reconciler, entry: InboxEntry) -> set[int]:
         """Reconcile one record in its own savepoint: a failure touches only that record.
