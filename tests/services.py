@@ -60,6 +60,9 @@ def postgres_schema() -> Iterator[PgSchema]:
     try:
         yield PgSchema(POSTGRES, schema)
     finally:
+        from framework.fleet.budgets import close_limiters
+
+        close_limiters(POSTGRES, schema)  # their threads use the pool: stop them first
         close_pool(POSTGRES, schema)
         with psycopg.connect(POSTGRES, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

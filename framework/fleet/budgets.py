@@ -53,6 +53,20 @@ def shared_limiter(url: str, schema: str, settings: HttpSettings) -> Limiter | N
         return found
 
 
+def close_limiters(url: str | None = None, schema: str | None = None) -> None:
+    """Stop and forget this process's limiters (of ``url`` and ``schema``, or all).
+
+    A limiter's bucket is leaked by a background thread that asks PostgreSQL for the time:
+    before its pool closes (a test's schema dropped, a worker ending), the limiter must stop,
+    or that thread keeps logging the closed pool's errors into whatever runs next.
+    """
+    with _lock:
+        keys = [k for k in _limiters if url in (None, k[0]) and schema in (None, k[1])]
+        found = [_limiters.pop(k) for k in keys]
+    for limiter in found:
+        limiter.close()
+
+
 def shared_limiters(config: FleetConfig) -> Limiters:
     """What :class:`~framework.engine.engine.Engine` takes as ``limiters`` in a fleet."""
     url, schema = config.url, config.state.schema_name
