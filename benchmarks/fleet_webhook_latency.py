@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,7 @@ import tomli_w
 
 from benchmarks.report import machine
 from benchmarks.server import ROOT
-from benchmarks.webhook_latency import Watcher, _load, percentile
+from benchmarks.webhook_latency import Watcher, _load, percentile, record, spread
 from fakes.edge import EdgeFake
 from fakes.square import SquareState, make_app, seed_square
 from fakes.toolkit import BackgroundServer, free_port
@@ -184,22 +183,13 @@ def main(
     line = (
         f"- {changes} changes over {seconds:g} s, delivery delay 0, one store, serve --fleet "
         f"in-process and one `syncwright worker` process: change→Edge write "
-        f"p50 {percentile(latencies, 0.5):.2f} s, p95 {percentile(latencies, 0.95):.2f} s, "
-        f"p99 {percentile(latencies, 0.99):.2f} s, max {max(latencies):.2f} s, "
-        f"mean {statistics.mean(latencies):.2f} s; {len(latencies)} of {changes} written; "
+        f"{spread(latencies)}; {len(latencies)} of {changes} written; "
         f"{counts['received']} notifications caused {len(targeted)} targeted runs "
         f"({len(runs) - len(targeted)} poll runs); load average before {load_before}, "
         f"after {_load()}"
     )
-    text = (
-        f"\n## fleet webhook latency — {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC\n\n"
-        f"- machine: {info.get('machine', '')}; {info.get('python', '')}; "
-        f"commit {info.get('commit', '?')}\n{line}\n"
-    )
-    print(text)
-    if append:
-        with (ROOT / "benchmarks" / "RESULTS.md").open("a", encoding="utf-8") as out:
-            out.write(text)
+    where = f"- machine: {info.get('machine', '')}; {info.get('python', '')}; "
+    record("fleet webhook latency", where + f"commit {info.get('commit', '?')}", line, append)
     return {
         "written": len(latencies),
         "p95": percentile(latencies, 0.95),

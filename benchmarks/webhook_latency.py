@@ -94,28 +94,45 @@ def main(
     info = machine()
     line = (
         f"- {changes} changes over {seconds:g} s, delivery delay 0, debounce 1 s: "
-        f"change→Edge write p50 {percentile(latencies, 0.5):.2f} s, "
-        f"p95 {percentile(latencies, 0.95):.2f} s, p99 {percentile(latencies, 0.99):.2f} s, "
-        f"max {max(latencies):.2f} s, mean {statistics.mean(latencies):.2f} s; "
+        f"change→Edge write {spread(latencies)}; "
         f"{len(latencies)} of {changes} written; {stats['received']} notifications caused "
         f"{len(targeted)} targeted runs in {windows} debounce windows "
         f"({len(runs) - len(targeted)} poll runs); load average before {load_before}, "
         f"after {_load()}"
     )
-    text = (
-        f"\n## webhook latency — {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC\n\n"
-        f"- machine: {info.get('machine', '')}; {info.get('python', '')}\n{line}\n"
+    record(
+        "webhook latency",
+        f"- machine: {info.get('machine', '')}; {info.get('python', '')}",
+        line,
+        append,
     )
-    print(text)
-    if append:
-        with (ROOT / "benchmarks" / "RESULTS.md").open("a", encoding="utf-8") as out:
-            out.write(text)
     return {
         "written": len(latencies),
         "p95": percentile(latencies, 0.95),
         "targeted_runs": len(targeted),
         "windows": windows,
     }
+
+
+def spread(latencies: list[float]) -> str:
+    """p50, p95, p99, max and mean of ``latencies`` (seconds), as RESULTS.md gives them."""
+    return (
+        f"p50 {percentile(latencies, 0.5):.2f} s, p95 {percentile(latencies, 0.95):.2f} s, "
+        f"p99 {percentile(latencies, 0.99):.2f} s, max {max(latencies):.2f} s, "
+        f"mean {statistics.mean(latencies):.2f} s"
+    )
+
+
+def record(title: str, machine_line: str, line: str, append: bool) -> None:
+    """Print a result section and, with ``append``, add it to RESULTS.md."""
+    text = (
+        f"\n## {title} — {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC\n\n"
+        f"{machine_line}\n{line}\n"
+    )
+    print(text)
+    if append:
+        with (ROOT / "benchmarks" / "RESULTS.md").open("a", encoding="utf-8") as out:
+            out.write(text)
 
 
 def _load() -> str:

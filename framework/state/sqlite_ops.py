@@ -197,23 +197,7 @@ class OperatorsSQL:
             args.append(run_id)
         else:  # 0: awaiting the guard's count in a run going on (or that died): not held
             sql += " AND held_run > 0"
-        return [
-            HeldWrite(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                orjson.loads(r[5]),
-                _load(r[6]),
-                _load(r[7]),
-                r[8],
-                run_id=r[9],
-                kind=r[10],
-                reason=r[11],
-            )
-            for r in self._db.execute(sql + " ORDER BY seq", args)
-        ]
+        return [held_write(r) for r in self._db.execute(sql + " ORDER BY seq", args)]
 
     def release_intents(self, seqs: list[int]) -> None:
         """Held writes become pending writes again (approved)."""
@@ -254,4 +238,22 @@ def history_entry(r: Any, at: dt.datetime) -> HistoryEntry:
         associate=r[15],
         note=r[16],
         id=r[17],
+    )
+
+
+def held_write(r: Any) -> HeldWrite:
+    """A held journal row (seq .. attempts, then held_run, held_kind, held_reason)."""
+    return HeldWrite(
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        r[4],
+        orjson.loads(r[5]),
+        _load(r[6]),
+        _load(r[7]),
+        r[8],
+        run_id=r[9],
+        kind=r[10],
+        reason=r[11],
     )

@@ -9,11 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import orjson
-
 from framework.state.postgres.connection import Connected
-from framework.state.postgres.records import _dump, _load
-from framework.state.sqlite_ops import history_entry
+from framework.state.postgres.records import _dump
+from framework.state.sqlite_ops import held_write, history_entry
 from framework.state.store import HeldWrite, HistoryEntry
 
 _HISTORY = (
@@ -205,23 +203,7 @@ class Operators(Connected):
             args.append(run_id)
         else:  # 0: awaiting the guard's count in a run going on (or that died): not held
             sql += " AND held_run > 0"
-        return [
-            HeldWrite(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                orjson.loads(r[5]),
-                _load(r[6]),
-                _load(r[7]),
-                r[8],
-                run_id=r[9],
-                kind=r[10],
-                reason=r[11],
-            )
-            for r in self._all(sql + " ORDER BY seq", *args)
-        ]
+        return [held_write(r) for r in self._all(sql + " ORDER BY seq", *args)]
 
     def release_intents(self, seqs: list[int]) -> None:
         """Held writes become pending writes again (approved)."""
