@@ -72,6 +72,13 @@ def main(argv: list[str] | None = None) -> None:
                 console.print(f"[bold]{title}, by own time[/bold]")
                 for item in engine["profile"][key][:15]:
                     console.print(f"{item['seconds']:7.2f} s {item['share']:6.1%}  {item['where']}")
+            sql = engine["sql"]
+            console.print(
+                f"[bold]SQL statements, by time[/bold]: {sql['statements']:,} "
+                f"in {sql['seconds']:.2f} s (timed, so slower than unprofiled)"
+            )
+            for item in sql["top"][:15]:
+                console.print(f"{item['seconds']:7.2f} s {item['count']:9,}  {item['sql']}")
         return  # a profiled run is slower: its figures are not the benchmark's
     print_report(console, results, info)
     if not args.no_append:

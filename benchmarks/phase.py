@@ -22,6 +22,7 @@ import httpx
 from benchmarks.floor import RecordingTransport, replay
 from benchmarks.pairs import pair_named
 from benchmarks.server import ROOT
+from benchmarks.sqlstats import StatementTimer
 from fakes.toolkit import SyncASGITransport
 from framework.config import parse_config
 from framework.engine.engine import Engine, fewer_collections
@@ -119,6 +120,9 @@ def run_engine(job: dict[str, Any]) -> dict[str, Any]:
         transport = SyncASGITransport(pair.make_app(None))
     if job.get("record"):
         transport = RecordingTransport(transport or httpx.HTTPTransport(), Path(job["record"]))
+    statements = StatementTimer() if job.get("profile") else None
+    if statements is not None:
+        statements.install()  # before the engine opens its store
     engine = Engine(config, hooks, transports={pair.platform: transport} if transport else None)
     setup = time.perf_counter() - started
     rss_before = peak_rss_mb()
@@ -159,6 +163,7 @@ def run_engine(job: dict[str, Any]) -> dict[str, Any]:
         "gc_collections": collector.collections,
         "rss_before_mb": rss_before,
         "peak_rss_mb": peak_rss_mb(),
+        **({"sql": statements.top()} if statements is not None else {}),
     }
 
 

@@ -237,3 +237,25 @@ def test_the_console_benchmark_on_postgres_holds_the_same_state(tmp_path: Path):
             store.close()
         text = console.markdown(300, 2_000, 1, results, "", 3_000, "PostgreSQL")
         assert "state (PostgreSQL)" in text
+
+
+def test_a_profiled_run_counts_and_times_the_stores_statements(tmp_path: Path):
+    from benchmarks.sqlstats import StatementTimer
+    from framework.state.sqlite import SQLiteStore
+
+    timer = StatementTimer()
+    timer.install()
+    try:
+        store = SQLiteStore(tmp_path / "state.db")
+        for cursor in ("a", "b", "c"):
+            store.stage("store", "customer", "pos", [], cursor, False)
+        store.close()
+    finally:
+        timer.uninstall()
+    stats = timer.top()
+    upserts = [row for row in stats["top"] if row["sql"].startswith("INSERT INTO cursors")]
+    assert [row["count"] for row in upserts] == [3], stats["top"]
+    assert stats["statements"] > 3
+    assert stats["seconds"] > 0
+    SQLiteStore(tmp_path / "other.db").close()  # opened after: not timed any more
+    assert timer.top()["statements"] == stats["statements"]
