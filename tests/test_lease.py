@@ -24,7 +24,15 @@ from pathlib import Path
 import pytest
 
 from framework.engine.context import PairContext
-from framework.engine.lease import EXIT_BUSY, LeaseHeld, lapsed, pair_lease, run_states
+from framework.engine.lease import (
+    EXIT_BUSY,
+    LeaseHeld,
+    LeaseLost,
+    claim,
+    lapsed,
+    pair_lease,
+    run_states,
+)
 from framework.engine.reconcile import Reconciler
 from framework.engine.report import RunReport
 from framework.engine.runner import PairRunner
@@ -300,3 +308,28 @@ def test_an_entry_another_process_consumed_is_skipped_not_an_index_error(tmp_pat
         assert Reconciler(ctx, "customer").reconcile(entry) == set()
     finally:
         world.close()
+
+
+def test_a_check_before_sending_trusts_a_recent_beat_then_finds_the_lease_taken(tmp_path: Path):
+    """``confirm`` (before a unit of writes, outside a transaction) writes nothing while the
+    last beat is within an eighth of the TTL (nobody may take over before a whole TTL), and
+    checks the store again after that: a lease taken meanwhile is found lost."""
+    path = tmp_path / "state.db"
+    store = SQLiteStore(path)
+    ttl = 8.0
+    held = claim(store, "store", ttl)
+    try:
+        held.fence()  # a beat in a transaction: ours
+        with sqlite3.connect(path) as other:  # as a taker would, once the TTL lapsed
+            other.execute("UPDATE leases SET holder='taker' WHERE pair='store'")
+        other.close()
+        held.confirm()  # within ttl/8 of the beat: answered by it, the store not asked
+        assert not held.lost.is_set()
+        time.sleep(ttl / 8 + 0.1)
+        with pytest.raises(LeaseLost, match="taken over"):
+            held.confirm()
+        assert held.lost.is_set()
+        with pytest.raises(LeaseLost):
+            held.confirm()  # once lost, always lost, whatever the clock
+    finally:
+        store.close()

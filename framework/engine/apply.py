@@ -161,7 +161,7 @@ class Applier:
         """Before a unit of writes starts (in this thread): not if a stop was asked for."""
         if self.ctx.stop.is_set():
             return False  # what waits stays journaled, replayed next run
-        self.ctx.fence()  # a run taken over sends nothing more
+        self.ctx.confirm()  # a run taken over sends nothing more
         return True
 
     def pump(self, block: bool = False) -> None:
@@ -261,7 +261,7 @@ class Applier:
 
     def _send(self, side: Side, intents: list[Intent], replay: bool) -> None:
         system = self.ctx.systems[side]
-        self.ctx.fence()  # a run taken over sends nothing more
+        self.ctx.confirm()  # a run taken over sends nothing more
         try:
             requests = [self._request(intent, replay) for intent in intents]
         except (RetryBudgetExhausted, FatalError) as exc:  # re-matching could not search
@@ -303,14 +303,14 @@ class Applier:
         system = self.ctx.systems[side]
         settled: list[tuple[Intent, WriteRequest, ApplyResult | ConnectorError]] = []
         stopped: ConnectorError | None = None
-        self.ctx.fence()  # a run taken over sends nothing more
+        self.ctx.confirm()  # a run taken over sends nothing more
         asked = False
         for intent in intents:
             if self.ctx.stop.is_set():  # after the write in hand; the rest stays journaled
                 asked = True
                 break
             if settled:
-                self.ctx.fence()  # taken over meanwhile: not one write more
+                self.ctx.confirm()  # taken over meanwhile: not one write more
             try:
                 request = self._request(intent, replay)
                 result: ApplyResult | ConnectorError = self._retry(

@@ -47,6 +47,9 @@ class PairContext:
     progress: Progress = no_progress
     fence: Callable[[], None] = field(default=lambda: None)
     """Checks, in the caller's transaction, that this run still holds its pair (lease.py)."""
+    confirm: Callable[[], None] = field(default=lambda: None)
+    """Checks before sending writes, outside a transaction, that this run still holds its
+    pair: a recent beat answers it (``HeldLease.confirm``)."""
     stop: threading.Event = field(default_factory=threading.Event)
     """Set to stop the run after the record in hand (SIGTERM); see :class:`Stopped`."""
     guard: GuardConfig | None = None

@@ -145,6 +145,7 @@ class Engine:
             retry=self.retry,
             progress=progress,
             fence=lease.fence,
+            confirm=lease.confirm,
             stop=self.stop,
             guard=self.config.engine.guard,
             targets=targets,

@@ -107,6 +107,8 @@ class HeldLease:
         self.lost = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._confirmed = 0.0
+        """When a beat last found the lease ours (``time.time()``, as the store's clock)."""
 
     @property
     def pair(self) -> str:
@@ -132,7 +134,9 @@ class HeldLease:
                 except Exception as exc:  # busy (SQLite) or a dropped connection: try again
                     log.debug("lease heartbeat of %s postponed: %s", self.pair, exc)
                     continue
-                if not ours:
+                if ours:
+                    self._confirmed = time.time()
+                else:
                     self.lost.set()
                     log.error(
                         "%s: this run's lease was taken over by another process; stopping",
@@ -155,8 +159,27 @@ class HeldLease:
             LeaseLost: another process took the pair over; what the caller was about to
                 commit is rolled back and this run must stop.
         """
+        now = time.time()
         if self.lost.is_set() or not self.store.beat_lease(self.pair, self.lease.holder):
             self._lost()
+        self._confirmed = now
+
+    def confirm(self) -> None:
+        """Check, before sending writes (outside any transaction), that the lease is ours.
+
+        Nothing is committed with this check, so a beat confirmed within an eighth of the
+        TTL answers it: nobody may take a lease over before its heartbeat is a whole TTL old
+        (:func:`lapsed`; a live holder's pid keeps it), so the lease is still ours now. A
+        holder frozen past that (SIGSTOP, a suspended machine) beats again, and finds it
+        lost. This spares a write transaction per unit of writes (about 3,000 at 10k).
+
+        Raises:
+            LeaseLost: as :meth:`fence`.
+        """
+        if self.lost.is_set():
+            self._lost()
+        if time.time() - self._confirmed >= self.lease.ttl / 8:
+            self.fence()
 
     def _lost(self) -> None:
         self.lost.set()
