@@ -4,8 +4,10 @@ and the API calls an initial upload and a quiet run cost (Podium allows 300 a mi
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.podium_spec import Recorder
@@ -80,3 +82,50 @@ def test_api_calls_of_an_initial_upload_and_of_a_quiet_run(tmp_path: Path):
         assert sum(quiet.counts[k] for k in quiet.counts if ".create." in k) == 0
     finally:
         world.close()
+
+
+@pytest.mark.rule("PD-4", "PD-6")
+def test_an_upload_writes_each_sold_item_once_not_again_for_each_line_that_sold_it(
+    tmp_path: Path,
+):
+    """Podium has no batch endpoint: one call a record. The product flow archives a sold
+    item (the flow before purchases); each line that sold it used to upsert the same
+    archived product again (Podium 1k upload: 95 product writes for 50 items)."""
+    recorders: list[Recorder] = []
+
+    def record(inner):  # type: ignore[no-untyped-def]
+        recorders.append(Recorder(inner))
+        return recorders[-1]
+
+    world = PodiumWorld(tmp_path, transport=record)
+    try:
+        stock = [world.edge.add_item(f"Ring {n}", special_order=n == 0) for n in range(4)]
+        for n in range(3):
+            key = world.edge.add_customer(
+                f"First{n}", f"Last{n}", emails=[("Home", f"person{n}@example.com")]
+            )
+            lines = [{"item": stock[n], "amount": 100.0}, {"desc": "Engraving", "amount": 25}]
+            world.edge.add_sale(key, [*lines, {"item": stock[0], "amount": 90.0}])
+        world.settle()
+        assert world.problems() == []
+    finally:
+        world.close()
+    made = Counter(route(r) for r, _ in recorders[0].exchanges)
+    assert made == {
+        "POST /v4/contacts": 3,  # one a customer
+        "POST /v4/products": 4,  # one an item: the sold ones archived, not again per line
+        "POST /v4/contacts/{id}/purchases": 9,  # one a sale line
+        "GET /v4/contacts": 3,  # one page a run (the second run adopts the contacts)
+        "POST /oauth/token": 1,
+        "GET /v4/locations": 1,
+        "GET /v4/contact_attributes": 1,
+        "POST /v4/contact_attributes": 1,  # Edge link
+    }
+
+
+def route(request: httpx.Request) -> str:
+    """A request's method and path, a contact's identifier folded."""
+    parts = request.url.path.split("/")
+    if len(parts) > 3 and parts[2] == "contacts":
+        parts[3] = "{id}"
+    return f"{request.method} {'/'.join(parts)}"

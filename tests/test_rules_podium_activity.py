@@ -104,6 +104,61 @@ def test_sales_history_uploads_as_client_purchases_with_sold_items_archived(worl
     assert {m.rules for m in world.moves("purchase") if m.action == "create"} == {("PD-4",)}
 
 
+@pytest.mark.rule("PD-4", "PD-6")
+def test_every_sold_item_is_one_archived_product_that_each_sale_of_it_names(make: Any):
+    """The product flow archives a sold item; its lines add no second product and skip no
+    archive it still needs: a filtered-out item, or a line's special order the item lost."""
+    world = make(FILTERS)
+    key, other = customer(world), customer(world, "grace@example.com")
+    ring = world.edge.add_item("Solitaire ring", price=3200.0)
+    chain = world.edge.add_item("Rope chain", special_order=True)
+    repair = world.edge.add_item("Ring repair", category="Repairs")  # never a product itself
+    ordered = world.edge.add_item("Ordered pendant", special_order=True)
+    world.edge.add_sale(
+        key,
+        [
+            {"item": ring, "amount": 2999.0},
+            {"item": chain, "amount": 450.0},
+            {"item": repair, "amount": 60.0},
+            {"item": ordered, "amount": 800.0},
+            {"desc": "Engraving", "amount": 25.0},
+        ],
+    )
+    world.edge.add_sale(other, [{"item": chain, "amount": 450.0}])  # a stock item sold again
+    world.edge.edit_item(ordered, ItemSpecialOrder=False)  # the item lost the flag its line has
+    world.settle()
+    items = products(world)
+    assert set(items) == {ring, chain, repair, ordered}, "one product per sold item"
+    assert all(p["archivedAt"] for p in items.values()), "each sold item archived"
+    special = {x: world.pd.products.get(world.pd.xids[x])["special_order"] for x in items}
+    assert special == {ring: False, chain: True, repair: False, ordered: True}
+    named = [
+        p["productXid"]
+        for k in (key, other)
+        for p in world.pd.purchases_of(world.contact_of(k)["uid"])
+    ]
+    assert sorted(x for x in named if x) == sorted([ring, chain, chain, repair, ordered])
+    assert named.count(None) == 1, "the engraving names no product"
+
+
+@pytest.mark.rule("PD-4", "PD-6")
+def test_an_item_back_on_hand_is_archived_again_by_its_next_sale(world: PodiumWorld):
+    """What the connector remembers archiving is forgotten once the item is written unarchived."""
+    key = customer(world)
+    band = world.edge.add_item("Gold band")
+    world.edge.add_sale(key, [{"item": band, "amount": 300.0}])
+    world.settle()
+    assert products(world)[band]["archivedAt"] is not None
+    world.edge.edit_item(band, ItemStatus="I")  # returned: on hand again
+    world.settle()
+    assert products(world)[band]["archivedAt"] is None
+    world.edge.add_sale(key, [{"item": band, "amount": 310.0}])
+    world.edge.edit_item(band, ItemStatus="I")  # a stock item: still on hand after the sale
+    world.settle()
+    assert products(world)[band]["archivedAt"] is not None, "the new line archived it"
+    assert len(world.pd.purchases_of(world.contact_of(key)["uid"])) == 2
+
+
 @pytest.mark.rule("PD-4", "G-1")
 def test_purchases_never_flow_back_to_edge(world: PodiumWorld):
     key = customer(world)
