@@ -578,8 +578,8 @@ class Applier:
         fields = ("all",) if request.op is WriteOp.CREATE else tuple(request.fields)
         if target_id is not None:
             # A created record's state is written once here: its placeholder's row, renamed
-            # to the real id, with the shadow and keys of what was written (one statement
-            # each, not a rename then a rewrite).
+            # to the real id, with the shadow and keys of what was written (not a rename then
+            # a rewrite), with the group's others at its end (``settle_records``).
             rec = self._record(name, side, placeholder or target_id)
             if rec is None:
                 rec = StoredRecord(side, target_id, None)
