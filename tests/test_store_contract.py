@@ -21,7 +21,7 @@ import pytest
 from framework.engine.lease import LeaseHeld, lapsed, pair_lease
 from framework.normalize import text_key
 from framework.state.sqlite import SQLiteStore
-from framework.state.store import Lease, StateStore, StoredRecord
+from framework.state.store import Lease, Settling, StateStore, StoredRecord
 from tests.services import postgres_schema
 
 JAN = {"first_name": "Jan", "last_name": "Kowalski"}
@@ -221,6 +221,61 @@ def test_a_settled_create_takes_its_placeholders_place_with_its_shadow_and_keys(
     store.settle_record("p", "customer", settled, {"email": ["jan@z.pl"]})
     assert found("p", "customer", "platform", {"email": ["jan@y.pl"]}) == []
     assert found("p", "customer", "platform", {"email": ["jan@z.pl"]}) == ["100"]
+
+
+@pytest.mark.rule("G-6")
+def test_a_group_of_written_records_settles_as_each_one_alone(store: StateStore):
+    """``settle_records``: creates taking their placeholders' places and updates (keys given
+    or kept) of several records at once, on both sides, as ``settle_record`` of each."""
+    found = store.find_by_keys
+    made = []
+    for n in range(3):
+        link = store.add_link("p", "customer", str(n), f"~tmp{n}", None)
+        store.put_record("p", "customer", StoredRecord("platform", f"~tmp{n}", JAN, None, link.id))
+        store.index_keys("p", "customer", "platform", f"~tmp{n}", {"email": [f"old{n}@x.pl"]})
+        made.append(link)
+    kept = StoredRecord("pos", "7", JAN, None, None)
+    store.put_record("p", "customer", kept)
+    store.index_keys("p", "customer", "pos", "7", {"email": ["seven@x.pl"]})
+    store.index_keys("p", "customer", "pos", "8", {"email": ["eight@x.pl"]})
+    settled = [
+        Settling(StoredRecord("platform", f"10{n}", {"n": n}, None, made[n].id), keys, f"~tmp{n}")
+        for n, keys in enumerate([{"email": [f"new{n}@x.pl"]} for n in range(2)] + [None])
+    ]
+    settled += [
+        Settling(StoredRecord("pos", "7", {"n": 7}, None, None), None),
+        Settling(StoredRecord("pos", "8", {"n": 8}, None, None), {"phone": ["88"]}),
+    ]
+    store.settle_records("p", "customer", settled)
+    for n in range(3):
+        assert store.record("p", "customer", "platform", f"~tmp{n}") is None
+        assert store.record("p", "customer", "platform", f"10{n}") == settled[n].record
+        assert store.link(made[n].id).platform_id == f"10{n}"
+        assert found("p", "customer", "platform", {"email": [f"old{n}@x.pl"]}) == []
+    assert found("p", "customer", "platform", {"email": ["new0@x.pl", "new1@x.pl"]}) == [
+        "100",
+        "101",
+    ]
+    assert store.record("p", "customer", "pos", "7") == settled[3].record
+    assert found("p", "customer", "pos", {"email": ["seven@x.pl"]}) == ["7"], "keys kept"
+    assert found("p", "customer", "pos", {"email": ["eight@x.pl"]}) == [], "keys replaced"
+    assert found("p", "customer", "pos", {"phone": ["88"]}) == ["8"]
+    store.settle_records("p", "customer", [])  # nothing to settle: nothing happens
+
+
+@pytest.mark.rule("G-6")
+def test_a_settled_group_reads_its_links_and_drops_its_journal_rows_at_once(store: StateStore):
+    one = store.add_link("p", "customer", "1", "~a", None)
+    two = store.add_link("p", "product", "2", "20", "SKU-2")
+    assert store.links_with_ids([two.id, one.id, two.id, 999]) == {one.id: one, two.id: two}
+    seqs = [
+        store.add_intent("p", "customer", "platform", one.id, {"n": n}, None, None)
+        for n in range(4)
+    ]
+    store.intents_done(seqs[1:3])
+    assert [i.seq for i in store.intents("p")] == [seqs[0], seqs[3]]
+    store.intents_done([])
+    assert [i.seq for i in store.intents("p")] == [seqs[0], seqs[3]]
 
 
 @pytest.mark.rule("G-5")

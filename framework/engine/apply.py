@@ -23,6 +23,7 @@ from framework.engine.in_flight import Lanes, Sent, Unit, units
 from framework.engine.projection import Projection
 from framework.engine.report import Move
 from framework.engine.retry import call_with_retries
+from framework.engine.settle_group import Group, Write, disjoint
 from framework.errors import (
     ConnectorError,
     FatalError,
@@ -32,7 +33,7 @@ from framework.errors import (
 )
 from framework.models import ApplyResult, MatchQuery, WriteOp, WriteRequest
 from framework.models.base import entity_model
-from framework.state.store import HistoryEntry, Intent, Link, StoredRecord
+from framework.state.store import HistoryEntry, Intent, Link, Settling, StoredRecord
 
 log = logging.getLogger("syncwright.engine")
 
@@ -60,6 +61,8 @@ class Applier:
         self._projections: dict[str, Projection] = {}
         self._history: list[HistoryEntry] = []
         """Entries of the writes settled in the transaction in hand (one batch)."""
+        self._group = Group()
+        """What the group of writes being settled read ahead and writes at its end."""
         self._counting = threading.Lock()  # retries are counted from the lanes' threads
         self._lanes: dict[Side, Lanes] = {}
         self._queued: set[int] = set()  # intents queued or in flight, not settled yet
@@ -72,6 +75,8 @@ class Applier:
         if entity not in self._projections:
 
             def resolve(ref: str, side: Side, record_id: str) -> str | None:
+                if ref in self._group.settling:  # a created record's link names its real id
+                    self._group.write_records(self.store, self.ctx.name)
                 link = self.store.link_by_id(self.ctx.name, ref, side, record_id)
                 return link.id_on(other(side)) if link is not None else None
 
@@ -250,14 +255,35 @@ class Applier:
         self, settled: list[tuple[Intent, WriteRequest, ApplyResult | ConnectorError]]
     ) -> None:
         """Settle writes that came back, in one transaction (see :data:`SETTLE_GROUP`)."""
+        self._settle_all(settled)
+        self._queued.difference_update(i.seq for i, _, _ in settled)
+
+    def _settle_all(self, settled: list[Write]) -> None:
+        """Settle writes that came back, in one transaction with the lease's fence.
+
+        Each kind of statement once for the group where it can (``settle_group.py``): the
+        links and records read ahead, the records, the journal's rows and the moves
+        written at the end. A part of the group touching what an earlier write of it
+        touched is settled after that write's part is written.
+        """
         if not settled:
             return
-        with self.store.transaction():
-            self.ctx.fence()
-            for intent, request, result in settled:
-                self._settle(intent, request, result)
-            self._flush_history()
-        self._queued.difference_update(i.seq for i, _, _ in settled)
+        try:
+            with self.store.transaction():
+                self.ctx.fence()
+                start = 0
+                while start < len(settled):
+                    rest = settled[start:]
+                    ids = [i.link_id for i, _, _ in rest if i.link_id is not None]
+                    links = self.store.links_with_ids(ids) if ids else {}
+                    part = rest[: max(1, disjoint(rest, links))]
+                    self._group = Group.read(self.store, self.ctx.name, part, links)
+                    for intent, request, result in part:
+                        self._settle(intent, request, result)
+                    self._flush()
+                    start += len(part)
+        finally:
+            self._group, self._history = Group(), []  # a group rolled back leaves nothing
 
     def _send(self, side: Side, intents: list[Intent], replay: bool) -> None:
         system = self.ctx.systems[side]
@@ -287,11 +313,7 @@ class Applier:
         ]
         # One transaction for the batch: if the process dies before it commits, the writes
         # are replayed next run, and replays are idempotent (G-6).
-        with self.store.transaction():
-            self.ctx.fence()
-            for intent, request, result in settled:
-                self._settle(intent, request, result)
-            self._flush_history()
+        self._settle_all(settled)
 
     def _send_each(self, side: Side, intents: list[Intent], replay: bool) -> None:
         """Writes one by one, each with its retries; their results settle in one transaction.
@@ -322,21 +344,47 @@ class Applier:
             except RecordRejected as exc:
                 result = exc
             settled.append((intent, request, result))
-        with self.store.transaction():
-            self.ctx.fence()
-            for intent, request, result in settled:
-                self._settle(intent, request, result)
-            self._flush_history()
+        self._settle_all(settled)
         if stopped is not None:
             self._attempted(intents[len(settled) :])
             raise Unavailable(str(stopped)) from stopped
         if asked:
             self.ctx.check_stop()
 
-    def _flush_history(self) -> None:
-        """Record the settled writes' history, in the transaction that settles them."""
+    def _flush(self) -> None:
+        """Write what the settled writes left waiting, in the transaction settling them.
+
+        Their records, their journal rows dropped, their moves and their history.
+        """
+        group = self._group
+        group.write_records(self.store, self.ctx.name)
+        if group.done:
+            self.store.intents_done(group.done)
+            group.done = []
+        if group.moves:
+            self.store.add_moves(self.ctx.report.run_id, group.moves)
+            group.moves = []
         self.store.add_history(self._history)
         self._history = []
+
+    def _moved(self, move: Move) -> None:
+        """``ctx.moved``, the move logged with the group's others at its end."""
+        self.ctx.report.moved(move)
+        self._group.moves.append(move.as_row())
+
+    def _link(self, link_id: int | None) -> Link | None:
+        """A settling write's link: read ahead with its group's (``settle_group.py``)."""
+        if link_id is None:
+            return None
+        found = self._group.links.pop(link_id, None)
+        return found if found is not None else self.store.link(link_id)
+
+    def _record(self, entity: str, side: Side, record_id: str) -> StoredRecord | None:
+        """A settling write's record: read ahead with its group's (``settle_group.py``)."""
+        key = (entity, side, record_id)
+        if key in self._group.records:
+            return self._group.records.pop(key)
+        return self.store.record(self.ctx.name, entity, side, record_id)
 
     def _retry(self, side: Side, fn: Any) -> Any:
         """``ctx.retrying`` for writes, safe in a lane's thread (G-5)."""
@@ -421,6 +469,9 @@ class Applier:
         self, intent: Intent, request: WriteRequest, result: ApplyResult | ConnectorError
     ) -> None:
         with self.store.transaction():
+            if not isinstance(result, ApplyResult) or request.op is WriteOp.DELETE:
+                # Not the common case: what waits is written first, as one by one.
+                self._group.write_records(self.store, self.ctx.name)
             if isinstance(result, ApplyResult):
                 self._applied(intent, request, result)
             elif isinstance(result, (RecordRejected, FatalError)):
@@ -440,8 +491,8 @@ class Applier:
         side: Side = "pos" if intent.side == "pos" else "platform"
         rule = exc.rule if isinstance(exc, RecordRejected) else "G-5"
         reason = f"{self.ctx.systems[side].name} refused the write: {exc}"
-        self.store.intent_done(intent.seq)
-        link = self.store.link(intent.link_id) if intent.link_id is not None else None
+        self._group.done.append(intent.seq)
+        link = self._link(intent.link_id)
         if request.op is WriteOp.CREATE and link is not None and link.pending_on(side):
             self._refused_create(intent, link, rule, reason)
             return
@@ -483,7 +534,7 @@ class Applier:
     def _applied(self, intent: Intent, request: WriteRequest, result: ApplyResult) -> None:
         side: Side = "pos" if intent.side == "pos" else "platform"
         name = intent.entity
-        link = self.store.link(intent.link_id) if intent.link_id is not None else None
+        link = self._link(intent.link_id)
         target_id = request.target_id or (link.id_on(side) if link else None)
         if link is not None and link.link_key is None and result.link_key:
             link.link_key = result.link_key  # how the pending record will show itself
@@ -498,7 +549,7 @@ class Applier:
             target_id = result.id
         rules = tuple((intent.source or {}).get("rules", []))
         name_of = label(link.pos_id, link.platform_id) if link else str(target_id)
-        self.store.intent_done(intent.seq)
+        self._group.done.append(intent.seq)
         if request.op is WriteOp.DELETE:
             if placeholder is not None:  # a delete of a record still pending: it has its id
                 self.store.rename_record(self.ctx.name, name, side, placeholder, str(target_id))
@@ -519,7 +570,7 @@ class Applier:
                 # of this delete and must not be propagated back (G-4).
                 link.status = "deleted"
                 self.store.save_link(link)
-            self.ctx.moved(Move(name, name_of, side, "delete", (), rules))
+            self._moved(Move(name, name_of, side, "delete", (), rules))
             return
         shadow = (
             result.record.model_dump(mode="json") if result.record is not None else intent.expected
@@ -527,9 +578,9 @@ class Applier:
         fields = ("all",) if request.op is WriteOp.CREATE else tuple(request.fields)
         if target_id is not None:
             # A created record's state is written once here: its placeholder's row, renamed
-            # to the real id, with the shadow and keys of what was written (one statement
-            # each, not a rename then a rewrite).
-            rec = self.store.record(self.ctx.name, name, side, placeholder or target_id)
+            # to the real id, with the shadow and keys of what was written (not a rename then
+            # a rewrite), with the group's others at its end (``settle_records``).
+            rec = self._record(name, side, placeholder or target_id)
             if rec is None:
                 rec = StoredRecord(side, target_id, None)
             rec.id = target_id
@@ -548,7 +599,7 @@ class Applier:
                     # Queued with no id and no shared code to show itself by: it will be
                     # recognised by the fingerprint of what was sent.
                     keys["created"] = [self._projection(name).fingerprint(side, shadow)]
-            self.store.settle_record(self.ctx.name, name, rec, keys, placeholder)
+            self._group.settling.setdefault(name, []).append(Settling(rec, keys, placeholder))
             written = None if request.op is WriteOp.CREATE else list(request.fields)
             self.ctx.covered(name, side, target_id, written)
         if not fields:  # the system kept none of it (a field it cannot hold): nothing moved
@@ -564,7 +615,7 @@ class Applier:
             fields,
             link,
         )
-        self.ctx.moved(Move(name, name_of, side, request.op.value, fields, rules))
+        self._moved(Move(name, name_of, side, request.op.value, fields, rules))
 
 
 def _value(record: dict[str, Any], field: str) -> Any:

@@ -16,6 +16,7 @@ import orjson
 from framework.normalize import name_key
 from framework.state.sqlite_lookup import KEY_INSERT, LookupSQL, key_rows, lookup_schema
 from framework.state.sqlite_ops import OperatorsSQL, ops_schema
+from framework.state.sqlite_settle import SettleSQL
 from framework.state.sqlite_webhooks import WEBHOOK_SCHEMA, WebhookTables
 from framework.state.store import (
     InboxEntry,
@@ -25,6 +26,7 @@ from framework.state.store import (
     MergeRecord,
     Problem,
     RunRecord,
+    Settling,
     StoredRecord,
 )
 
@@ -111,7 +113,29 @@ def _settled_hash(rec: StoredRecord) -> bytes | None:
     return content_hash(rec.data, rec.link_key)
 
 
-class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables):
+_RECORD_UPSERT = (
+    "INSERT OR REPLACE INTO records (pair, entity, side, id, link_key, link_id, deleted, "
+    "data, latest, hash, name_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+def _record_row(pair: str, entity: str, rec: StoredRecord) -> tuple[Any, ...]:
+    return (
+        pair,
+        entity,
+        rec.side,
+        rec.id,
+        rec.link_key,
+        rec.link_id,
+        int(rec.deleted),
+        _dump(rec.data),
+        _dump(rec.latest),
+        _settled_hash(rec),
+        name_key(rec.now),
+    )
+
+
+class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables, SettleSQL):
     """The state store in one SQLite file; ``:memory:`` gives a throwaway store for tests."""
 
     def __init__(self, path: str | Path):
@@ -311,23 +335,11 @@ class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables):
 
     def put_record(self, pair: str, entity: str, rec: StoredRecord) -> None:
         """Store the last known state of one record."""
-        self._db.execute(
-            "INSERT OR REPLACE INTO records (pair, entity, side, id, link_key, link_id, deleted, "
-            "data, latest, hash, name_key) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                pair,
-                entity,
-                rec.side,
-                rec.id,
-                rec.link_key,
-                rec.link_id,
-                int(rec.deleted),
-                _dump(rec.data),
-                _dump(rec.latest),
-                _settled_hash(rec),
-                name_key(rec.now),
-            ),
-        )
+        self._db.execute(_RECORD_UPSERT, _record_row(pair, entity, rec))
+
+    def _put_records(self, pair: str, entity: str, recs: list[StoredRecord]) -> None:
+        """Store the last known state of records (one statement)."""
+        self._db.executemany(_RECORD_UPSERT, [_record_row(pair, entity, rec) for rec in recs])
 
     def rename_record(self, pair: str, entity: str, side: str, old: str, new: str) -> None:
         """Give a record (and its link and keys) its real id once the system assigned it."""
@@ -359,31 +371,7 @@ class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables):
         placeholder: str | None = None,
     ) -> None:
         """Store a written record's state and match keys at once (see ``store.py``)."""
-        with self.transaction():
-            gone = [rec.id]
-            if placeholder is not None and placeholder != rec.id:
-                self._db.execute(
-                    "DELETE FROM records WHERE pair=? AND entity=? AND side=? AND id=?",
-                    (pair, entity, rec.side, placeholder),
-                )
-                column = "pos_id" if rec.side == "pos" else "platform_id"
-                self._db.execute(
-                    f"UPDATE links SET {column}=? WHERE pair=? AND entity=? AND {column}=?",
-                    (rec.id, pair, entity, placeholder),
-                )
-                gone.append(placeholder)
-            self.put_record(pair, entity, rec)
-            if keys is None:
-                gone.remove(rec.id)
-            if gone:
-                self._db.execute(
-                    "DELETE FROM keys WHERE pair=? AND entity=? AND side=? "
-                    f"AND id IN ({','.join('?' * len(gone))})",
-                    (pair, entity, rec.side, *gone),
-                )
-            rows = key_rows(pair, entity, rec.side, rec.id, keys or {})
-            if rows:
-                self._db.executemany(KEY_INSERT, rows)
+        self.settle_records(pair, entity, [Settling(rec, keys, placeholder)])
 
     def all_records(self, pair: str, entity: str) -> Iterator[StoredRecord]:
         """Every record of ``entity`` known on either side (for look-ups by people, SQ-3)."""

@@ -194,6 +194,15 @@ class HistoryEntry:
 
 
 @dataclass
+class Settling:
+    """One written record to settle (``settle_records``), as ``settle_record`` takes it."""
+
+    record: StoredRecord
+    keys: dict[str, list[str]] | None
+    placeholder: str | None = None
+
+
+@dataclass
 class HeldWrite(Intent):
     """A journaled write a guard held back: the run that held it, the kind, and why."""
 
@@ -330,6 +339,15 @@ class StateStore(Protocol):
         """
         ...
 
+    def settle_records(self, pair: str, entity: str, settled: list[Settling]) -> None:
+        """``settle_record`` of several records at once, one statement of each kind.
+
+        The engine settles a group of writes so (``apply.py``). The records must be distinct:
+        no two with one id, and no placeholder another's id; for such records the result is
+        that of settling them one after the other.
+        """
+        ...
+
     def all_records(self, pair: str, entity: str) -> Iterator[StoredRecord]:
         """Every record of ``entity`` known on either side (for look-ups by people, SQ-3)."""
         ...
@@ -362,6 +380,10 @@ class StateStore(Protocol):
 
     def link_by_id(self, pair: str, entity: str, side: str, record_id: str) -> Link | None:
         """The link of the record ``record_id`` on ``side``."""
+        ...
+
+    def links_with_ids(self, link_ids: list[int]) -> dict[int, Link]:
+        """The links of ``link_ids`` that exist, by id (one read: a group of settling writes)."""
         ...
 
     def links_of(self, pair: str, entity: str, side: str, ids: list[str]) -> dict[str, Link]:
@@ -518,6 +540,10 @@ class StateStore(Protocol):
 
     def intent_done(self, seq: int) -> None:
         """Drop an applied (or quarantined) write."""
+        ...
+
+    def intents_done(self, seqs: list[int]) -> None:
+        """Drop several applied (or quarantined) writes (one statement: a settled group)."""
         ...
 
     def intent_attempted(self, seq: int) -> None:

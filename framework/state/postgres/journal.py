@@ -58,6 +58,13 @@ class Journal(Connected):
         """Drop an applied (or quarantined) write."""
         self._exec("DELETE FROM journal WHERE tenant=%s AND seq=%s", self.tenant, seq)
 
+    def intents_done(self, seqs: list[int]) -> None:
+        """Drop several applied (or quarantined) writes (one statement: a settled group)."""
+        if seqs:
+            self._exec(
+                "DELETE FROM journal WHERE tenant=%s AND seq = ANY(%s)", self.tenant, list(seqs)
+            )
+
     def intent_attempted(self, seq: int) -> None:
         """Count one failed attempt of a write."""
         self._exec(

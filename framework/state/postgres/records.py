@@ -10,9 +10,19 @@ import orjson
 from framework.normalize import name_key
 from framework.state.postgres.keys import Keys, like_escaped
 from framework.state.sqlite import _settled_hash
-from framework.state.store import Link, StoredRecord
+from framework.state.store import Link, Settling, StoredRecord
 
 _LINK_COLUMNS = "id, pair, entity, pos_id, platform_id, link_key, status"
+
+
+_RECORD_UPSERT = (
+    "INSERT INTO records (tenant, pair, entity, side, id, link_key, link_id, deleted, "
+    "data, latest, hash, name_key) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
+    "ON CONFLICT (tenant, pair, entity, side, id) DO UPDATE SET "
+    "link_key=excluded.link_key, link_id=excluded.link_id, deleted=excluded.deleted, "
+    "data=excluded.data, latest=excluded.latest, hash=excluded.hash, "
+    "name_key=excluded.name_key"
+)
 
 
 def _dump(value: Any) -> bytes | None:
@@ -67,13 +77,10 @@ class Records(Keys):
 
     def put_record(self, pair: str, entity: str, rec: StoredRecord) -> None:
         """Store the last known state of one record."""
-        self._exec(
-            "INSERT INTO records (tenant, pair, entity, side, id, link_key, link_id, deleted, "
-            "data, latest, hash, name_key) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
-            "ON CONFLICT (tenant, pair, entity, side, id) DO UPDATE SET "
-            "link_key=excluded.link_key, link_id=excluded.link_id, deleted=excluded.deleted, "
-            "data=excluded.data, latest=excluded.latest, hash=excluded.hash, "
-            "name_key=excluded.name_key",
+        self._exec(_RECORD_UPSERT, *self._record_row(pair, entity, rec))
+
+    def _record_row(self, pair: str, entity: str, rec: StoredRecord) -> tuple[Any, ...]:
+        return (
             self.tenant,
             pair,
             entity,
@@ -117,47 +124,44 @@ class Records(Keys):
         placeholder: str | None = None,
     ) -> None:
         """Store a written record's state and match keys at once (see ``store.py``)."""
+        self.settle_records(pair, entity, [Settling(rec, keys, placeholder)])
+
+    def settle_records(self, pair: str, entity: str, settled: list[Settling]) -> None:
+        """``settle_record`` of several distinct records at once (see ``store.py``).
+
+        One statement of each kind for a group of settling writes (``apply.py``).
+        """
+        if not settled:
+            return
+        where = "tenant=%s AND pair=%s AND entity=%s AND side=%s AND id = ANY(%s)"
         with self.transaction():
-            gone = [rec.id]
-            if placeholder is not None and placeholder != rec.id:
-                self._exec(
-                    "DELETE FROM records WHERE tenant=%s AND pair=%s AND entity=%s AND side=%s "
-                    "AND id=%s",
-                    self.tenant,
-                    pair,
-                    entity,
-                    rec.side,
-                    placeholder,
-                )
-                column = _column(rec.side)
-                self._exec(
-                    f"UPDATE links SET {column}=%s WHERE tenant=%s AND pair=%s AND entity=%s "
-                    f"AND {column}=%s",
-                    rec.id,
-                    self.tenant,
-                    pair,
-                    entity,
-                    placeholder,
-                )
-                gone.append(placeholder)
-            self.put_record(pair, entity, rec)
-            if keys is None:
-                gone.remove(rec.id)
-            if gone:
-                self._exec(
-                    "DELETE FROM keys WHERE tenant=%s AND pair=%s AND entity=%s AND side=%s "
-                    "AND id = ANY(%s)",
-                    self.tenant,
-                    pair,
-                    entity,
-                    rec.side,
-                    gone,
-                )
+            for side in ("pos", "platform"):
+                mine = [s for s in settled if s.record.side == side]
+                renamed = [s for s in mine if s.placeholder not in (None, s.record.id)]
+                olds = [str(s.placeholder) for s in renamed]
+                if olds:
+                    self._exec(
+                        f"DELETE FROM records WHERE {where}", self.tenant, pair, entity, side, olds
+                    )
+                    column = _column(side)
+                    self._many(
+                        f"UPDATE links SET {column}=%s WHERE tenant=%s AND pair=%s AND entity=%s "
+                        f"AND {column}=%s",
+                        [(s.record.id, self.tenant, pair, entity, s.placeholder) for s in renamed],
+                    )
+                # A record's keys go when new ones are given, a placeholder's always.
+                gone = olds + [s.record.id for s in mine if s.keys is not None]
+                if gone:
+                    self._exec(
+                        f"DELETE FROM keys WHERE {where}", self.tenant, pair, entity, side, gone
+                    )
+            self._many(_RECORD_UPSERT, [self._record_row(pair, entity, s.record) for s in settled])
             self._many(
                 "INSERT INTO keys VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING",
                 [
-                    (self.tenant, pair, entity, rec.side, name, value, rec.id)
-                    for name, values in (keys or {}).items()
+                    (self.tenant, pair, entity, s.record.side, name, value, s.record.id)
+                    for s in settled
+                    for name, values in (s.keys or {}).items()
                     for value in values
                 ],
             )
@@ -221,6 +225,15 @@ class Records(Keys):
         if found is None:
             raise KeyError(f"no link {link_id}")
         return found
+
+    def links_with_ids(self, link_ids: list[int]) -> dict[int, Link]:
+        """The links of ``link_ids`` that exist, by id (one read)."""
+        rows = self._all(
+            f"SELECT {_LINK_COLUMNS} FROM links WHERE tenant=%s AND id = ANY(%s)",
+            self.tenant,
+            list(dict.fromkeys(link_ids)),
+        )
+        return {int(r[0]): Link(*r) for r in rows}
 
     def link_by_id(self, pair: str, entity: str, side: str, record_id: str) -> Link | None:
         """The link of the record ``record_id`` on ``side``."""

@@ -1,0 +1,111 @@
+"""Settling a group of written records in SQLite: one statement of each kind per group.
+
+A mixin of :class:`framework.state.sqlite.SQLiteStore`. The engine settles the writes that
+came back from a system in groups (``apply.py``, ``SETTLE_GROUP``), each group one
+transaction; a statement per write and kind (the journal's row, the placeholder's row, the
+link, the record, its keys) cost more than the write's own work. Here each kind is one
+statement for the group: an ``executemany`` (the statement of one row, prepared once and
+stepped in C for every row), and ``IN (...)`` to read.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+from framework.state.sqlite_lookup import KEY_INSERT, key_rows
+from framework.state.store import Link, Settling, StoredRecord
+
+_PART = 512  # ids in one IN (...): well under SQLite's bound on parameters
+
+
+def _parts(items: list[Any]) -> Iterator[list[Any]]:
+    """``items`` in parts of a few sizes (8, 16, ... 512; the last id repeated to fill one).
+
+    An IN list of each length is a statement of its own to SQLite's statement cache (128 a
+    connection): lists of any length would push the engine's other statements out of it.
+    """
+    for start in range(0, len(items), _PART):
+        part = items[start : start + _PART]
+        size = 8
+        while size < len(part):
+            size *= 2
+        yield part + part[-1:] * (size - len(part))
+
+
+def _marks(part: list[Any]) -> str:
+    return ",".join("?" * len(part))
+
+
+class SettleSQL:
+    """The batched writes of settling.
+
+    The interface: ``settle_records``, ``intents_done``, ``links_with_ids`` in
+    ``framework/state/store.py``.
+    """
+
+    _db: sqlite3.Connection
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Provided by :class:`SQLiteStore`."""
+        raise NotImplementedError
+
+    def _put_records(self, pair: str, entity: str, recs: list[StoredRecord]) -> None:
+        """Provided by :class:`SQLiteStore`."""
+        raise NotImplementedError
+
+    def settle_records(self, pair: str, entity: str, settled: list[Settling]) -> None:
+        """``settle_record`` of several distinct records at once (see ``store.py``)."""
+        if not settled:
+            return
+        with self.transaction():
+            for side in ("pos", "platform"):
+                mine = [s for s in settled if s.record.side == side]
+                renamed = [s for s in mine if s.placeholder not in (None, s.record.id)]
+                olds = [str(s.placeholder) for s in renamed]
+                # One executemany a kind: the one-row statement, prepared once, run for each.
+                if renamed:
+                    self._db.executemany(
+                        "DELETE FROM records WHERE pair=? AND entity=? AND side=? AND id=?",
+                        [(pair, entity, side, old) for old in olds],
+                    )
+                    column = "pos_id" if side == "pos" else "platform_id"
+                    self._db.executemany(
+                        f"UPDATE links SET {column}=? WHERE pair=? AND entity=? AND {column}=?",
+                        [(s.record.id, pair, entity, s.placeholder) for s in renamed],
+                    )
+                # A record's keys go when new ones are given, a placeholder's always.
+                gone = olds + [s.record.id for s in mine if s.keys is not None]
+                if gone:
+                    self._db.executemany(
+                        "DELETE FROM keys WHERE pair=? AND entity=? AND side=? AND id=?",
+                        [(pair, entity, side, one) for one in gone],
+                    )
+            self._put_records(pair, entity, [s.record for s in settled])
+            rows = [
+                row
+                for s in settled
+                for row in key_rows(pair, entity, s.record.side, s.record.id, s.keys or {})
+            ]
+            if rows:
+                self._db.executemany(KEY_INSERT, rows)
+
+    def intents_done(self, seqs: list[int]) -> None:
+        """Drop several applied (or quarantined) writes."""
+        if seqs:
+            self._db.executemany("DELETE FROM journal WHERE seq=?", [(seq,) for seq in seqs])
+
+    def links_with_ids(self, link_ids: list[int]) -> dict[int, Link]:
+        """The links of ``link_ids`` that exist, by id."""
+        found: dict[int, Link] = {}
+        for part in _parts(list(dict.fromkeys(link_ids))):
+            rows = self._db.execute(
+                "SELECT id, pair, entity, pos_id, platform_id, link_key, status FROM links "
+                f"WHERE id IN ({_marks(part)})",
+                part,
+            )
+            for row in rows:
+                found[int(row[0])] = Link(*row)
+        return found
