@@ -150,7 +150,7 @@ class Links:
         reason = self._report(link, side, key, change, held + news)
         for problem in open_:  # one report per broken link: the code changed again since
             if problem.reason != reason:
-                s.store.resolve_problem(problem.id)
+                s.ctx.resolve(problem)
         if news:
             s.count("held_broken_link", news)
 

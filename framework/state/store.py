@@ -287,6 +287,12 @@ class StateStore(Protocol):
         """Every staged change of one record, oldest first."""
         ...
 
+    def inbox_of(
+        self, pair: str, entity: str, side: str, ids: list[str]
+    ) -> dict[str, list[InboxEntry]]:
+        """Every staged change of each of ``ids`` that has one, oldest first, by id (one read)."""
+        ...
+
     def inbox_done(self, seqs: list[int]) -> None:
         """Drop reconciled changes."""
         ...
@@ -546,6 +552,12 @@ class StateStore(Protocol):
         """One record's open problems, oldest first."""
         ...
 
+    def open_problems_of(
+        self, pair: str, entity: str, side: str, ids: list[str]
+    ) -> dict[str, list[Problem]]:
+        """The open problems of each of ``ids`` that has any, oldest first, by id (one read)."""
+        ...
+
     def problem(self, problem_id: int) -> Problem | None:
         """One problem by id."""
         ...
@@ -624,6 +636,12 @@ class StateStore(Protocol):
 
     def kept_apart(self, pair: str, entity: str, side: str, record_id: str) -> set[str]:
         """Ids on the other side a record of ``side`` is kept apart from."""
+        ...
+
+    def kept_apart_of(
+        self, pair: str, entity: str, side: str, ids: list[str]
+    ) -> dict[str, set[str]]:
+        """``kept_apart`` of each of ``ids`` kept apart from any record, by id (one read)."""
         ...
 
     def hold_intents(self, seqs: list[int], run_id: int, kind: str, reason: str) -> None:
