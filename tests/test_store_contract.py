@@ -255,6 +255,13 @@ def test_keys_are_replaced_found_and_shared(store: StateStore):
     assert store.shared_keys("p", "customer", "pos", []) == []
     store.index_keys("p", "customer", "pos", "1", {"email": ["b@x"]})
     assert store.find_by_keys("p", "customer", "pos", {"phone": ["+48 1"]}) == ["3"]
+    # A fresh placeholder's keys are added without a delete first: found and shared alike.
+    store.index_new_keys("p", "customer", "pos", "~9", {"email": ["c@x"], "phone": []})
+    store.index_new_keys("p", "customer", "pos", "~8", {})
+    assert store.find_by_keys("p", "customer", "pos", {"email": ["c@x"]}) == ["3", "~9"]
+    assert store.shared_keys("p", "customer", "pos", ["email"]) == [("email", "c@x", ["3", "~9"])]
+    store.rename_record("p", "customer", "pos", "~9", "9")
+    assert store.find_by_keys("p", "customer", "pos", {"email": ["c@x"]}) == ["3"]
 
 
 @pytest.mark.rule("G-4", "IS-6")

@@ -536,6 +536,14 @@ class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables):
         if rows:
             self._db.executemany(KEY_INSERT, rows)
 
+    def index_new_keys(
+        self, pair: str, entity: str, side: str, record_id: str, keys: dict[str, list[str]]
+    ) -> None:
+        """Index the match keys of a record that has none yet (see ``store.py``)."""
+        rows = key_rows(pair, entity, side, record_id, keys)
+        if rows:
+            self._db.executemany(KEY_INSERT, rows)
+
     def find_by_keys(
         self, pair: str, entity: str, side: str, keys: dict[str, list[str]]
     ) -> list[str]:

@@ -409,6 +409,16 @@ class StateStore(Protocol):
         """Replace the match keys of one record."""
         ...
 
+    def index_new_keys(
+        self, pair: str, entity: str, side: str, record_id: str, keys: dict[str, list[str]]
+    ) -> None:
+        """Index the match keys of a record that has none yet (a fresh placeholder id).
+
+        ``index_keys`` without its delete first: nothing to replace (no statement at all
+        when ``keys`` holds no value).
+        """
+        ...
+
     def find_by_keys(
         self, pair: str, entity: str, side: str, keys: dict[str, list[str]]
     ) -> list[str]:
