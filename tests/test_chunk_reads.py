@@ -1,7 +1,8 @@
 """A chunk's look-ups read at once (issue 17, ``chunk.py``) decide every record as before.
 
 The runner reads a chunk's staged changes, open problems and records kept apart in one
-statement each, and hands each record its own when it asks. Here the real engine runs
+statement each (links and shadows a window of records at a time), and hands each record
+its own when it asks. Here the real engine runs
 against the fakes, on both stores, in runs where records of one chunk change what later
 ones look up (two new customers sharing an e-mail, a problem filed in one run and
 superseded in the next, a linked pair changed on both sides, records kept apart, a note
@@ -36,7 +37,6 @@ class Checked(ChunkReads):
 
     def __init__(self, store: StateStore, pair: str, entity: str, entries: list[InboxEntry]):
         super().__init__(store, pair, entity, entries)
-        self.store, self.pair = store, pair
 
     def _count(self, what: str) -> None:
         Checked.served[what] = Checked.served.get(what, 0) + 1
@@ -54,6 +54,20 @@ class Checked(ChunkReads):
             assert found == self.store.problems_of(self.pair, entity, side, record_id)
             self._count("problems" if found else "no_problems")
         return found
+
+    def own_record(self, entity: str, side: str, record_id: str) -> tuple[bool, Any]:
+        read, rec = super().own_record(entity, side, record_id)
+        if read:
+            assert rec == self.store.record(self.pair, entity, side, record_id)
+            self._count("record" if rec else "no_record")
+        return read, rec
+
+    def own_link(self, entity: str, side: str, record_id: str) -> tuple[bool, Any]:
+        read, link = super().own_link(entity, side, record_id)
+        if read:
+            assert link == self.store.link_by_id(self.pair, entity, side, record_id)
+            self._count("link" if link else "no_link")
+        return read, link
 
     def apart(self, entity: str, side: str, record_id: str) -> set[str] | None:
         found = super().apart(entity, side, record_id)
@@ -104,6 +118,8 @@ def test_two_new_customers_sharing_an_email_in_one_chunk_then_told_apart(make):
     assert Checked.served.get("problems", 0) >= 1, "the open problem came with the chunk"
     assert Checked.served["staged"] >= 2
     assert Checked.served["no_problems"] >= 2
+    assert Checked.served["no_link"] >= 2
+    assert Checked.served["no_record"] >= 2
 
 
 @pytest.mark.rule("G-4")
@@ -119,6 +135,8 @@ def test_a_linked_customer_changed_on_both_sides_in_one_run(make):
     assert "augusta@example.com" in world.edge_emails(key)
     assert world.engine.store.links_count("store", "customer") == 1
     assert world.engine.store.inbox_count("store") == 0
+    assert Checked.served["link"] >= 1, "the link came with the window"
+    assert Checked.served["record"] >= 1
 
 
 @pytest.mark.rule("G-3")

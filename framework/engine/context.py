@@ -208,6 +208,11 @@ class PairContext:
             found = self.store.kept_apart(self.name, entity, side, record_id)
         return found
 
+    def links_changed(self) -> None:
+        """Links or shadows changed beyond the record in hand (settled, renamed): ``chunk.py``."""
+        if self.chunk is not None:
+            self.chunk.links_changed()
+
     def staging_changed(self, entity: str, side: Side, record_id: str) -> None:
         """A record's staged changes were dropped or added to (parked, staged again)."""
         if self.chunk is not None:

@@ -81,7 +81,7 @@ class Reconciler:
 
     def _news(self, side: Side, change: dict[str, Any]) -> bool:
         """Whether a change tells anything the store does not know of that record yet."""
-        rec = self.s.record(side, change["id"])
+        rec = self.s.own_record(side, change["id"])
         return rec is None or (change["record"], change.get("link_key")) != (rec.now, rec.link_key)
 
     # -- linked records ---------------------------------------------------------------------
@@ -305,6 +305,7 @@ class Reconciler:
         target = other(side)
         existing = self.s.link_of(target, other_id)
         if existing is not None:  # adopt: our side's id was a placeholder
+            self.ctx.links_changed()
             self.store.rename_record(
                 self.ctx.name, self.entity, side, existing.id_on(side), change["id"]
             )

@@ -367,6 +367,8 @@ class PairRunner:
         consumed: set[int] = set()
         stopped: Unavailable | None = None
         asked = False
+        chunk = self.ctx.chunk
+        assert chunk is not None
         for n, entry in enumerate(batch, 1):
             if entry.seq in consumed:
                 continue
@@ -376,6 +378,7 @@ class PairRunner:
             if early is not None and not early.takes(entry):
                 continue
             try:
+                chunk.window(n - 1, PUMP_EVERY)  # own links and shadows, up to the next pump
                 mine = self._one(reconciler, entry)
                 consumed |= mine
                 if early is not None:
@@ -384,6 +387,7 @@ class PairRunner:
                         early.tried_early(entry.seq)
                 if n % PUMP_EVERY == 0:
                     self.applier.pump()  # writes in flight: settle, start more
+                    chunk.links_changed()
             except NotYet:  # rolled back in its savepoint: decided after the read
                 assert early is not None
                 early.wait(entry)
