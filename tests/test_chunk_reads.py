@@ -23,7 +23,7 @@ from framework.engine import runner
 from framework.engine.chunk import ChunkReads
 from framework.engine.held import held_back
 from framework.ops import links as link_ops
-from framework.state.store import InboxEntry, Problem, StateStore
+from framework.state.store import InboxEntry, Problem
 from tests.harness import World
 
 SELECTED = {"flows": {"customer": {"pos_filter": [{"field": "sync_flag", "eq": True}]}}}
@@ -35,8 +35,8 @@ class Checked(ChunkReads):
 
     served: dict[str, int] = {}
 
-    def __init__(self, store: StateStore, pair: str, entity: str, entries: list[InboxEntry]):
-        super().__init__(store, pair, entity, entries)
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
 
     def _count(self, what: str) -> None:
         Checked.served[what] = Checked.served.get(what, 0) + 1
@@ -68,6 +68,15 @@ class Checked(ChunkReads):
             assert link == self.store.link_by_id(self.pair, entity, side, record_id)
             self._count("link" if link else "no_link")
         return read, link
+
+    def parent(self, entity: str, side: str, record_id: str) -> tuple[bool, Any]:
+        read, other_id = super().parent(entity, side, record_id)
+        if read:
+            link = self.store.link_by_id(self.pair, entity, side, record_id)
+            there = "platform" if side == "pos" else "pos"
+            assert other_id == (link.id_on(there) if link else None)
+            self._count("parent")
+        return read, other_id
 
     def apart(self, entity: str, side: str, record_id: str) -> set[str] | None:
         found = super().apart(entity, side, record_id)
@@ -180,3 +189,4 @@ def test_a_note_parked_behind_its_customer_then_staged_again_with_it(make):
     assert sorted(n["text"] for n in notes) == ["Prefers rose gold", "Size 6"]
     assert held_back(world.engine.store, "store") == []
     assert world.engine.store.inbox_count("store") == 0
+    assert Checked.served["parent"] >= 2, "the customer's link came with the chunk"

@@ -34,6 +34,12 @@ these reasons:
 - nothing else writes them while a chunk is reconciled: staged changes are dropped by the
   runner when the chunk ends (and by parking), and staged by reading, between chunks;
   records are kept apart by operators only (``unlink --keep-apart``).
+
+The links of the parents a chunk's records refer to (a wish's customer) are read for the
+chunk too, and answer every look-up: a parent entity's flow runs before its children's,
+and all its writes have settled before theirs begin (``runner``, ``apply.py``), so its
+links do not change while its children are reconciled (an entity referring to itself is
+not read here).
 """
 
 from __future__ import annotations
@@ -47,8 +53,16 @@ Key = tuple[str, str]
 class ChunkReads:
     """The look-ups of one chunk's records, each handed out once (see the module docstring)."""
 
-    def __init__(self, store: StateStore, pair: str, entity: str, entries: list[InboxEntry]):
+    def __init__(
+        self,
+        store: StateStore,
+        pair: str,
+        entity: str,
+        entries: list[InboxEntry],
+        refs: dict[str, str] | None = None,
+    ):
         self.store, self.pair, self.entity, self.entries = store, pair, entity, entries
+        self._parents = self._read_parents(refs or {})
         self._records: dict[Key, StoredRecord | None] = {}
         self._links: dict[Key, Link | None] = {}
         self._window = 0  # entries[:_window] have had their own record and link read
@@ -68,6 +82,39 @@ class ChunkReads:
                 self._staged[key] = staged.get(record_id, [])
                 self._problems[key] = problems.get(record_id, [])
                 self._apart[key] = apart.get(record_id, set())
+
+    def _read_parents(self, refs: dict[str, str]) -> dict[tuple[str, str, str], str | None]:
+        """The other side's id of each parent the chunk's records refer to, if linked.
+
+        ``refs``: field -> parent entity. By (parent entity, side, id).
+        """
+        wanted: dict[tuple[str, str], list[str]] = {}
+        for entry in self.entries:
+            record = entry.change.get("record") or {}
+            for name, parent in refs.items():
+                value = record.get(name)
+                if parent != self.entity and isinstance(value, str) and value:
+                    wanted.setdefault((parent, entry.side), []).append(value)
+        found: dict[tuple[str, str, str], str | None] = {}
+        for (parent, side), ids in wanted.items():
+            unique = list(dict.fromkeys(ids))
+            links = self.store.links_of(self.pair, parent, side, unique)
+            there = "platform" if side == "pos" else "pos"
+            for record_id in unique:
+                link = links.get(record_id)
+                found[(parent, side, record_id)] = link.id_on(there) if link else None
+        return found
+
+    def parent(self, entity: str, side: str, record_id: str) -> tuple[bool, str | None]:
+        """The other side's id of a parent record (first: whether it was read here).
+
+        Not handed out once: a parent's link does not change while its children are
+        reconciled (its flow came first, and all its writes settled before theirs began).
+        """
+        key = (entity, side, record_id)
+        if entity == self.entity or key not in self._parents:
+            return False, None
+        return True, self._parents[key]
 
     # -- a record's own link and shadow, by window ---------------------------------------
 

@@ -351,7 +351,9 @@ class PairRunner:
         """
         with self.store.transaction():
             # The chunk's look-ups, read at once before the first record's savepoint.
-            self.ctx.chunk = ChunkReads(self.store, self.ctx.name, reconciler.entity, batch)
+            self.ctx.chunk = ChunkReads(
+                self.store, self.ctx.name, reconciler.entity, batch, reconciler.s.proj.refs
+            )
             try:
                 consumed, asked, stopped = self._records(reconciler, batch, early)
             finally:

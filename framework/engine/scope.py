@@ -88,6 +88,10 @@ class EntityScope:
 
     def resolve_ref(self, entity: str, side: Side, record_id: str) -> str | None:
         """The id on the other side of a record ``record_id`` of ``side`` (linked only)."""
+        if self.ctx.chunk is not None:  # a parent of the chunk's records: read with it
+            read, other_id = self.ctx.chunk.parent(entity, side, record_id)
+            if read:
+                return other_id
         link = self.store.link_by_id(self.pair, entity, side, record_id)
         return link.id_on(other(side)) if link is not None else None
 
