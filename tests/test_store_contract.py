@@ -310,6 +310,13 @@ def test_keys_are_replaced_found_and_shared(store: StateStore):
     assert store.shared_keys("p", "customer", "pos", []) == []
     store.index_keys("p", "customer", "pos", "1", {"email": ["b@x"]})
     assert store.find_by_keys("p", "customer", "pos", {"phone": ["+48 1"]}) == ["3"]
+    # A fresh placeholder's keys are added without a delete first: found and shared alike.
+    store.index_new_keys("p", "customer", "pos", "~9", {"email": ["c@x"], "phone": []})
+    store.index_new_keys("p", "customer", "pos", "~8", {})
+    assert store.find_by_keys("p", "customer", "pos", {"email": ["c@x"]}) == ["3", "~9"]
+    assert store.shared_keys("p", "customer", "pos", ["email"]) == [("email", "c@x", ["3", "~9"])]
+    store.rename_record("p", "customer", "pos", "~9", "9")
+    assert store.find_by_keys("p", "customer", "pos", {"email": ["c@x"]}) == ["3"]
 
 
 @pytest.mark.rule("G-4", "IS-6")
@@ -515,6 +522,51 @@ def test_records_and_links_of_many_ids_in_one_read(store: StateStore):
     links = store.links_of("p", "customer", "pos", ["1", "2", "a", *many])
     assert links == {"1": store.link_by_id("p", "customer", "pos", "1")}
     assert store.links_of("p", "customer", "platform", ["a", "1"]) == {"a": links["1"]}
+
+
+def test_a_chunks_look_ups_of_many_ids_in_one_read_answer_as_one_at_a_time(store: StateStore):
+    """``inbox_of``, ``open_problems_of``, ``kept_apart_of``: what ``runner._chunk`` reads."""
+    store.stage(
+        "p", "customer", "pos", [(change("1", JAN), {}), (change("2", JAN), {})], None, False
+    )
+    store.restage("p", "customer", "platform", change("1", JAN))  # the other side's "1"
+    store.restage("p", "wish", "pos", change("1", JAN))  # another entity's "1"
+    store.restage("q", "customer", "pos", change("1", JAN))  # another pair's
+    store.restage("p", "customer", "pos", change("1", {"x": 1}))  # "1" again, later
+    gone = store.add_problem("p", "customer", "pos", "1", "G-5", "gone", None)
+    store.add_problem("p", "customer", "pos", "1", "G-3", "ambiguous", {"a": 1})
+    store.add_problem("p", "customer", "pos", "1", "G-5", "first", None)
+    store.add_problem("p", "customer", "platform", "2", "G-5", "theirs", None)
+    store.resolve_problem(gone)
+    store.keep_apart("p", "customer", "1", "a")
+    store.keep_apart("p", "customer", "1", "b")
+    store.keep_apart("p", "customer", "3", "a")
+    store.keep_apart("q", "customer", "2", "a")
+    many = [f"x{i}" for i in range(1200)]  # past any one statement's limit of parameters
+    ids = ["1", "2", "3", *many]
+    for side in ("pos", "platform"):
+        staged = store.inbox_of("p", "customer", side, ids)
+        one_by_one = {i: store.inbox_for("p", "customer", side, i) for i in ids}
+        assert staged == {i: found for i, found in one_by_one.items() if found}
+        problems = store.open_problems_of("p", "customer", side, ids)
+        one_by_one_p = {i: store.problems_of("p", "customer", side, i) for i in ids}
+        assert problems == {i: found for i, found in one_by_one_p.items() if found}
+        apart = store.kept_apart_of("p", "customer", side, ["1", "2", "3", "a", *many])
+        one_by_one_a = {i: store.kept_apart("p", "customer", side, i) for i in [*ids, "a"]}
+        assert apart == {i: found for i, found in one_by_one_a.items() if found}
+    assert [e.change["record"] for e in store.inbox_of("p", "customer", "pos", ["1"])["1"]] == [
+        JAN,
+        {"x": 1},
+    ]
+    assert [p.reason for p in store.open_problems_of("p", "customer", "pos", ["1"])["1"]] == [
+        "ambiguous",
+        "first",
+    ]
+    assert store.kept_apart_of("p", "customer", "pos", ["1"]) == {"1": {"a", "b"}}
+    assert store.kept_apart_of("p", "customer", "platform", ["a"]) == {"a": {"1", "3"}}
+    assert store.inbox_of("p", "customer", "pos", []) == {}
+    assert store.open_problems_of("p", "customer", "pos", []) == {}
+    assert store.kept_apart_of("p", "customer", "pos", []) == {}
 
 
 @pytest.mark.rule("SQ-3")

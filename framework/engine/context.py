@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from framework.engine.chunk import ChunkReads
 from framework.engine.flows import FlowSpec, PairSpec, Side
 from framework.engine.guard import GuardConfig
 from framework.engine.report import Move, Progress, RunReport, no_progress
@@ -20,7 +21,7 @@ from framework.facade import Hooks
 from framework.models import EntitySupport, SystemContext, WriteRequest
 from framework.models.base import CanonicalRecord, entity_model
 from framework.secrets import redact
-from framework.state.store import HistoryEntry, Link, StateStore
+from framework.state.store import HistoryEntry, InboxEntry, Link, Problem, StateStore
 
 log = logging.getLogger("syncwright.engine")
 
@@ -60,6 +61,8 @@ class PairContext:
     journaled: dict[int, tuple[dict[str, Any], WriteRequest]] = field(default_factory=dict)
     """Requests journaled in this run, by intent: what ``apply.py`` sends, not validated
     again from the journal's JSON (only while that JSON is the same; see ``JOURNALED``)."""
+    chunk: ChunkReads | None = None
+    """The look-ups of the chunk being reconciled, read at once (``chunk.py``)."""
 
     def check_stop(self) -> None:
         """Between two records: stop here if asked to.
@@ -124,6 +127,8 @@ class PairContext:
     ) -> None:
         """Park a change with its reason and rule (G-5); the run goes on."""
         reason = redact(reason)  # reasons quote what systems answered: never a secret
+        if self.chunk is not None:
+            self.chunk.problem_written(entity, side, record_id)
         self.store.add_problem(self.name, entity, side, record_id, rule, reason, payload)
         link = self.store.link_by_id(self.name, entity, side, record_id)
         pos_id, platform_id = (record_id, None) if side == "pos" else (None, record_id)
@@ -154,9 +159,9 @@ class PairContext:
         *write* to this record is not: this change does not carry what was refused, so
         that problem stays until it is retried or a later write covers it (G-5).
         """
-        for problem in self.store.problems_of(self.name, entity, side, record_id):
+        for problem in self.open_problems(entity, side, record_id):
             if "intent" not in (problem.payload or {}):
-                self.store.resolve_problem(problem.id)
+                self.resolve(problem)
 
     def covered(self, entity: str, side: Side, record_id: str, fields: list[str] | None) -> None:
         """A write to a record succeeded: refused writes of the same fields are moot.
@@ -172,7 +177,46 @@ class PairContext:
                 continue
             names = {f.partition(".")[0] for f in refused.get("fields") or ()}
             if written is None or names <= written:
-                self.store.resolve_problem(problem.id)
+                self.resolve(problem)
+
+    def resolve(self, problem: Problem) -> None:
+        """Mark a problem resolved (every problem a run resolves goes through here: chunk.py)."""
+        if self.chunk is not None:
+            self.chunk.problem_written(problem.entity, problem.side, problem.record_id)
+        self.store.resolve_problem(problem.id)
+
+    # -- look-ups a chunk reads at once (``chunk.py``) ------------------------------------------
+
+    def staged(self, entity: str, side: Side, record_id: str) -> list[InboxEntry]:
+        """Every staged change of one record, oldest first."""
+        found = self.chunk.staged(entity, side, record_id) if self.chunk is not None else None
+        if found is None:
+            found = self.store.inbox_for(self.name, entity, side, record_id)
+        return found
+
+    def open_problems(self, entity: str, side: Side, record_id: str) -> list[Problem]:
+        """One record's open problems, oldest first."""
+        found = self.chunk.problems(entity, side, record_id) if self.chunk is not None else None
+        if found is None:
+            found = self.store.problems_of(self.name, entity, side, record_id)
+        return found
+
+    def kept_apart(self, entity: str, side: Side, record_id: str) -> set[str]:
+        """Ids on the other side a record of ``side`` is kept apart from."""
+        found = self.chunk.apart(entity, side, record_id) if self.chunk is not None else None
+        if found is None:
+            found = self.store.kept_apart(self.name, entity, side, record_id)
+        return found
+
+    def links_changed(self) -> None:
+        """Links or shadows changed beyond the record in hand (settled, renamed): ``chunk.py``."""
+        if self.chunk is not None:
+            self.chunk.links_changed()
+
+    def staging_changed(self, entity: str, side: Side, record_id: str) -> None:
+        """A record's staged changes were dropped or added to (parked, staged again)."""
+        if self.chunk is not None:
+            self.chunk.staging_changed(entity, side, record_id)
 
     def moved(self, move: Move, link: Link | None = None, note: str | None = None) -> None:
         """Log a move in the report and the store's move log (and ``link``'s history)."""

@@ -86,6 +86,7 @@ class Parking:
         s.store.set_held(
             s.pair, s.entity, child_side, entry.id, reason, waits_for(entity, parent_id)
         )
+        s.ctx.staging_changed(s.entity, child_side, entry.id)
         s.store.inbox_done([e.seq for e in entries])
         s.count(f"parked.{reason}")
         return reason
@@ -124,6 +125,7 @@ class Parking:
                     "link_key": rec.link_key,
                 }
                 s.store.set_held(s.pair, child, side, child_id, None)
+                s.ctx.staging_changed(child, side, child_id)
                 s.store.restage(s.pair, child, side, change)
                 s.ctx.report.count(child, "released")
                 staged += 1

@@ -136,7 +136,7 @@ class Journal:
         keys = match_keys(
             s.model, instance if expected == values else expected, None, s.flow.indexed_keys
         )
-        s.store.index_keys(s.pair, s.entity, target, placeholder, keys)
+        s.store.index_new_keys(s.pair, s.entity, target, placeholder, keys)  # a fresh id
         rules = [s.flow.create_rules.get(target) or s.flow.rule or "G-1"]
         self.add(
             link,

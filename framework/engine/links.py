@@ -41,13 +41,14 @@ class Links:
     def find(self, side: Side, change: dict[str, Any]) -> Link | None:
         """The link of a staged record: by id, else by its shared code (a pending create)."""
         s = self.s
-        link = s.link_of(side, change["id"])
+        link = s.own_link(side, change["id"])
         key = change.get("link_key")
         if link is not None or not key:
             return link
         link = s.store.link_by_key(s.pair, s.entity, key)
         if link is not None and link.pending_on(side):
             # The system assigned the id of a record we created earlier (Edge import, 202).
+            s.ctx.links_changed()
             s.store.rename_record(s.pair, s.entity, side, link.id_on(side), change["id"])
             return s.store.link(link.id)
         return None
@@ -71,6 +72,7 @@ class Links:
         if not links:
             return None
         keep = next((lnk for lnk in links if lnk.status == "ok"), links[0])
+        s.ctx.links_changed()  # other records' links: moved, or superseded below
         s.store.rename_record(s.pair, s.entity, side, keep.id_on(side), change["id"])
         link = s.store.link(keep.id)
         if link.status == f"deleted_on_{side}":  # that delete was the merge's: undo the unlink
@@ -150,7 +152,7 @@ class Links:
         reason = self._report(link, side, key, change, held + news)
         for problem in open_:  # one report per broken link: the code changed again since
             if problem.reason != reason:
-                s.store.resolve_problem(problem.id)
+                s.ctx.resolve(problem)
         if news:
             s.count("held_broken_link", news)
 

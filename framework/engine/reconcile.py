@@ -48,7 +48,7 @@ class Reconciler:
             Deferred: the record cannot be handled yet; its entries stay staged.
         """
         side: Side = "pos" if entry.side == "pos" else "platform"
-        entries = self.store.inbox_for(self.ctx.name, self.entity, side, entry.id)
+        entries = self.ctx.staged(self.entity, side, entry.id)
         if not entries:  # reconciled already (with its linked counterpart's change)
             return set()
         change = entries[-1].change
@@ -81,7 +81,7 @@ class Reconciler:
 
     def _news(self, side: Side, change: dict[str, Any]) -> bool:
         """Whether a change tells anything the store does not know of that record yet."""
-        rec = self.s.record(side, change["id"])
+        rec = self.s.own_record(side, change["id"])
         return rec is None or (change["record"], change.get("link_key")) != (rec.now, rec.link_key)
 
     # -- linked records ---------------------------------------------------------------------
@@ -92,7 +92,7 @@ class Reconciler:
         """Merge a linked record's sides; ``arrival``: the side a match just linked."""
         for side in SIDES:
             if side not in changes and not link.pending_on(side):
-                staged = self.store.inbox_for(self.ctx.name, self.entity, side, link.id_on(side))
+                staged = self.ctx.staged(self.entity, side, link.id_on(side))
                 if staged:
                     changes[side] = staged[-1].change
                     consumed.update(e.seq for e in staged)
@@ -215,7 +215,7 @@ class Reconciler:
             return
         target = other(side)
         found = self.matcher.match(side, change)
-        if apart := self.store.kept_apart(self.ctx.name, self.entity, side, record_id):
+        if apart := self.ctx.kept_apart(self.entity, side, record_id):
             # Unlinked by hand and kept apart: never matched to each other again.
             found.ids = [i for i in found.ids if i not in apart]
             found.linked = {i: v for i, v in found.linked.items() if i not in apart}
@@ -305,6 +305,7 @@ class Reconciler:
         target = other(side)
         existing = self.s.link_of(target, other_id)
         if existing is not None:  # adopt: our side's id was a placeholder
+            self.ctx.links_changed()
             self.store.rename_record(
                 self.ctx.name, self.entity, side, existing.id_on(side), change["id"]
             )
@@ -329,7 +330,7 @@ class Reconciler:
             note=self._matched_by(side, change, other_id),
         )
         self.parking.release(ids)
-        staged = self.store.inbox_for(self.ctx.name, self.entity, target, other_id)
+        staged = self.ctx.staged(self.entity, target, other_id)
         if theirs.latest is None and not staged:
             # Found remotely without content: link only, merge on its next change.
             self.s.keep(side, change["id"], change["record"], change.get("link_key"), link.id)

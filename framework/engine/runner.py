@@ -13,7 +13,8 @@ Order within a run:
    a platform record, or whose candidate could match a POS record not read yet, or that
    shares a key with one that waits, waits for the whole read);
 4. the rest is reconciled in chunks once both sides are read (each chunk one transaction,
-   each record in its own savepoint so one bad record is quarantined and the rest go on),
+   each record in its own savepoint so one bad record is quarantined and the rest go on;
+   what its records look up first is read for the whole chunk at once: ``chunk.py``),
    and after each chunk the journaled writes are made; to a system with writes in flight
    they go out while the next chunk is reconciled, at most ``QUEUE_LIMIT`` queued, and all
    have settled before the next flow (``apply.py``).
@@ -29,6 +30,7 @@ import logging
 import time
 
 from framework.engine.apply import Applier, Unavailable
+from framework.engine.chunk import ChunkReads
 from framework.engine.context import PairContext, Stopped, match_keys
 from framework.engine.early import Early, NotYet
 from framework.engine.flows import Side
@@ -347,35 +349,53 @@ class PairRunner:
         Returns the staged changes consumed, whether a stop was asked for, and the system
         that stayed unreachable.
         """
+        with self.store.transaction():
+            # The chunk's look-ups, read at once before the first record's savepoint.
+            self.ctx.chunk = ChunkReads(
+                self.store, self.ctx.name, reconciler.entity, batch, reconciler.s.proj.refs
+            )
+            try:
+                consumed, asked, stopped = self._records(reconciler, batch, early)
+            finally:
+                self.ctx.chunk = None
+            self.store.inbox_done(sorted(consumed))
+            self.ctx.fence()  # taken over meanwhile: the chunk rolls back, nothing lost
+        return consumed, asked, stopped
+
+    def _records(
+        self, reconciler: Reconciler, batch: list[InboxEntry], early: Early | None
+    ) -> tuple[set[int], bool, Unavailable | None]:
+        """Reconcile a chunk's records, one savepoint each (see :meth:`_chunk`)."""
         consumed: set[int] = set()
         stopped: Unavailable | None = None
         asked = False
-        with self.store.transaction():
-            for n, entry in enumerate(batch, 1):
-                if entry.seq in consumed:
-                    continue
-                if self.ctx.stop.is_set():  # after the record in hand; the rest stays
-                    asked = True
-                    break
-                if early is not None and not early.takes(entry):
-                    continue
-                try:
-                    mine = self._one(reconciler, entry)
-                    consumed |= mine
-                    if early is not None:
-                        early.reconciled += 1
-                        if entry.seq not in mine:  # deferred: not tried twice this run
-                            early.tried_early(entry.seq)
-                    if n % PUMP_EVERY == 0:
-                        self.applier.pump()  # writes in flight: settle, start more
-                except NotYet:  # rolled back in its savepoint: decided after the read
-                    assert early is not None
-                    early.wait(entry)
-                except Unavailable as exc:  # the rest stays staged for the next run
-                    stopped = exc
-                    break
-            self.store.inbox_done(sorted(consumed))
-            self.ctx.fence()  # taken over meanwhile: the chunk rolls back, nothing lost
+        chunk = self.ctx.chunk
+        assert chunk is not None
+        for n, entry in enumerate(batch, 1):
+            if entry.seq in consumed:
+                continue
+            if self.ctx.stop.is_set():  # after the record in hand; the rest stays
+                asked = True
+                break
+            if early is not None and not early.takes(entry):
+                continue
+            try:
+                chunk.window(n - 1, PUMP_EVERY)  # own links and shadows, up to the next pump
+                mine = self._one(reconciler, entry)
+                consumed |= mine
+                if early is not None:
+                    early.reconciled += 1
+                    if entry.seq not in mine:  # deferred: not tried twice this run
+                        early.tried_early(entry.seq)
+                if n % PUMP_EVERY == 0:
+                    self.applier.pump()  # writes in flight: settle, start more
+                    chunk.links_changed()
+            except NotYet:  # rolled back in its savepoint: decided after the read
+                assert early is not None
+                early.wait(entry)
+            except Unavailable as exc:  # the rest stays staged for the next run
+                stopped = exc
+                break
         return consumed, asked, stopped
 
     def _written(self, entity: str, asked: bool, stopped: Unavailable | None) -> bool:

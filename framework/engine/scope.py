@@ -45,6 +45,22 @@ class EntityScope:
         """The link of one record of this entity, if any."""
         return self.store.link_by_id(self.pair, self.entity, side, record_id)
 
+    def own_record(self, side: Side, record_id: str) -> StoredRecord | None:
+        """What the store knows of the record being reconciled, as its reconciling starts."""
+        if self.ctx.chunk is not None:
+            read, rec = self.ctx.chunk.own_record(self.entity, side, record_id)
+            if read:
+                return rec
+        return self.record(side, record_id)
+
+    def own_link(self, side: Side, record_id: str) -> Link | None:
+        """The link of the record being reconciled, as its reconciling starts."""
+        if self.ctx.chunk is not None:
+            read, link = self.ctx.chunk.own_link(self.entity, side, record_id)
+            if read:
+                return link
+        return self.link_of(side, record_id)
+
     def count(self, action: str, n: int = 1) -> None:
         """Count records of this entity in the run report."""
         self.ctx.report.count(self.entity, action, n)
@@ -72,6 +88,10 @@ class EntityScope:
 
     def resolve_ref(self, entity: str, side: Side, record_id: str) -> str | None:
         """The id on the other side of a record ``record_id`` of ``side`` (linked only)."""
+        if self.ctx.chunk is not None:  # a parent of the chunk's records: read with it
+            read, other_id = self.ctx.chunk.parent(entity, side, record_id)
+            if read:
+                return other_id
         link = self.store.link_by_id(self.pair, entity, side, record_id)
         return link.id_on(other(side)) if link is not None else None
 

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 from framework.normalize import name_key
-from framework.state.sqlite_lookup import KEY_INSERT, LookupSQL, key_rows, lookup_schema
+from framework.state.sqlite_lookup import KEY_INSERT, LookupSQL, _parts, key_rows, lookup_schema
 from framework.state.sqlite_ops import OperatorsSQL, ops_schema
 from framework.state.sqlite_settle import SettleSQL
 from framework.state.sqlite_webhooks import WEBHOOK_SCHEMA, WebhookTables
@@ -305,6 +305,23 @@ class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables, SettleSQL):
         ).fetchall()
         return [InboxEntry(r[0], r[1], r[2], r[3], orjson.loads(r[4])) for r in rows]
 
+    def inbox_of(
+        self, pair: str, entity: str, side: str, ids: list[str]
+    ) -> dict[str, list[InboxEntry]]:
+        """Every staged change of each of ``ids`` that has one, oldest first, by id (one read)."""
+        found: dict[str, list[InboxEntry]] = {}
+        for part in _parts(ids):
+            rows = self._db.execute(
+                "SELECT seq, entity, side, id, change FROM inbox WHERE pair=? AND entity=? "
+                f"AND side=? AND id IN ({','.join('?' * len(part))}) ORDER BY seq",
+                (pair, entity, side, *part),
+            )
+            for r in rows:
+                found.setdefault(r[3], []).append(
+                    InboxEntry(r[0], r[1], r[2], r[3], orjson.loads(r[4]))
+                )
+        return found
+
     def inbox_done(self, seqs: list[int]) -> None:
         """Drop reconciled changes."""
         self._db.executemany("DELETE FROM inbox WHERE seq=?", [(s,) for s in seqs])
@@ -503,6 +520,14 @@ class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables, SettleSQL):
             "DELETE FROM keys WHERE pair=? AND entity=? AND side=? AND id=?",
             (pair, entity, side, record_id),
         )
+        rows = key_rows(pair, entity, side, record_id, keys)
+        if rows:
+            self._db.executemany(KEY_INSERT, rows)
+
+    def index_new_keys(
+        self, pair: str, entity: str, side: str, record_id: str, keys: dict[str, list[str]]
+    ) -> None:
+        """Index the match keys of a record that has none yet (see ``store.py``)."""
         rows = key_rows(pair, entity, side, record_id, keys)
         if rows:
             self._db.executemany(KEY_INSERT, rows)
@@ -725,6 +750,22 @@ class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables, SettleSQL):
             (pair, entity, side, record_id),
         )
         return [self._problem(r) for r in rows]
+
+    def open_problems_of(
+        self, pair: str, entity: str, side: str, ids: list[str]
+    ) -> dict[str, list[Problem]]:
+        """The open problems of each of ``ids`` that has any, oldest first, by id (one read)."""
+        found: dict[str, list[Problem]] = {}
+        for part in _parts(ids):
+            rows = self._db.execute(
+                f"SELECT {self._PROBLEM_COLUMNS} FROM problems WHERE pair=? AND entity=? "
+                f"AND side=? AND record_id IN ({','.join('?' * len(part))}) "
+                "AND resolved_at IS NULL ORDER BY id",
+                (pair, entity, side, *part),
+            )
+            for r in rows:
+                found.setdefault(r[4], []).append(self._problem(r))
+        return found
 
     # -- runs and moves ---------------------------------------------------------------------
 

@@ -173,6 +173,23 @@ class OperatorsSQL:
         )
         return {r[0] for r in rows}
 
+    def kept_apart_of(
+        self, pair: str, entity: str, side: str, ids: list[str]
+    ) -> dict[str, set[str]]:
+        """``kept_apart`` of each of ``ids`` kept apart from any record, by id (one read)."""
+        mine, theirs = ("pos_id", "platform_id") if side == "pos" else ("platform_id", "pos_id")
+        found: dict[str, set[str]] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            rows = self._db.execute(
+                f"SELECT {mine}, {theirs} FROM apart WHERE pair=? AND entity=? "
+                f"AND {mine} IN ({','.join('?' * len(part))})",
+                (pair, entity, *part),
+            )
+            for record_id, apart in rows:
+                found.setdefault(record_id, set()).add(apart)
+        return found
+
     # -- held writes ------------------------------------------------------------------------
 
     def hold_intents(self, seqs: list[int], run_id: int, kind: str, reason: str) -> None:

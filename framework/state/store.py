@@ -296,6 +296,12 @@ class StateStore(Protocol):
         """Every staged change of one record, oldest first."""
         ...
 
+    def inbox_of(
+        self, pair: str, entity: str, side: str, ids: list[str]
+    ) -> dict[str, list[InboxEntry]]:
+        """Every staged change of each of ``ids`` that has one, oldest first, by id (one read)."""
+        ...
+
     def inbox_done(self, seqs: list[int]) -> None:
         """Drop reconciled changes."""
         ...
@@ -423,6 +429,16 @@ class StateStore(Protocol):
         self, pair: str, entity: str, side: str, record_id: str, keys: dict[str, list[str]]
     ) -> None:
         """Replace the match keys of one record."""
+        ...
+
+    def index_new_keys(
+        self, pair: str, entity: str, side: str, record_id: str, keys: dict[str, list[str]]
+    ) -> None:
+        """Index the match keys of a record that has none yet (a fresh placeholder id).
+
+        ``index_keys`` without its delete first: nothing to replace (no statement at all
+        when ``keys`` holds no value).
+        """
         ...
 
     def find_by_keys(
@@ -572,6 +588,12 @@ class StateStore(Protocol):
         """One record's open problems, oldest first."""
         ...
 
+    def open_problems_of(
+        self, pair: str, entity: str, side: str, ids: list[str]
+    ) -> dict[str, list[Problem]]:
+        """The open problems of each of ``ids`` that has any, oldest first, by id (one read)."""
+        ...
+
     def problem(self, problem_id: int) -> Problem | None:
         """One problem by id."""
         ...
@@ -650,6 +672,12 @@ class StateStore(Protocol):
 
     def kept_apart(self, pair: str, entity: str, side: str, record_id: str) -> set[str]:
         """Ids on the other side a record of ``side`` is kept apart from."""
+        ...
+
+    def kept_apart_of(
+        self, pair: str, entity: str, side: str, ids: list[str]
+    ) -> dict[str, set[str]]:
+        """``kept_apart`` of each of ``ids`` kept apart from any record, by id (one read)."""
         ...
 
     def hold_intents(self, seqs: list[int], run_id: int, kind: str, reason: str) -> None:

@@ -34,6 +34,20 @@ class Keys(Connected):
             ],
         )
 
+    def index_new_keys(
+        self, pair: str, entity: str, side: str, record_id: str, keys: dict[str, list[str]]
+    ) -> None:
+        """Index the match keys of a record that has none yet (see ``store.py``)."""
+        rows = [
+            (self.tenant, pair, entity, side, name, value, record_id)
+            for name, values in keys.items()
+            for value in values
+        ]
+        if rows:
+            self._many(
+                "INSERT INTO keys VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING", rows
+            )
+
     def find_by_key_suffix(
         self, pair: str, entity: str, side: str, name: str, suffix: str
     ) -> list[str]:

@@ -173,6 +173,24 @@ class Operators(Connected):
         )
         return {r[0] for r in rows}
 
+    def kept_apart_of(
+        self, pair: str, entity: str, side: str, ids: list[str]
+    ) -> dict[str, set[str]]:
+        """``kept_apart`` of each of ``ids`` kept apart from any record, by id (one read)."""
+        mine, theirs = ("pos_id", "platform_id") if side == "pos" else ("platform_id", "pos_id")
+        rows = self._all(
+            f"SELECT {mine}, {theirs} FROM apart WHERE tenant=%s AND pair=%s AND entity=%s "
+            f"AND {mine} = ANY(%s)",
+            self.tenant,
+            pair,
+            entity,
+            list(ids),
+        )
+        found: dict[str, set[str]] = {}
+        for record_id, apart in rows:
+            found.setdefault(record_id, set()).add(apart)
+        return found
+
     # -- held writes ------------------------------------------------------------------------
 
     def hold_intents(self, seqs: list[int], run_id: int, kind: str, reason: str) -> None:

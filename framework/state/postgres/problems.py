@@ -100,3 +100,21 @@ class Problems(Connected):
             record_id,
         )
         return [_problem(r) for r in rows]
+
+    def open_problems_of(
+        self, pair: str, entity: str, side: str, ids: list[str]
+    ) -> dict[str, list[Problem]]:
+        """The open problems of each of ``ids`` that has any, oldest first, by id (one read)."""
+        rows = self._all(
+            f"SELECT {_COLUMNS} FROM problems WHERE tenant=%s AND pair=%s AND entity=%s "
+            "AND side=%s AND record_id = ANY(%s) AND resolved_at IS NULL ORDER BY id",
+            self.tenant,
+            pair,
+            entity,
+            side,
+            list(ids),
+        )
+        found: dict[str, list[Problem]] = {}
+        for r in rows:
+            found.setdefault(r[4], []).append(_problem(r))
+        return found

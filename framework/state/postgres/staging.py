@@ -133,6 +133,26 @@ class Staging(Keys):
         )
         return [InboxEntry(r[0], r[1], r[2], r[3], orjson.loads(r[4])) for r in rows]
 
+    def inbox_of(
+        self, pair: str, entity: str, side: str, ids: list[str]
+    ) -> dict[str, list[InboxEntry]]:
+        """Every staged change of each of ``ids`` that has one, oldest first, by id (one read)."""
+        rows = self._all(
+            "SELECT seq, entity, side, id, change FROM inbox WHERE tenant=%s AND pair=%s "
+            "AND entity=%s AND side=%s AND id = ANY(%s) ORDER BY seq",
+            self.tenant,
+            pair,
+            entity,
+            side,
+            list(ids),
+        )
+        found: dict[str, list[InboxEntry]] = {}
+        for r in rows:
+            found.setdefault(r[3], []).append(
+                InboxEntry(r[0], r[1], r[2], r[3], orjson.loads(r[4]))
+            )
+        return found
+
     def inbox_done(self, seqs: list[int]) -> None:
         """Drop reconciled changes."""
         if seqs:
