@@ -251,6 +251,42 @@ def test_claims_racing_from_many_connections_have_exactly_one_winner(tmp_path: P
         assert won.count(True) == 1, won
 
 
+def test_a_fresh_state_file_opened_by_many_processes_at_once_gains_each_column_once(
+    tmp_path: Path,
+):
+    """Two runs started together on a new state file both bring its schema up to date: the
+    columns added to older files are checked again under the write lock, not added twice
+    (was "duplicate column name: held_reason", exit 70, seen in the concurrent-start test)."""
+    for trial in range(15):
+        path = tmp_path / f"state-{trial}.db"
+        start = threading.Barrier(6)
+        errors: list[BaseException] = []
+
+        def open_store(
+            path: Path = path, start: threading.Barrier = start, errors: list = errors
+        ) -> None:
+            start.wait()
+            try:
+                SQLiteStore(path).close()
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_store) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == [], errors
+        with sqlite3.connect(path) as db:
+            columns = [row[1] for row in db.execute("PRAGMA table_info(journal)")]
+        db.close()
+        assert sorted(c for c in columns if c.startswith("held_")) == [
+            "held_kind",
+            "held_reason",
+            "held_run",
+        ]
+
+
 def test_a_lease_lapses_after_its_ttl_or_when_its_process_is_gone():
     now = time.time()
     mine = Lease("store", "a", os.getpid(), os.uname().nodename, now, now, 10.0)

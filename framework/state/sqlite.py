@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
 
 from framework.normalize import name_key
 from framework.state.sqlite_lookup import KEY_INSERT, LookupSQL, _parts, key_rows, lookup_schema
-from framework.state.sqlite_ops import OperatorsSQL, ops_schema
+from framework.state.sqlite_ops import OperatorsSQL, add_columns, ops_schema
 from framework.state.sqlite_settle import SettleSQL
 from framework.state.sqlite_webhooks import WEBHOOK_SCHEMA, WebhookTables
 from framework.state.store import (
@@ -135,6 +136,25 @@ def _record_row(pair: str, entity: str, rec: StoredRecord) -> tuple[Any, ...]:
     )
 
 
+def _busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
+
+
+@retry(
+    retry=retry_if_exception(_busy),
+    wait=wait_random(0.01, 0.1),
+    stop=stop_after_delay(10),
+    reraise=True,
+)
+def _write_ahead_log(db: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (the file keeps it).
+
+    On a new file opened by several processes at once the switch can answer "locked"
+    without waiting out the busy timeout: it is tried again for as long as that would wait.
+    """
+    db.execute("PRAGMA journal_mode=WAL")
+
+
 class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables, SettleSQL):
     """The state store in one SQLite file; ``:memory:`` gives a throwaway store for tests."""
 
@@ -143,16 +163,16 @@ class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables, SettleSQL):
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        # Waits for another process's lock from the first statement on: setting WAL on a new
+        # file takes one too (two runs started together on a new state file).
         self._db.execute("PRAGMA busy_timeout=10000")
+        _write_ahead_log(self._db)
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._depth = 0
         self._db.executescript(_SCHEMA)  # idempotent DDL; executescript commits by itself
         ops_schema(self._db)
         self._db.executescript(WEBHOOK_SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
-        if "hash" not in columns:  # a state file from before content hashes
-            self._db.execute("ALTER TABLE records ADD COLUMN hash BLOB")
+        add_columns(self._db, "records", {"hash": "BLOB"})  # from before content hashes
         lookup_schema(self._db)
         # Written once: opening a store must not wait for the write lock, which a run of
         # another process may hold (a refused or waiting run only reads).

@@ -46,10 +46,31 @@ def _load(blob: bytes | None) -> Any:
 def ops_schema(db: sqlite3.Connection) -> None:
     """Create the operators' tables and columns (idempotent; older state files gain them)."""
     db.executescript(OPS_SCHEMA)
-    have = {row[1] for row in db.execute("PRAGMA table_info(journal)")}
-    for name, kind in _JOURNAL_COLUMNS.items():
-        if name not in have:
-            db.execute(f"ALTER TABLE journal ADD COLUMN {name} {kind}")
+    add_columns(db, "journal", _JOURNAL_COLUMNS)
+
+
+def add_columns(db: sqlite3.Connection, table: str, columns: dict[str, str]) -> None:
+    """Give ``table`` the ``columns`` (name -> type) it lacks; a current file writes nothing.
+
+    Two processes may open an older (or a new) state file at once: the columns are checked
+    again under the write lock, so the second finds them added instead of adding them twice
+    ("duplicate column name").
+    """
+
+    def missing() -> list[str]:
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        return [name for name in columns if name not in have]
+
+    if not missing():
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for name in missing():
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {columns[name]}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
 
 
 class OperatorsSQL:
