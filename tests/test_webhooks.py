@@ -37,8 +37,16 @@ def _runs_since(world: WebhookWorld, first: int) -> list[dict[str, int]]:
 
 
 def _next_run_id(world: WebhookWorld) -> int:
+    """The id the next run will have, once no run is in progress.
+
+    A run in progress may read what the test does next (a poll reading Edge's export after
+    the edit): it is waited for, so every run that can see the test's change comes after.
+    """
+    _eventually(lambda: all(r.finished_at for r in world.engine.store.runs(PAIR, limit=1)), 30)
     runs = world.engine.store.runs(PAIR, limit=1)
-    return (runs[0].id + 1) if runs else 1
+    if not runs:
+        return 1
+    return runs[0].id + 1 if runs[0].finished_at else runs[0].id  # still running: it counts
 
 
 def _eventually(check: Callable[[], bool], timeout: float = 10) -> bool:
