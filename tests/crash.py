@@ -450,7 +450,12 @@ map = {{ CustomerKey1 = "Ring size", CustomerKey2 = "Metal" }}
             proc.wait(timeout=timeout)
         finally:
             self.switch.disarm()
-        return self._end(proc, self.switch.fired.is_set(), started, started)
+        # The switch marks itself fired right after its kill returns, in the server's thread:
+        # a process ended by SIGKILL waits for that mark rather than racing it.
+        killed = self.switch.fired.is_set() or (
+            proc.returncode == -signal.SIGKILL and self.switch.fired.wait(10)
+        )
+        return self._end(proc, killed, started, started)
 
     def connect(self) -> Any:
         """A connection to the state (SQLite or PostgreSQL; one tenant in its own schema)."""
