@@ -100,6 +100,38 @@ def test_a_page_is_staged_with_its_cursor_and_keys(store: StateStore):
     assert store.inbox_count("p", "product") == 0
 
 
+@pytest.mark.rule("G-3")
+def test_a_page_replaces_each_records_keys_with_its_last_changes(store: StateStore):
+    """Staging replaces the keys of a page's records at once, as one record at a time."""
+    store.index_keys("p", "customer", "pos", "1", {"email": ["old@x"], "phone": ["+48 1"]})
+    store.index_keys("p", "customer", "pos", "2", {"email": ["two@x"]})
+    store.index_keys("p", "customer", "pos", "9", {"email": ["nine@x"]})  # not in the page
+    store.set_held("p", "customer", "pos", "2", "parent out of scope", "c7")
+    assert store.held_for("p", "customer", "pos", "c7") == ["2"]
+    store.index_keys("p", "customer", "platform", "1", {"email": ["old@x"]})  # other side
+    page = [
+        (change("1", JAN), {"email": ["first@x"], "phone": ["+48 2"]}),
+        (change("2", JAN), {}),
+        (change("1", JAN), {"email": ["last@x"]}),  # staged twice: its later keys win
+        (change("3", JAN), {"email": ["last@x", "three@x"]}),
+    ]
+    store.stage("p", "customer", "pos", page, "c1", False)
+
+    def found(**keys: list[str]) -> list[str]:
+        return store.find_by_keys("p", "customer", "pos", keys)
+
+    assert found(email=["old@x"]) == [], "replaced, not added to"
+    assert found(phone=["+48 1"]) == found(phone=["+48 2"]) == []
+    assert found(email=["first@x"]) == [], "the earlier change of a record twice in the page"
+    assert sorted(found(email=["last@x"])) == ["1", "3"]
+    assert found(email=["three@x"]) == ["3"]
+    assert found(email=["two@x"]) == [], "a change with no keys leaves none"
+    assert store.held_for("p", "customer", "pos", "c7") == [], "its held marks too"
+    assert found(email=["nine@x"]) == ["9"], "records not in the page keep theirs"
+    assert store.find_by_keys("p", "customer", "platform", {"email": ["old@x"]}) == ["1"]
+    assert [e.id for e in store.inbox_batch("p", "customer", 10)] == ["1", "2", "1", "3"]
+
+
 @pytest.mark.rule("G-5")
 def test_a_failed_page_stages_nothing_and_keeps_the_old_cursor(store: StateStore):
     store.stage("p", "customer", "pos", [(change("1", JAN), {})], "c1", False)

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from framework.engine import early
+from framework.engine.early import EarlyMatcher
+from framework.engine.flows import Side
 from tests.harness import World
 
 PAGE = {"page_size": 5}
@@ -133,3 +136,37 @@ def test_page_by_page_decides_as_the_whole_read(tmp_path: Path):
     whole, paged = results
     assert paged == whole
     assert len(whole[1]) >= 2, "the tangle is reported (G-3), not guessed"
+
+
+class Checked(EarlyMatcher):
+    """The matcher taking ``takes``'s "nothing opposite" answer, checked against the store."""
+
+    reused = 0
+
+    def find(self, target: Side, keys: dict[str, list[str]]) -> list[str]:
+        found = super().find(target, keys)
+        store = self.s.store.find_by_keys(self.s.pair, self.s.entity, target, keys)
+        assert found == store, f"{keys}: {found} answered, the store holds {store}"
+        if self._none is not None and not found:
+            Checked.reused += 1
+        return found
+
+
+@pytest.mark.rule("G-3", "SQ-2")
+def test_a_record_taken_early_is_matched_without_looking_its_keys_up_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """``takes`` found nothing opposite sharing a key: its match answers the same (each
+    answer checked against the store's at that moment), and the tangle is still decided
+    as the whole read decides it (the test above compares the two)."""
+    monkeypatch.setattr(early, "EarlyMatcher", Checked)
+    Checked.reused = 0
+    world = World(tmp_path, PAGE, ONE_AT_A_TIME)
+    try:
+        tangled(world)
+        upload(world)
+        assert world.reports[-1].errors == []
+        assert Checked.reused >= 10, "the new customers' matches took takes's answer"
+        assert len(outcome(world)[1]) >= 2, "the tangle is reported (G-3), not guessed"
+    finally:
+        world.close()

@@ -278,12 +278,14 @@ class Applier:
                     links = self.store.links_with_ids(ids) if ids else {}
                     part = rest[: max(1, disjoint(rest, links))]
                     self._group = Group.read(self.store, self.ctx.name, part, links)
+                    self.ctx.settling = self._group  # its problems: ``covered``
                     for intent, request, result in part:
                         self._settle(intent, request, result)
                     self._flush()
                     start += len(part)
         finally:
             self._group, self._history = Group(), []  # a group rolled back leaves nothing
+            self.ctx.settling = None
 
     def _send(self, side: Side, intents: list[Intent], replay: bool) -> None:
         system = self.ctx.systems[side]

@@ -16,6 +16,7 @@ from framework.engine.flows import FlowSpec, PairSpec, Side
 from framework.engine.guard import GuardConfig
 from framework.engine.report import Move, Progress, RunReport, no_progress
 from framework.engine.retry import RetryPolicy, call_with_retries
+from framework.engine.settle_group import Group
 from framework.engine.targets import Targets
 from framework.facade import Hooks
 from framework.models import EntitySupport, SystemContext, WriteRequest
@@ -63,6 +64,8 @@ class PairContext:
     again from the journal's JSON (only while that JSON is the same; see ``JOURNALED``)."""
     chunk: ChunkReads | None = None
     """The look-ups of the chunk being reconciled, read at once (``chunk.py``)."""
+    settling: Group | None = None
+    """What the part of a group of writes being settled read ahead (``settle_group.py``)."""
 
     def check_stop(self) -> None:
         """Between two records: stop here if asked to.
@@ -127,8 +130,7 @@ class PairContext:
     ) -> None:
         """Park a change with its reason and rule (G-5); the run goes on."""
         reason = redact(reason)  # reasons quote what systems answered: never a secret
-        if self.chunk is not None:
-            self.chunk.problem_written(entity, side, record_id)
+        self._problem_written(entity, side, record_id)
         self.store.add_problem(self.name, entity, side, record_id, rule, reason, payload)
         link = self.store.link_by_id(self.name, entity, side, record_id)
         pos_id, platform_id = (record_id, None) if side == "pos" else (None, record_id)
@@ -171,7 +173,12 @@ class PairContext:
         ``Applier._unmerge``), so a write of it carries every part that still differs.
         """
         written = None if fields is None else {f.partition(".")[0] for f in fields}
-        for problem in self.store.problems_of(self.name, entity, side, record_id):
+        found = None
+        if self.settling is not None:  # read with the group's others (``settle_group.py``)
+            found = self.settling.problems_of(entity, side, record_id)
+        if found is None:
+            found = self.store.problems_of(self.name, entity, side, record_id)
+        for problem in found:
             refused = (problem.payload or {}).get("intent")
             if refused is None:
                 continue
@@ -181,9 +188,15 @@ class PairContext:
 
     def resolve(self, problem: Problem) -> None:
         """Mark a problem resolved (every problem a run resolves goes through here: chunk.py)."""
-        if self.chunk is not None:
-            self.chunk.problem_written(problem.entity, problem.side, problem.record_id)
+        self._problem_written(problem.entity, problem.side, problem.record_id)
         self.store.resolve_problem(problem.id)
+
+    def _problem_written(self, entity: str, side: str, record_id: str) -> None:
+        """A record's problems change: what was read of them ahead is dropped (asked anew)."""
+        if self.chunk is not None:
+            self.chunk.problem_written(entity, side, record_id)
+        if self.settling is not None:
+            self.settling.problem_written(entity, side, record_id)
 
     # -- look-ups a chunk reads at once (``chunk.py``) ------------------------------------------
 

@@ -65,6 +65,37 @@ class EarlyMatcher(Matcher):
     """
 
     reading: Side | None = None
+    nothing: tuple[str, set[tuple[str, str]]] | None = None
+    """Set by :meth:`Early.takes`: the record it takes and the keys it found no record
+    opposite sharing (see :meth:`match`)."""
+    _none: set[tuple[str, str]] | None = None
+
+    def match(self, side: Side, change: dict[str, Any]) -> Match:
+        """As :meth:`Matcher.match`, not looking again for what ``takes`` found nothing for.
+
+        ``takes`` looked the record's keys up on the other side just before its savepoint
+        and found nothing; reconciling an unlinked record writes nothing to that side's key
+        index before it is matched (the writes before: problems resolved; a rename only
+        when the record is linked, and then it is not matched), and no write settles in
+        between (the runner settles between records). So a look-up of keys among those
+        finds nothing still. Handed out once, to that record (by id and side), and only
+        for keys among those looked up: any other look-up asks the store.
+        """
+        nothing, self.nothing = self.nothing, None
+        if nothing is None or side != self.reading or nothing[0] != change.get("id"):
+            return super().match(side, change)
+        self._none = nothing[1]
+        try:
+            return super().match(side, change)
+        finally:
+            self._none = None
+
+    def find(self, target: Side, keys: dict[str, list[str]]) -> list[str]:
+        """As :meth:`Matcher.find`; nothing where ``takes`` found nothing (see :meth:`match`)."""
+        none = self._none
+        if none is not None and all((n, v) in none for n, vs in keys.items() for v in vs):
+            return []
+        return super().find(target, keys)
 
     def rivals(self, side: Side, record_id: str, found: Match) -> list[str]:
         """As :meth:`Matcher.rivals`; raises :class:`NotYet` where it would look at ``reading``."""
@@ -109,6 +140,7 @@ class Early:
 
     def takes(self, entry: InboxEntry) -> bool:
         """Whether ``entry`` is reconciled now; if not, it waits for the whole read."""
+        self.matcher.nothing = None  # only ever for the record taken last
         if not self.open or entry.side != self.reading:
             return False
         keys = self.page_keys.get(entry.id)
@@ -121,7 +153,10 @@ class Early:
             return False
         store, pair = self.ctx.store, self.ctx.name
         if not pairs or not store.find_by_keys(pair, self.entity, other(self.reading), keys):
-            return True  # nothing opposite shares a key (an upload: one query a record)
+            # Nothing opposite shares a key (an upload: one query a record): its match
+            # need not look these keys up again (``EarlyMatcher.match``).
+            self.matcher.nothing = (entry.id, pairs)
+            return True
         if store.link_by_id(pair, self.entity, self.reading, entry.id) is not None:
             return True  # linked: merged with its counterpart, no match made
         self._remember(entry.id, pairs)
@@ -139,6 +174,7 @@ class Early:
     def whole(self) -> Reconciler:
         """The read is whole: the same reconciler, with the plain matcher, for the rest."""
         self.matcher.reading = None
+        self.matcher.nothing = None
         self.open = False
         self.page_keys = {}
         return self.reconciler

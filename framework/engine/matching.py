@@ -56,7 +56,7 @@ class Matcher:
         target = other(side)
         key = change.get("link_key")
         if key:
-            ids = s.store.find_by_keys(s.pair, s.entity, target, {"link_key": [key]})
+            ids = self.find(target, {"link_key": [key]})
             found = self._sorted(target, side, ids, s.flow.match_rule)
             found.by_code = True
             if found.ids:
@@ -68,7 +68,7 @@ class Matcher:
         keys = match_keys(s.model, record, None, s.flow.match_on)
         if not any(keys.values()):
             keys = {}
-        local = s.store.find_by_keys(s.pair, s.entity, target, keys) if keys else []
+        local = self.find(target, keys) if keys else []
         here = self._sorted(target, side, local, s.flow.match_rule)
         if here.adopt:
             return here
@@ -87,6 +87,10 @@ class Matcher:
         found = self._sorted(target, side, [*here.linked, *result.ids], s.flow.match_rule)
         found.records = {k: v.model_dump(mode="json") for k, v in result.records.items()}
         return found
+
+    def find(self, target: Side, keys: dict[str, list[str]]) -> list[str]:
+        """Ids of records on ``target`` sharing any of ``keys`` (the key index, G-3)."""
+        return self.s.store.find_by_keys(self.s.pair, self.s.entity, target, keys)
 
     def _sorted(self, target: Side, side: Side, ids: list[str], rule: str) -> Match:
         """Candidates sorted out: an adoptable one wins; else every one, linked or free.

@@ -8,6 +8,13 @@ records (``settle_records``), drops its journal rows (``intents_done``) and logs
 in one statement each, at its end, in its transaction: a kill before the commit leaves every
 write of the group journaled, replayed next run (G-6), as before.
 
+A group also reads the open problems of the records its applied writes settle (one statement
+an entity and side): a write that succeeds makes the refused writes of the same fields moot
+(``PairContext.covered``), and almost no record has any. They are handed out once, to that
+write's ``covered``, and dropped when a problem of the record is added or resolved before
+(``PairContext.quarantine``, ``resolve``: every problem a run files or resolves goes through
+them), as ``chunk.py`` does: ``covered`` then asks the store.
+
 Reading ahead and writing behind are right only while no write of the group reads what
 another one changes: each write touches its own link and that link's records, so a group
 is cut before a write whose link or record ids an earlier write of it touches (a record's
@@ -21,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from framework.models import ApplyResult, WriteOp, WriteRequest
-from framework.state.store import Intent, Link, Settling, StateStore, StoredRecord
+from framework.state.store import Intent, Link, Problem, Settling, StateStore, StoredRecord
 
 Write = tuple[Intent, WriteRequest, Any]
 """A write that came back: its intent, its request, its result (or the error it met)."""
@@ -76,6 +83,21 @@ def record_id(write: Write, link: Link | None) -> str | None:
     return request.target_id or (link.id_on(side) if link is not None else None)
 
 
+def covered_id(write: Write, link: Link | None) -> str | None:
+    """The id whose refused writes an applied create or update may make moot (``covered``).
+
+    The record's id once settled (a created record's real id); ``None`` for a write that
+    covers nothing (a delete, a refused or failed write). As ``Applier._applied`` finds it.
+    """
+    intent, request, result = write
+    if not isinstance(result, ApplyResult) or request.op is WriteOp.DELETE:
+        return None
+    side = side_of(intent)
+    if link is not None and link.pending_on(side) and result.id:
+        return result.id
+    return request.target_id or (link.id_on(side) if link is not None else None)
+
+
 @dataclass
 class Group:
     """What a part of a group read ahead, and what it writes at its end."""
@@ -87,6 +109,8 @@ class Group:
     done: list[int] = field(default_factory=list)
     """Journal rows of the writes settled or quarantined (``intents_done``)."""
     moves: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
+    problems: dict[tuple[str, str, str], list[Problem]] = field(default_factory=dict)
+    """Open problems of the records the applied writes settle, each handed out once."""
 
     @classmethod
     def read(
@@ -94,17 +118,36 @@ class Group:
     ) -> Group:
         """Read ahead the records the applied creates and updates of ``writes`` settle."""
         wanted: dict[tuple[str, str], list[str]] = {}
+        covering: dict[tuple[str, str], list[str]] = {}
         for write in writes:
             link = links.get(write[0].link_id) if write[0].link_id is not None else None
+            where = (write[0].entity, side_of(write[0]))
             found = record_id(write, link)
             if found is not None:
-                wanted.setdefault((write[0].entity, side_of(write[0])), []).append(found)
+                wanted.setdefault(where, []).append(found)
+            covers = covered_id(write, link)
+            if covers is not None:
+                covering.setdefault(where, []).append(covers)
         records: dict[tuple[str, str, str], StoredRecord | None] = {}
         for (entity, side), ids in wanted.items():
             known = store.records_of(pair, entity, side, ids)
             for one in ids:
                 records[(entity, side, one)] = known.get(one)
-        return cls(links=dict(links), records=records)
+        problems: dict[tuple[str, str, str], list[Problem]] = {}
+        for (entity, side), ids in covering.items():
+            unique = list(dict.fromkeys(ids))
+            open_ = store.open_problems_of(pair, entity, side, unique)
+            for one in unique:
+                problems[(entity, side, one)] = open_.get(one, [])
+        return cls(links=dict(links), records=records, problems=problems)
+
+    def problems_of(self, entity: str, side: str, record_id: str) -> list[Problem] | None:
+        """A settled record's open problems, read with the group (``None``: ask the store)."""
+        return self.problems.pop((entity, side, record_id), None)
+
+    def problem_written(self, entity: str, side: str, record_id: str) -> None:
+        """A problem of this record was added or resolved: its problems are asked anew."""
+        self.problems.pop((entity, side, record_id), None)
 
     def write_records(self, store: StateStore, pair: str) -> None:
         """Settle the records waiting (one ``settle_records`` an entity)."""

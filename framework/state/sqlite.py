@@ -29,6 +29,7 @@ from framework.state.store import (
     RunRecord,
     Settling,
     StoredRecord,
+    page_keys,
 )
 
 SCHEMA_VERSION = 1
@@ -261,8 +262,19 @@ class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables, SettleSQL):
                 "INSERT INTO inbox (pair, entity, side, id, change) VALUES (?,?,?,?,?)",
                 [(pair, entity, side, c["id"], orjson.dumps(c)) for c, _ in changes],
             )
-            for change, keys in changes:
-                self.index_keys(pair, entity, side, change["id"], keys)
+            # Each record's keys replaced, one statement each for the page (not two a record).
+            latest = page_keys(changes)
+            self._db.executemany(
+                "DELETE FROM keys WHERE pair=? AND entity=? AND side=? AND id=?",
+                [(pair, entity, side, record_id) for record_id in latest],
+            )
+            rows = [
+                row
+                for record_id, keys in latest.items()
+                for row in key_rows(pair, entity, side, record_id, keys)
+            ]
+            if rows:
+                self._db.executemany(KEY_INSERT, rows)
             self._db.execute(
                 "INSERT INTO cursors (pair, entity, side, cursor, full_done) VALUES (?,?,?,?,?) "
                 "ON CONFLICT (pair, entity, side) DO UPDATE SET cursor=excluded.cursor, "

@@ -202,6 +202,22 @@ class Settling:
     placeholder: str | None = None
 
 
+def page_keys(
+    changes: list[tuple[dict[str, Any], dict[str, list[str]]]],
+) -> dict[str, dict[str, list[str]]]:
+    """The keys ``stage`` leaves each record of a page with, by id: its last change's.
+
+    Staging replaces each record's keys (``index_keys``) for the whole page at once: a
+    record staged twice in one page keeps the keys of its later change, as when each was
+    replaced in turn. By the order of each id's last change.
+    """
+    last: dict[str, dict[str, list[str]]] = {}
+    for change, keys in changes:
+        last.pop(change["id"], None)
+        last[change["id"]] = keys
+    return last
+
+
 @dataclass
 class HeldWrite(Intent):
     """A journaled write a guard held back: the run that held it, the kind, and why."""

@@ -8,7 +8,7 @@ import orjson
 
 from framework.state.postgres.keys import Keys
 from framework.state.sqlite import content_hash
-from framework.state.store import InboxEntry
+from framework.state.store import InboxEntry, page_keys
 
 
 class Staging(Keys):
@@ -52,8 +52,27 @@ class Staging(Keys):
                 "VALUES (%s,%s,%s,%s,%s,%s)",
                 [(self.tenant, pair, entity, side, c["id"], orjson.dumps(c)) for c, _ in changes],
             )
-            for change, keys in changes:
-                self.index_keys(pair, entity, side, change["id"], keys)
+            # Each record's keys replaced, one statement each for the page (not two a record).
+            latest = page_keys(changes)
+            if latest:
+                self._exec(
+                    "DELETE FROM keys WHERE tenant=%s AND pair=%s AND entity=%s AND side=%s "
+                    "AND id = ANY(%s)",
+                    self.tenant,
+                    pair,
+                    entity,
+                    side,
+                    list(latest),
+                )
+            self._many(
+                "INSERT INTO keys VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT DO NOTHING",
+                [
+                    (self.tenant, pair, entity, side, name, value, record_id)
+                    for record_id, keys in latest.items()
+                    for name, values in keys.items()
+                    for value in values
+                ],
+            )
             self._exec(
                 "INSERT INTO cursors (tenant, pair, entity, side, cursor, full_done) "
                 "VALUES (%s,%s,%s,%s,%s,%s) ON CONFLICT (tenant, pair, entity, side) DO UPDATE "
