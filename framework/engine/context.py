@@ -173,12 +173,7 @@ class PairContext:
         ``Applier._unmerge``), so a write of it carries every part that still differs.
         """
         written = None if fields is None else {f.partition(".")[0] for f in fields}
-        found = None
-        if self.settling is not None:  # read with the group's others (``settle_group.py``)
-            found = self.settling.problems_of(entity, side, record_id)
-        if found is None:
-            found = self.store.problems_of(self.name, entity, side, record_id)
-        for problem in found:
+        for problem in self.open_problems(entity, side, record_id):
             refused = (problem.payload or {}).get("intent")
             if refused is None:
                 continue
@@ -208,8 +203,16 @@ class PairContext:
         return found
 
     def open_problems(self, entity: str, side: Side, record_id: str) -> list[Problem]:
-        """One record's open problems, oldest first."""
-        found = self.chunk.problems(entity, side, record_id) if self.chunk is not None else None
+        """One record's open problems, oldest first.
+
+        As read ahead with the group of writes settling (``settle_group.py``) or with the
+        chunk (``chunk.py``), else from the store.
+        """
+        found = None
+        if self.settling is not None:
+            found = self.settling.problems_of(entity, side, record_id)
+        if found is None and self.chunk is not None:
+            found = self.chunk.problems(entity, side, record_id)
         if found is None:
             found = self.store.problems_of(self.name, entity, side, record_id)
         return found
