@@ -32,6 +32,7 @@ def test_a_savepoint_rolled_back_in_memory_leaves_the_transaction_whole(tmp_path
             except ValueError:
                 pass
         keys = {row[0] for row in store._db.execute("SELECT key FROM meta")}
-        assert "kept" in keys and "undone" not in keys
+        assert "kept" in keys
+        assert "undone" not in keys
     finally:
         store.close()

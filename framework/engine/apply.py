@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from framework.engine.context import PairContext, label, match_keys
@@ -66,6 +66,7 @@ class Applier:
         self._counting = threading.Lock()  # retries are counted from the lanes' threads
         self._lanes: dict[Side, Lanes] = {}
         self._queued: set[int] = set()  # intents queued or in flight, not settled yet
+        self._entity_of: dict[int, str] = {}  # their entities (some settled: see finish)
         self._settling: list[tuple[Intent, WriteRequest, ApplyResult | ConnectorError]] = []
         self._unsent: list[Intent] = []
         self._stopped: BaseException | None = None
@@ -161,6 +162,7 @@ class Applier:
         for unit in units(intents, size):
             self._lanes[side].add(unit, send)
         self._queued.update(intent.seq for intent in intents)
+        self._entity_of.update((intent.seq, intent.entity) for intent in intents)
 
     def _before(self) -> bool:
         """Before a unit of writes starts (in this thread): not if a stop was asked for."""
@@ -195,15 +197,29 @@ class Applier:
             self._attempted(unsent)
             raise Unavailable(str(stopped)) from stopped
 
-    def finish(self) -> None:
-        """Wait for every queued write and settle it (before a flow's children are applied).
+    def finish(self, entities: Collection[str] | None = None) -> None:
+        """Wait for every queued write (of ``entities``) and settle it.
+
+        A flow's children are reconciled once their parents' writes have settled (their
+        links name the real ids); other flows need not wait (``runner.py``).
 
         Raises:
             Unavailable: as :meth:`pump`.
         """
+        if entities is not None:
+            self._entity_of = {s: e for s, e in self._entity_of.items() if s in self._queued}
+            while any(e in entities for e in self._entity_of.values()) and any(
+                not lanes.idle for lanes in self._lanes.values()
+            ):
+                self.pump(block=True)
+                self._entity_of = {s: e for s, e in self._entity_of.items() if s in self._queued}
+            if any(e in entities for e in self._entity_of.values()):
+                self.pump(block=True)  # came back, not settled yet (a group not full)
+            return
         while any(not lanes.idle for lanes in self._lanes.values()):
             self.pump(block=True)
         self.pump(block=True)
+        self._entity_of = {}
         self._unsent = []  # not started because a stop was asked for: stays journaled
 
     def close(self) -> None:

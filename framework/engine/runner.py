@@ -16,8 +16,10 @@ Order within a run:
    each record in its own savepoint so one bad record is quarantined and the rest go on;
    what its records look up first is read for the whole chunk at once: ``chunk.py``),
    and after each chunk the journaled writes are made; to a system with writes in flight
-   they go out while the next chunk is reconciled, at most ``QUEUE_LIMIT`` queued, and all
-   have settled before the next flow (``apply.py``).
+   they go out while the next chunk is reconciled, at most ``QUEUE_LIMIT`` queued; a flow
+   starts once the writes of the entities it refers to have settled (a flow that refers
+   to none of those still in flight overlaps their tail), and all settle before the run
+   ends (``apply.py``).
 
 Cursors move with what is staged, never with what is written: a page's changes are
 staged in the transaction that moves its cursor, and a record reconciled early or late
@@ -70,11 +72,13 @@ class PairRunner:
             self._replay()
             for entity in self._ordered_entities():
                 self.ctx.check_stop()
+                self._parents_settled(entity)
                 if targets is not None:
                     if entity in targets.entities() and self._fetch_targets(entity, targets):
                         self._reconcile(entity)
                 else:
                     self._flow(entity)
+            self._settled()
         except Stopped:
             report.stopped = True
             log.warning("%s: stopped on request; the rest waits for the next run", self.ctx.name)
@@ -99,6 +103,23 @@ class PairRunner:
         for entity in self.ctx.pair.flows:
             visit(entity)
         return [e for e in order if self.ctx.flow(e).direction.value != "off"]
+
+    def _parents_settled(self, entity: str) -> None:
+        """Wait until the writes of the entities ``entity`` refers to have settled.
+
+        A child is reconciled once its parents' links name their real ids; a flow that
+        refers to none of the writes still in flight starts at once (its reads and writes
+        overlap the tail of the flow before it).
+        """
+        parents = set(entity_model(entity).ref_fields().values())
+        if parents:
+            self._settled(parents)
+
+    def _settled(self, entities: set[str] | None = None) -> None:
+        try:
+            self.applier.finish(entities)
+        except Unavailable as exc:
+            self.ctx.report.errors.append(str(exc))
 
     # -- replay -----------------------------------------------------------------------------
 
@@ -336,8 +357,9 @@ class PairRunner:
         # change is held, the rest is written now (guard.py).
         Guard(self.ctx).check(entity)
         try:
+            # Settled before a flow that refers to this entity starts, or at the run's end
+            # (``_parents_settled``): the next flow's reads overlap these writes' tail.
             self.applier.apply(entity)
-            self.applier.finish()  # children are applied after their parents exist
         except Unavailable as exc:
             self.ctx.report.errors.append(str(exc))
 
