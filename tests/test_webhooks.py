@@ -73,7 +73,11 @@ def test_a_change_in_square_reaches_edge_within_seconds(world: WebhookWorld):
     seen = world.wait_for_edge(["new.client@example.com", "moved.client@example.com"], 10)
     assert set(seen) == {"new.client@example.com", "moved.client@example.com"}, seen
     assert max(seen.values()) < 5, seen  # the poll (every 6 s) did not have to catch them
-    assert _eventually(lambda: world.engine.store.webhook_stats()[0].counts["runs"] >= 1)
+    # The receiver writes its counts a moment after the run it triggered may have written
+    # Edge: none yet is "not yet", not an error (seen under load: an IndexError).
+    assert _eventually(
+        lambda: any(s.counts["runs"] >= 1 for s in world.engine.store.webhook_stats())
+    )
     assert world.engine.store.webhook_stats()[0].counts["verified"] >= 2
     targeted = [c for c in _runs_since(world, 1) if c.get("webhook.notifications")]
     assert targeted, "a run was triggered by the notifications"
