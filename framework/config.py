@@ -103,6 +103,11 @@ class EngineConfig(_Strict):
     history_days: float = Field(
         90.0, ge=0, description="Days history is kept (runs prune it; 0: kept for ever)"
     )
+    read_ahead: bool = Field(
+        True,
+        description="A long read of a connector that allows it (Edge's exports) goes on "
+        "in a process of its own, a page ahead of reconciling",
+    )
     guard: GuardConfig = Field(
         default_factory=GuardConfig,
         description="Limits on mass changes (default: 5 % of linked records, at least 50)",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from collections import Counter
 from collections.abc import Collection, Sequence
 from typing import Any
 
@@ -67,6 +68,8 @@ class Applier:
         self._lanes: dict[Side, Lanes] = {}
         self._queued: set[int] = set()  # intents queued or in flight, not settled yet
         self._entity_of: dict[int, str] = {}  # their entities (some settled: see finish)
+        self.writes_to: Counter[Side] = Counter()
+        """Calls that wrote (or tried to) to each side this run."""
         self._settling: list[tuple[Intent, WriteRequest, ApplyResult | ConnectorError]] = []
         self._unsent: list[Intent] = []
         self._stopped: BaseException | None = None
@@ -407,6 +410,7 @@ class Applier:
     def _retry(self, side: Side, fn: Any) -> Any:
         """``ctx.retrying`` for writes, safe in a lane's thread (G-5)."""
         system = self.ctx.systems[side].name
+        self.writes_to[side] += 1  # a read ahead of it is no longer current (read_ahead.py)
 
         def count(exc: RetryableError) -> None:
             with self._counting:

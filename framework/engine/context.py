@@ -58,6 +58,9 @@ class PairContext:
     """The engine's limits on mass changes (the pair's own are in ``pair.guard``)."""
     targets: Targets | None = None
     """Set for a run a webhook triggered: only these records, read fresh (targets.py)."""
+    read_ahead: bool = False
+    """Long reads of a connector that allows it go on in a process of their own
+    (``read_ahead.py``; the engine's ``read_ahead`` setting)."""
     _associates: dict[str | None, str] = field(default_factory=dict)
     journaled: dict[int, tuple[dict[str, Any], WriteRequest]] = field(default_factory=dict)
     """Requests journaled in this run, by intent: what ``apply.py`` sends, not validated

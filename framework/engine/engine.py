@@ -149,6 +149,7 @@ class Engine:
             stop=self.stop,
             guard=self.config.engine.guard,
             targets=targets,
+            read_ahead=self.config.engine.read_ahead,
         )
 
     def run_pair(

@@ -33,17 +33,18 @@ import time
 
 from framework.engine.apply import Applier, Unavailable
 from framework.engine.chunk import ChunkReads
-from framework.engine.context import PairContext, Stopped, match_keys
+from framework.engine.context import PairContext, Stopped
 from framework.engine.early import Early, NotYet
 from framework.engine.flows import Side
 from framework.engine.guard import Guard
 from framework.engine.projection import Deferred
+from framework.engine.read_ahead import Page, ReadAhead, staged
 from framework.engine.reconcile import Reconciler
 from framework.engine.report import RunReport
 from framework.engine.retry import call_with_retries
 from framework.engine.targets import Targets, batches, missing
 from framework.errors import ConnectorError, FatalError, RetryBudgetExhausted, describe
-from framework.models import Change, ChangePage
+from framework.models import ChangePage
 from framework.models.base import entity_model
 from framework.state.store import InboxEntry
 
@@ -231,15 +232,15 @@ class PairRunner:
                     len(gone),
                     entity,
                 )
-            staged = [self._staged(model, c, match_on) for c in changes]
-            same = self.store.unchanged(self.ctx.name, entity, side, [d for d, _ in staged])
-            fresh = [s for s in staged if s[0]["id"] not in same]
+            read = [staged(model, c, match_on) for c in changes]
+            same = self.store.unchanged(self.ctx.name, entity, side, [d for d, _ in read])
+            fresh = [s for s in read if s[0]["id"] not in same]
             with self.store.transaction():
                 self.ctx.fence()
                 for data, keys in fresh:  # the cursor stays where the poll left it
                     self.store.restage(self.ctx.name, entity, side, data)
                     self.store.index_keys(self.ctx.name, entity, side, str(data["id"]), keys)
-            self.ctx.report.count(entity, f"read.{side}", len(staged))
+            self.ctx.report.count(entity, f"read.{side}", len(read))
             if same:
                 self.ctx.report.count(entity, "echo", len(same))
         return True
@@ -250,58 +251,85 @@ class PairRunner:
         match_on = self.ctx.flow(entity).indexed_keys
         cursor = self.store.cursor(self.ctx.name, entity, side)
         seen = 0
-        while True:
-            page: ChangePage = call_with_retries(
-                lambda c=cursor: self.ctx.hooks.fetch_changes(
-                    system,
-                    entity,
-                    c,  # type: ignore[misc]
-                    self.ctx.pair.page_size,
-                ),
-                self.ctx.retry,
-                what=f"reading {entity} from {system.name}",
-                on_retry=lambda exc: self.ctx.report.count("retry", system.name),
-            )
-            staged = [self._staged(model, c, match_on) for c in page.changes]
-            # A record equal to its shadow carries nothing new (an echo, or a system without
-            # a change feed returning everything): it is not staged.
-            same = self.store.unchanged(self.ctx.name, entity, side, [d for d, _ in staged])
-            fresh = [s for s in staged if s[0]["id"] not in same] if same else staged
-            with self.store.transaction():
-                self.ctx.fence()  # a run taken over stages nothing more
-                self.store.stage(self.ctx.name, entity, side, fresh, page.cursor, not page.more)
-            seen += len(staged)
-            self.ctx.report.count(entity, f"read.{side}", len(staged))
-            if same:
-                self.ctx.report.count(entity, "echo", len(staged) - len(fresh))
-            self.ctx.progress("fetch", entity, seen, page.total)
-            if early is not None and early.open:
-                early.page_keys = {str(data["id"]): keys for data, keys in fresh}
-                self._reconcile_early(early)
-            if not page.more:
-                log.info(
-                    "%s: read %d %s record(s) from %s", self.ctx.name, seen, entity, system.name
-                )
-                return
-            self.ctx.check_stop()  # what is staged stays, with its cursor
-            if page.cursor == cursor:
-                raise FatalError(
-                    f"{system.name} returned the same cursor twice for {entity}; "
-                    "stopping to avoid an endless read"
-                )
-            cursor = page.cursor
+        ahead: ReadAhead | None = None  # the pages after the first, read in a child
+        may_read_ahead = self._reads_ahead(side)
+        writes = self.applier.writes_to
+        ahead_from = 0  # the writes to the side when the child started
+        try:
+            while True:
+                page = ahead.next() if ahead is not None else None
+                if page is not None and writes[side] != ahead_from:
+                    page = None  # we wrote there meanwhile: the page may predate the write
+                if page is None and ahead is not None:
+                    ahead.close()  # read here from now on
+                    ahead, may_read_ahead = None, False
+                if page is None:
+                    page = self._page(entity, side, cursor, model, match_on)
+                    if page.more and may_read_ahead:
+                        ahead = ReadAhead(
+                            system, entity, page.cursor, self.ctx.pair.page_size, match_on
+                        )
+                        ahead_from, may_read_ahead = writes[side], False
+                staged = page.staged
+                # A record equal to its shadow carries nothing new (an echo, or a system
+                # without a change feed returning everything): it is not staged.
+                same = self.store.unchanged(self.ctx.name, entity, side, [d for d, _ in staged])
+                fresh = [s for s in staged if s[0]["id"] not in same] if same else staged
+                with self.store.transaction():
+                    self.ctx.fence()  # a run taken over stages nothing more
+                    self.store.stage(self.ctx.name, entity, side, fresh, page.cursor, not page.more)
+                seen += len(staged)
+                self.ctx.report.count(entity, f"read.{side}", len(staged))
+                if same:
+                    self.ctx.report.count(entity, "echo", len(staged) - len(fresh))
+                self.ctx.progress("fetch", entity, seen, page.total)
+                if early is not None and early.open:
+                    early.page_keys = {str(data["id"]): keys for data, keys in fresh}
+                    self._reconcile_early(early)
+                if not page.more:
+                    log.info(
+                        "%s: read %d %s record(s) from %s", self.ctx.name, seen, entity, system.name
+                    )
+                    return
+                self.ctx.check_stop()  # what is staged stays, with its cursor
+                if page.cursor == cursor:
+                    raise FatalError(
+                        f"{system.name} returned the same cursor twice for {entity}; "
+                        "stopping to avoid an endless read"
+                    )
+                cursor = page.cursor
+        finally:
+            if ahead is not None:
+                ahead.close()
 
-    @staticmethod
-    def _staged(
-        model: type, change: Change, match_on: list[str]
-    ) -> tuple[dict[str, object], dict[str, list[str]]]:
-        data = change.model_dump(mode="json")
-        keys: dict[str, list[str]] = {}
-        if change.record is not None and change.problem is None:
-            keys = match_keys(model, change.record, change.link_key, match_on)
-        elif change.link_key:
-            keys = {"link_key": [change.link_key]}
-        return data, keys
+    def _page(
+        self, entity: str, side: Side, cursor: str | None, model: type, match_on: list[str]
+    ) -> Page:
+        """One page read here, with the engine's retries, as the inbox stages it."""
+        system = self.ctx.systems[side]
+        page: ChangePage = call_with_retries(
+            lambda: self.ctx.hooks.fetch_changes(system, entity, cursor, self.ctx.pair.page_size),
+            self.ctx.retry,
+            what=f"reading {entity} from {system.name}",
+            on_retry=lambda exc: self.ctx.report.count("retry", system.name),
+        )
+        return Page(
+            {
+                "staged": [staged(model, c, match_on) for c in page.changes],
+                "cursor": page.cursor,
+                "more": page.more,
+                "total": page.total,
+            }
+        )
+
+    def _reads_ahead(self, side: Side) -> bool:
+        """Whether a long read of ``side`` may go on in a process of its own."""
+        system = self.ctx.systems[side]
+        return (
+            self.ctx.read_ahead
+            and system.http is None
+            and self.ctx.hooks.describe(system.connector).reads_elsewhere
+        )
 
     # -- reconcile and apply ----------------------------------------------------------------
 

@@ -107,6 +107,11 @@ class ConnectorInfo(BaseModel):
     settings_model: type[SystemSettings] = SystemSettings
     rules: list[str] = Field(default_factory=list, description="Rule IDs it claims to honour")
     summary: str = ""
+    reads_elsewhere: bool = Field(
+        False,
+        description="Its reads keep nothing between pages in the engine's process and need "
+        "no HTTP client: a long read may go on in a process of its own (read_ahead.py)",
+    )
 
 
 class SystemCheck(BaseModel):

@@ -94,6 +94,7 @@ class EdgeConnector(Connector):
             name=self.name,
             side="pos",
             summary="The Edge POS over EDT file exchange",
+            reads_elsewhere=True,  # exports read from files; the Outbox's imports too
             settings_model=EdgeSettings,
             rules=[*RULES],
             entities={
