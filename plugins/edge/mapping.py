@@ -81,7 +81,7 @@ def _contacts(value: dict[str, Any], array: str) -> list[tuple[str, dict[str, An
 Method = Callable[..., Any]
 
 
-def _method(model: type[BaseModel], where: str, **fields: Any) -> Any:
+def _method(model: type[BaseModel], where: str, fields: dict[str, Any]) -> Any:
     """A contact method; a refusal names the contact object (``Emails[1]: …``)."""
     try:
         return model(**fields)
@@ -89,7 +89,7 @@ def _method(model: type[BaseModel], where: str, **fields: Any) -> Any:
         raise ValueError(f"{where}: {describe(exc)}") from None
 
 
-def _method_fields(model: type[BaseModel], where: str, **fields: Any) -> Any:
+def _method_fields(model: type[BaseModel], where: str, fields: dict[str, Any]) -> Any:
     """A contact method's fields, validated later with the customer's."""
     return fields
 
@@ -127,10 +127,12 @@ def _customer_fields(value: dict[str, Any], region: str, method: Method) -> dict
                 method(
                     Email,
                     where,
-                    address=address,
-                    label=_text(m.get("EmailType"), "EmailType", where),
-                    preferred=key == pref_email,
-                    promo=_flag(m.get("EmailSendPromo"), "EmailSendPromo", where),
+                    {
+                        "address": address,
+                        "label": _text(m.get("EmailType"), "EmailType", where),
+                        "preferred": key == pref_email,
+                        "promo": _flag(m.get("EmailSendPromo"), "EmailSendPromo", where),
+                    },
                 )
             )
     phones = []
@@ -147,27 +149,29 @@ def _customer_fields(value: dict[str, Any], region: str, method: Method) -> dict
                 method(
                     Phone,
                     where,
-                    number=e164,
-                    label=_text(m.get("PhoneType"), "PhoneType", where),
-                    preferred=key == pref_phone,
-                    extension=_text(m.get("PhonePhoneExt"), "PhonePhoneExt", where),
-                    do_not_contact=_flag(m.get("PhoneDoNotContact"), "PhoneDoNotContact", where),
+                    {
+                        "number": e164,
+                        "label": _text(m.get("PhoneType"), "PhoneType", where),
+                        "preferred": key == pref_phone,
+                        "extension": _text(m.get("PhonePhoneExt"), "PhonePhoneExt", where),
+                        "do_not_contact": _flag(
+                            m.get("PhoneDoNotContact"), "PhoneDoNotContact", where
+                        ),
+                    },
                 )
             )
     addresses = []
     pref_mail = value.get("CustomerPrefMail")
     for n, (key, m) in enumerate(_contacts(value, "Addresses")):
         where = f"Addresses[{n}]"
-        addresses.append(
-            method(
-                Address,
-                where,
-                label=_text(m.get("AddressType"), "AddressType", where),
-                preferred=key == pref_mail,
-                **{k: _text(m.get(v), v, where) for k, v in ADDRESS.items()},
-            )
-        )
-    custom = {k: _text(value.get(k), k) for k in CUSTOM_KEYS}
+        fields = {
+            "label": _text(m.get("AddressType"), "AddressType", where),
+            "preferred": key == pref_mail,
+        }
+        for k, v in ADDRESS.items():
+            fields[k] = _text(m.get(v), v, where)
+        addresses.append(method(Address, where, fields))
+    custom = {k: text for k in CUSTOM_KEYS if (text := _text(value.get(k), k))}
     return {
         "first_name": _text(value.get("CustomerFirstName"), "CustomerFirstName"),
         "middle_name": _text(value.get("CustomerMiddleName"), "CustomerMiddleName"),
@@ -178,7 +182,7 @@ def _customer_fields(value: dict[str, Any], region: str, method: Method) -> dict
         "emails": emails,
         "phones": phones,
         "addresses": addresses,
-        "custom": {k: v for k, v in custom.items() if v},
+        "custom": custom,
         "acquisition": _text(value.get("CustomerAcquisition"), "CustomerAcquisition"),
         "sync_flag": bool(_flag(value.get("CustomerXfer"), "CustomerXfer")),
     }
