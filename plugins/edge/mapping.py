@@ -78,7 +78,8 @@ def _contacts(value: dict[str, Any], array: str) -> list[tuple[str, dict[str, An
     return out
 
 
-Method = Callable[..., Any]
+Method = Callable[[type[BaseModel], str, dict[str, Any]], Any]
+"""Makes a contact method of its fields (``_method``), or keeps them for later."""
 
 
 def _method(model: type[BaseModel], where: str, fields: dict[str, Any]) -> Any:
