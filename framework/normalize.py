@@ -13,7 +13,7 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-_SPACES = re.compile(r"\s+")
+_NAME_FIELDS = ("first_name", "middle_name", "last_name", "company")
 # Plain ASCII addresses, a strict subset of what email-validator accepts: checked here in a
 # microsecond; anything else (unicode, quoted parts, odd dots) goes to email-validator.
 _PLAIN_EMAIL = re.compile(
@@ -60,14 +60,13 @@ def phone_e164(raw: str, region: str = "US") -> str:
 
 def text_key(raw: str) -> str:
     """Return a whitespace- and case-folded key for free text (names, streets)."""
-    folded = unicodedata.normalize("NFKC", raw).casefold()
-    return _SPACES.sub(" ", folded).strip()
+    # Each run of whitespace (str.isspace, as a regex \s matches) becomes one space.
+    return " ".join(unicodedata.normalize("NFKC", raw).casefold().split())
 
 
 def record_name(data: dict[str, Any]) -> str:
     """How people read a record's name: first, middle and last name, company (SQ-3)."""
-    parts = (data.get(k) for k in ("first_name", "middle_name", "last_name", "company"))
-    return " ".join(str(p) for p in parts if p)
+    return " ".join([str(p) for p in map(data.get, _NAME_FIELDS) if p])
 
 
 def name_key(data: dict[str, Any] | None) -> str | None:

@@ -11,9 +11,11 @@ merges canonical records field by field. A new entity is a new subclass, registe
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import orjson
@@ -22,22 +24,35 @@ from pydantic import BaseModel, ConfigDict
 _ENTITIES: dict[str, type[CanonicalRecord]] = {}
 # C0 and C1 control characters but tab, line feed and carriage return: never text (G-5).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Values that hold no text (none is a ``str``): a walk for text passes them over.
+_TEXTLESS = frozenset({bool, int, float, Decimal, dt.date, dt.datetime})
 
 
 def _texts(value: Any, out: list[str]) -> None:
-    """Collect every string in ``value`` (models, lists and dicts, keys included)."""
+    """Collect every string in ``value`` (models, lists and dicts, keys included).
+
+    Plain text among a container's items is taken in the loop, and what holds none (empty,
+    a number, a date) is passed over, without a call for either: a customer holds some
+    thirty values, most of them text or empty (issue 17).
+    """
     if isinstance(value, str):
         out.append(value)
-    elif isinstance(value, BaseModel):
-        for item in value.__dict__.values():
-            if item is not None:
-                _texts(item, out)
-    elif isinstance(value, list):
-        for item in value:
-            _texts(item, out)
+        return
+    if isinstance(value, list):
+        items: Iterable[Any] = value
     elif isinstance(value, dict):
-        for key, item in value.items():
-            _texts(key, out)
+        items = (part for pair in value.items() for part in pair)
+    elif isinstance(value, BaseModel):
+        items = value.__dict__.values()
+    else:
+        return
+    for item in items:
+        if not item:
+            continue  # None, empty text, an empty list: no text in it
+        kind = type(item)
+        if kind is str:
+            out.append(item)
+        elif kind not in _TEXTLESS:
             _texts(item, out)
 
 
