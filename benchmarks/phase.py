@@ -25,6 +25,7 @@ from benchmarks.server import ROOT
 from benchmarks.sqlstats import StatementTimer
 from fakes.toolkit import SyncASGITransport
 from framework.config import parse_config
+from framework.engine import read_ahead
 from framework.engine.engine import Engine, fewer_collections
 
 IN_PROCESS_URL = "http://platform.bench"
@@ -163,6 +164,7 @@ def run_engine(job: dict[str, Any]) -> dict[str, Any]:
         "gc_collections": collector.collections,
         "rss_before_mb": rss_before,
         "peak_rss_mb": peak_rss_mb(),
+        "read_ahead_rss_mb": read_ahead.PEAK_RSS_MB,
         **({"sql": statements.top()} if statements is not None else {}),
     }
 

@@ -76,6 +76,7 @@ def upload_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "floor_calls": floor["requests"],
                 "calls_per_record": calls / records,
                 "peak_rss_mb": engine["peak_rss_mb"],
+                "read_ahead_rss_mb": engine.get("read_ahead_rss_mb", 0.0),
                 "floor_peak_rss_mb": floor["peak_rss_mb"],
                 "gc_seconds": engine.get("gc_seconds", 0.0),
                 "moved": moved(engine["counts"]),
@@ -177,6 +178,7 @@ def print_report(console: Console, results: dict[str, Any], info: dict[str, str]
         "calls/rec",
         "GC s",
         "peak RSS MB",
+        "read-ahead RSS MB",
         "floor RSS MB",
     ):
         table.add_column(column, justify="right" if column != platform else "left")
@@ -192,6 +194,7 @@ def print_report(console: Console, results: dict[str, Any], info: dict[str, str]
             f"{r['calls_per_record']:.3f}",
             f"{r['gc_seconds']:.2f}",
             f"{r['peak_rss_mb']:.0f}",
+            f"{r['read_ahead_rss_mb']:.0f}",
             f"{r['floor_peak_rss_mb']:.0f}",
         )
     console.print(table)
@@ -297,7 +300,7 @@ def markdown(results: dict[str, Any], info: dict[str, str], note: str = "") -> s
         "and floor",
         "",
         f"| upload, {platform} | engine s | rec/s | floor s | floor rec/s | engine/floor "
-        "| calls | calls/rec | GC s | peak RSS MB (floor) |",
+        "| calls | calls/rec | GC s | peak RSS MB (+ read ahead) (floor) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in upload_rows(results):
@@ -305,7 +308,8 @@ def markdown(results: dict[str, Any], info: dict[str, str], note: str = "") -> s
             f"| {r['variant']} | {r['seconds']:.2f} | {r['records_per_second']:.0f} "
             f"| {r['floor_seconds']:.2f} | {r['floor_records_per_second']:.0f} "
             f"| {r['ratio']:.2f} | {r['calls']} | {r['calls_per_record']:.3f} "
-            f"| {r['gc_seconds']:.2f} | {r['peak_rss_mb']:.0f} ({r['floor_peak_rss_mb']:.0f}) |"
+            f"| {r['gc_seconds']:.2f} | {r['peak_rss_mb']:.0f} "
+            f"(+ {r['read_ahead_rss_mb']:.0f}) ({r['floor_peak_rss_mb']:.0f}) |"
         )
     routes = results["upload"]["uvicorn"]["engine"]["requests"]["by_route"]
     lines += [

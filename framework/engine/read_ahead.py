@@ -79,7 +79,7 @@ def _serve(
         while True:
             try:
                 page = hooks.fetch_changes(system, entity, cursor, page_size)
-                body = {
+                body: dict[str, Any] = {
                     "staged": [staged(model, c, match_on) for c in page.changes],
                     "cursor": page.cursor,
                     "more": page.more,
@@ -88,6 +88,8 @@ def _serve(
             except Exception:  # the engine reads this page itself, with its own retries
                 conn.send_bytes(orjson.dumps({"failed": cursor}))
                 return
+            if not page.more:
+                body["peak_rss_mb"] = _peak_rss_mb()
             conn.send_bytes(orjson.dumps(body))
             if not page.more:
                 return
@@ -97,6 +99,22 @@ def _serve(
     finally:
         system.close()
         conn.close()
+
+
+PEAK_RSS_MB = 0.0
+"""The largest peak memory a child of this process reported (MB; for the benchmark)."""
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory (Linux's ``VmHWM``), in MB; 0 if unknown."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 class Page:
@@ -149,6 +167,8 @@ class ReadAhead:
             return None
         if "failed" in body:
             return None
+        global PEAK_RSS_MB
+        PEAK_RSS_MB = max(PEAK_RSS_MB, body.get("peak_rss_mb", 0.0))
         return Page(body)
 
     def close(self) -> None:
