@@ -29,3 +29,26 @@ def test_a_run_leaves_the_threshold_as_it_found_it(world: World):
         assert gc.get_threshold() == (500, 9, 9)
     finally:
         gc.set_threshold(*original)
+
+
+def test_what_lives_before_a_run_is_frozen_during_it_and_thawed_after():
+    assert gc.get_freeze_count() == 0
+    alive = [object()]  # a container: tracked by the collector
+    with fewer_collections():
+        assert gc.get_freeze_count() > 0
+        made = [object()]
+        assert not any(o is alive for o in gc.get_objects())  # frozen: no generation walks it
+        assert any(o is made for o in gc.get_objects())
+    assert gc.get_freeze_count() == 0
+    assert any(o is alive for o in gc.get_objects())
+
+
+def test_a_heap_frozen_before_the_run_stays_frozen():
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with fewer_collections():
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

@@ -50,6 +50,8 @@ class Projection:
             for name, rule in flow.fields.items()
             if rule.map is not None
         }
+        self._on_create: dict[Side, list[str]] = {}
+        """By source: the fields that travel with a new record (``create_values``)."""
 
     def merge_view(self, side: Side, record: dict[str, Any] | None) -> dict[str, Any] | None:
         """The record in merge naming, limited to the flow's fields (``None`` stays ``None``)."""
@@ -148,16 +150,23 @@ class Projection:
 
     def create_values(self, source: Side, record: dict[str, Any]) -> dict[str, Any]:
         """The merge-named values that travel when ``record`` is created on the other side."""
-        target = other(source)
+        names = self._on_create.get(source)
+        if names is None:
+            names = self._on_create[source] = self._travelling(source)
         view = self.merge_view(source, record) or {}
-        values: dict[str, Any] = {}
+        return {name: view.get(name) for name in names}
+
+    def _travelling(self, source: Side) -> list[str]:
+        """The fields whose values travel when a record of ``source`` is created opposite."""
+        target = other(source)
+        names: list[str] = []
         for name, rule in self.flow.fields.items():
             # Creation follows the field's own direction; IS-1's update switches do not apply.
             if not (rule.direction or self.flow.direction).allows(source):
                 continue
             if get_policy(rule.policy).copies_on_create(target):
-                values[name] = view.get(name)
-        return values
+                names.append(name)
+        return names
 
 
 def apply_values(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -82,8 +82,22 @@ CREATE TABLE IF NOT EXISTS merges (
 MOVE_LOG_RUNS = 50
 
 
+_second: tuple[int, str] = (-1, "")  # the second ``_now`` formatted last, and its text
+
+
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat()
+    """``datetime.now(UTC).isoformat()``, at under half its cost (issue 17).
+
+    Called for every link, intent and history row: the date and time to the second are
+    formatted once a second, the microseconds each call, as ``isoformat`` writes them
+    (none when they are 0). The pair is swapped whole: threads share it.
+    """
+    global _second
+    second, micro = divmod(time.time_ns() // 1000, 1_000_000)
+    last = _second
+    if last[0] != second:
+        last = _second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{last[1]}.{micro:06d}+00:00" if micro else f"{last[1]}+00:00"
 
 
 def _dump(value: Any) -> bytes | None:
