@@ -478,17 +478,17 @@ class Applier:
     def _settle(
         self, intent: Intent, request: WriteRequest, result: ApplyResult | ConnectorError
     ) -> None:
-        with self.store.transaction():
-            if not isinstance(result, ApplyResult) or request.op is WriteOp.DELETE:
-                # Not the common case: what waits is written first, as one by one.
-                self._group.write_records(self.store, self.ctx.name)
-            if isinstance(result, ApplyResult):
-                self._applied(intent, request, result)
-            elif isinstance(result, (RecordRejected, FatalError)):
-                self._rejected(intent, request, result)
-            else:  # still failing after its retries: stays journaled for the next run
-                self.store.intent_attempted(intent.seq)
-                self.ctx.report.count(intent.entity, "deferred")
+        """Settle one write, in its group's transaction (:meth:`_settle_all`)."""
+        if not isinstance(result, ApplyResult) or request.op is WriteOp.DELETE:
+            # Not the common case: what waits is written first, as one by one.
+            self._group.write_records(self.store, self.ctx.name)
+        if isinstance(result, ApplyResult):
+            self._applied(intent, request, result)
+        elif isinstance(result, (RecordRejected, FatalError)):
+            self._rejected(intent, request, result)
+        else:  # still failing after its retries: stays journaled for the next run
+            self.store.intent_attempted(intent.seq)
+            self.ctx.report.count(intent.entity, "deferred")
 
     def _rejected(self, intent: Intent, request: WriteRequest, exc: ConnectorError) -> None:
         """Park a write the target refused; what it carried is never silently lost (G-5).
