@@ -96,8 +96,7 @@ class Applier:
         Raises:
             Unavailable: a target stayed unreachable; its intents stay journaled.
         """
-        queued = self._queued
-        intents = [i for i in self.store.intents(self.ctx.name, entity) if i.seq not in queued]
+        intents = self.store.intents_but(self.ctx.name, entity, self._queued)
         done = 0
         for side in ("pos", "platform"):
             mine = [i for i in intents if i.side == side]
