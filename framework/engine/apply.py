@@ -10,7 +10,6 @@ re-matched, so a record the dead run created unrecorded is linked, not duplicate
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 from collections.abc import Sequence
@@ -551,10 +550,7 @@ class Applier:
         placeholder = None  # a created record's: its row takes the real id as it settles
         if link is not None and link.pending_on(side) and result.id:
             placeholder = link.id_on(side)
-            if side == "pos":
-                link = dataclasses.replace(link, pos_id=result.id)
-            else:
-                link = dataclasses.replace(link, platform_id=result.id)
+            link = with_id(link, side, result.id)
             target_id = result.id
         rules = tuple((intent.source or {}).get("rules", []))
         name_of = label(link.pos_id, link.platform_id) if link else str(target_id)
@@ -625,6 +621,18 @@ class Applier:
             link,
         )
         self._moved(Move(name, name_of, side, request.op.value, fields, rules))
+
+
+def with_id(link: Link, side: Side, record_id: str) -> Link:
+    """``link`` with ``record_id`` on ``side``: ``dataclasses.replace``, a fifth of its cost.
+
+    Once a settled create (13 us a call against 2.5 us, timeit); every field is passed on
+    (``test_settle_group.py`` fails when ``Link`` gains one).
+    """
+    pos_id, platform_id = (
+        (record_id, link.platform_id) if side == "pos" else (link.pos_id, record_id)
+    )
+    return Link(link.id, link.pair, link.entity, pos_id, platform_id, link.link_key, link.status)
 
 
 def _value(record: dict[str, Any], field: str) -> Any:
