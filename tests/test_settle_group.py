@@ -9,6 +9,7 @@ the same story twice against the fakes, once cutting every group into parts of o
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +135,19 @@ def test_a_group_is_cut_before_a_write_touching_what_an_earlier_one_touched():
     assert disjoint([created, updated, again], links) == 2
     unlinked = _write(4, None, WriteOp.UPDATE, "200", "200")  # another link's record
     assert disjoint([updated, unlinked], links) == 1
+
+
+def test_a_created_records_link_takes_its_real_id_and_keeps_every_other_field():
+    link = Link(7, "p", "customer", "001-00042", "~sw-p-customer-1", "K42", "ok")
+    for side, field in (("pos", "pos_id"), ("platform", "platform_id")):
+        assert apply.with_id(link, side, "cl_9") == dataclasses.replace(link, **{field: "cl_9"})
+    # A field Link gains must be passed on by with_id too (it lists them): then update this.
+    assert [f.name for f in dataclasses.fields(Link)] == [
+        "id",
+        "pair",
+        "entity",
+        "pos_id",
+        "platform_id",
+        "link_key",
+        "status",
+    ]

@@ -407,6 +407,19 @@ def test_the_journal_keeps_intents_in_order_until_done(store: StateStore):
     assert store.intents("other") == []
 
 
+def test_the_writes_not_queued_yet_are_the_journals_others_in_order(store: StateStore):
+    seqs = [
+        store.add_intent("p", e, "platform", n, {"n": n}, JAN, None) for n, e in enumerate("aab")
+    ]
+    store.add_intent("other", "a", "platform", None, {}, None, None)
+    store.intent_attempted(seqs[2])
+    assert store.intents_but("p", None, set()) == store.intents("p")
+    assert store.intents_but("p", None, set())[2].attempts == 1
+    assert store.intents_but("p", "a", {seqs[0]}) == store.intents("p", "a")[1:]
+    assert [i.seq for i in store.intents_but("p", None, {seqs[1]})] == [seqs[0], seqs[2]]
+    assert store.intents_but("p", "a", set(seqs)) == []
+
+
 @pytest.mark.rule("G-5")
 def test_problems_are_kept_bumped_and_resolved(store: StateStore):
     one = store.add_problem("p", "customer", "pos", "1", "G-3", "ambiguous", {"a": 1})

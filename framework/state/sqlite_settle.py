@@ -11,12 +11,14 @@ stepped in C for every row), and ``IN (...)`` to read.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
+import orjson
+
 from framework.state.sqlite_lookup import KEY_INSERT, key_rows
-from framework.state.store import Link, Settling, StoredRecord
+from framework.state.store import Intent, Link, Settling, StoredRecord
 
 _PART = 512  # ids in one IN (...): well under SQLite's bound on parameters
 
@@ -35,6 +37,10 @@ def _parts(items: list[Any]) -> Iterator[list[Any]]:
         yield part + part[-1:] * (size - len(part))
 
 
+def _json(blob: bytes | None) -> Any:
+    return None if blob is None else orjson.loads(blob)
+
+
 def _marks(part: list[Any]) -> str:
     return ",".join("?" * len(part))
 
@@ -42,7 +48,7 @@ def _marks(part: list[Any]) -> str:
 class SettleSQL:
     """The batched writes of settling.
 
-    The interface: ``settle_records``, ``intents_done``, ``links_with_ids`` in
+    The interface: ``settle_records``, ``intents_but``, ``intents_done``, ``links_with_ids`` in
     ``framework/state/store.py``.
     """
 
@@ -91,6 +97,32 @@ class SettleSQL:
             ]
             if rows:
                 self._db.executemany(KEY_INSERT, rows)
+
+    def intents_but(self, pair: str, entity: str | None, skip: Container[int]) -> list[Intent]:
+        """``intents`` less the writes of ``skip``, whose JSON is not parsed.
+
+        The engine asks for the writes not queued yet, at every chunk, while up to
+        ``QUEUE_LIMIT`` are queued (``apply.py``): parsing them all each time took 2/3 of
+        ``Applier.apply``.
+        """
+        where = "pair=? AND held_run IS NULL" + (" AND entity=?" if entity is not None else "")
+        args: tuple[Any, ...] = (pair,) if entity is None else (pair, entity)
+        seqs = [r[0] for r in self._db.execute(f"SELECT seq FROM journal WHERE {where}", args)]
+        wanted = sorted(seq for seq in seqs if seq not in skip)
+        out: list[Intent] = []
+        for part in _parts(wanted):  # each part in order, the parts one after the other
+            rows = self._db.execute(
+                "SELECT seq, pair, entity, side, link_id, request, expected, source, attempts "
+                f"FROM journal WHERE seq IN ({_marks(part)}) AND {where} ORDER BY seq",
+                (*part, *args),
+            )
+            out += [
+                Intent(
+                    r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5]), _json(r[6]), _json(r[7]), r[8]
+                )
+                for r in rows
+            ]
+        return out
 
     def intents_done(self, seqs: list[int]) -> None:
         """Drop several applied (or quarantined) writes."""

@@ -24,7 +24,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -568,6 +568,10 @@ class StateStore(Protocol):
 
     def intents(self, pair: str, entity: str | None = None) -> list[Intent]:
         """Journaled writes not yet applied, oldest first."""
+        ...
+
+    def intents_but(self, pair: str, entity: str | None, skip: Container[int]) -> list[Intent]:
+        """``intents`` less the writes of ``skip`` (queued already): their JSON is not read."""
         ...
 
     def intent_done(self, seq: int) -> None:
