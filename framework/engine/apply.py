@@ -216,20 +216,27 @@ class Applier:
             Unavailable: as :meth:`pump`.
         """
         if entities is not None:
-            self._entity_of = {s: e for s, e in self._entity_of.items() if s in self._queued}
-            while any(e in entities for e in self._entity_of.values()) and any(
-                not lanes.idle for lanes in self._lanes.values()
-            ):
+            while waiting := self._waiting_on(entities):
+                back = {intent.seq for intent, _, _ in self._settling}
+                if waiting <= back or all(lanes.idle for lanes in self._lanes.values()):
+                    # Came back (a group not full while others fly): settled now.
+                    settling, self._settling = self._settling, []
+                    self._settle_group(settling)
+                    if self._waiting_on(entities):
+                        break  # never sent (a stop): stays journaled, replayed next run
+                    continue
                 self.pump(block=True)
-                self._entity_of = {s: e for s, e in self._entity_of.items() if s in self._queued}
-            if any(e in entities for e in self._entity_of.values()):
-                self.pump(block=True)  # came back, not settled yet (a group not full)
             return
         while any(not lanes.idle for lanes in self._lanes.values()):
             self.pump(block=True)
         self.pump(block=True)
         self._entity_of = {}
         self._unsent = []  # not started because a stop was asked for: stays journaled
+
+    def _waiting_on(self, entities: Collection[str]) -> set[int]:
+        """The writes of ``entities`` queued, in flight or come back, not settled yet."""
+        self._entity_of = {s: e for s, e in self._entity_of.items() if s in self._queued}
+        return {s for s, e in self._entity_of.items() if e in entities}
 
     def close(self) -> None:
         """End the lanes at the end of a run: nothing more starts, what is in flight settles.
