@@ -12,7 +12,7 @@ from typing import Any
 
 from fakes.clientbook import ClientbookState, make_app
 from fakes.edge import EdgeFake
-from fakes.toolkit import FaultPlan, FaultRule, FaultState, SyncASGITransport
+from fakes.toolkit import BackgroundServer, FaultPlan, FaultRule, FaultState, SyncASGITransport
 from framework.config import parse_config
 from framework.engine.engine import Engine
 from framework.engine.report import RunReport
@@ -49,6 +49,34 @@ def edge_clientbook_config(
         "pairs": {"store": deep_merge(pair, overrides or {})},
     }
     return deep_merge(base, settings or {})
+
+
+def served_upload(
+    tmp: Path, app: Any, customers: int, wishes: int, notes: bool = False
+) -> RunReport:
+    """One run uploading Edge customers with ``wishes`` wishes each (and a note each) to the
+    Clientbook ``app`` served over HTTP on loopback, 8 writes in flight."""
+    server = BackgroundServer(app).start()
+    try:
+        edge = EdgeFake(tmp / "edt")
+        for n in range(customers):
+            key = edge.add_customer("Wish", f"Person{n:02d}", emails=[("Home", f"w{n}@ex.com")])
+            for w in range(wishes):
+                edge.add_wish(key, f"Something {w}")
+            if notes:
+                edge.add_note(key, f"Asked about rings ({n})")
+        edge.run_cycle()
+        systems = {"clientbook": {"base_url": server.url, "in_flight": 8}}
+        config, hooks = parse_config(
+            edge_clientbook_config(tmp, systems=systems), source="t.toml", base_dir=tmp
+        )
+        engine = Engine(config, hooks)
+        try:
+            return engine.run_pair("store")
+        finally:
+            engine.close()
+    finally:
+        server.stop()
 
 
 def _systems(tmp: Path) -> dict[str, Any]:

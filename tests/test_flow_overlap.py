@@ -17,11 +17,8 @@ from typing import Any
 import pytest
 
 from fakes.clientbook import ClientbookState, make_app
-from fakes.edge import EdgeFake
-from fakes.toolkit import BackgroundServer, FaultPlan, FaultRule, FaultState
-from framework.config import parse_config
-from framework.engine.engine import Engine
-from tests.harness import API_KEY, edge_clientbook_config
+from fakes.toolkit import FaultPlan, FaultRule, FaultState
+from tests.harness import API_KEY, served_upload
 
 CUSTOMERS = 16
 WISHES = 4  # 64 wish items of 0.1 s each, 8 in flight: about 0.8 s of them
@@ -54,24 +51,7 @@ def test_notes_go_out_while_wishes_settle_but_never_before_their_clients(tmp_pat
     )
     seen: list[tuple[str, str, float, float]] = []
     app = timed(make_app(state, FaultState(FaultPlan(rules=[slow]))), seen)
-    server = BackgroundServer(app).start()
-    try:
-        edge = EdgeFake(tmp_path / "edt")
-        for n in range(CUSTOMERS):
-            key = edge.add_customer("Wish", f"Person{n:02d}", emails=[("Home", f"w{n}@ex.com")])
-            for w in range(WISHES):
-                edge.add_wish(key, f"Something {w}")
-            edge.add_note(key, f"Asked about rings ({n})")
-        edge.run_cycle()
-        systems = {"clientbook": {"base_url": server.url, "in_flight": 8}}
-        config, hooks = parse_config(
-            edge_clientbook_config(tmp_path, systems=systems), source="t.toml", base_dir=tmp_path
-        )
-        engine = Engine(config, hooks)
-        report = engine.run_pair("store")
-        engine.close()
-    finally:
-        server.stop()
+    report = served_upload(tmp_path, app, CUSTOMERS, WISHES, notes=True)
     assert report.errors == []
     assert report.counts["wish.create.platform"] == CUSTOMERS * WISHES
     assert report.counts["note.create.platform"] == CUSTOMERS

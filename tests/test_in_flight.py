@@ -14,13 +14,10 @@ from pathlib import Path
 import pytest
 
 from fakes.clientbook import ClientbookState, make_app
-from fakes.edge import EdgeFake
-from fakes.toolkit import BackgroundServer, FaultPlan, FaultRule, FaultState
-from framework.config import parse_config
-from framework.engine.engine import Engine
+from fakes.toolkit import FaultPlan, FaultRule, FaultState
 from framework.engine.in_flight import units
 from framework.state.store import Intent
-from tests.harness import API_KEY, edge_clientbook_config
+from tests.harness import API_KEY, served_upload
 
 CUSTOMERS = 14
 WISHES = 3  # 42 wishes, one batch a client (Clientbook: 5 a batch), 8 in flight
@@ -54,23 +51,8 @@ def test_writes_in_flight_make_one_wish_collection_per_client(tmp_path: Path):
     state = ClientbookState(api_key=API_KEY)
     state.add_associate("as_12", "Maria Lopez", "12")
     slow = FaultRule(kind="slow", delay=0.05, rate=1.0, path="/v1/collections", methods=["POST"])
-    server = BackgroundServer(make_app(state, FaultState(FaultPlan(rules=[slow])))).start()
-    try:
-        edge = EdgeFake(tmp_path / "edt")
-        for n in range(CUSTOMERS):
-            key = edge.add_customer("Wish", f"Person{n:02d}", emails=[("Home", f"w{n}@ex.com")])
-            for w in range(WISHES):
-                edge.add_wish(key, f"Something {w}")
-        edge.run_cycle()
-        systems = {"clientbook": {"base_url": server.url, "in_flight": 8}}
-        config, hooks = parse_config(
-            edge_clientbook_config(tmp_path, systems=systems), source="t.toml", base_dir=tmp_path
-        )
-        engine = Engine(config, hooks)
-        report = engine.run_pair("store")
-        engine.close()
-    finally:
-        server.stop()
+    app = make_app(state, FaultState(FaultPlan(rules=[slow])))
+    report = served_upload(tmp_path, app, CUSTOMERS, WISHES)
     assert report.errors == []
     assert report.counts["wish.create.platform"] == CUSTOMERS * WISHES
     made = Counter(c["client_id"] for c in state.collections.records.values())

@@ -42,18 +42,7 @@ class Journal(Connected):
 
     def intents(self, pair: str, entity: str | None = None) -> list[Intent]:
         """Journaled writes not yet applied, oldest first."""
-        sql = (
-            "SELECT seq, pair, entity, side, link_id, request, expected, source, attempts "
-            "FROM journal WHERE tenant=%s AND pair=%s AND held_run IS NULL"
-        )
-        args: tuple[Any, ...] = (self.tenant, pair)
-        if entity is not None:
-            sql += " AND entity=%s"
-            args += (entity,)
-        return [
-            Intent(r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5]), _load(r[6]), _load(r[7]), r[8])
-            for r in self._all(sql + " ORDER BY seq", *args)
-        ]
+        return self.intents_but(pair, entity, ())
 
     def intents_but(self, pair: str, entity: str | None, skip: Container[int]) -> list[Intent]:
         """``intents`` less the writes of ``skip``, whose JSON is not parsed (see SQLite's)."""
