@@ -1,6 +1,7 @@
 """Reading ahead in a process of its own (``framework/engine/read_ahead.py``, issue 17).
 
-A long read of Edge's exports goes on in a child process a page ahead of reconciling. What
+With ``[engine] read_ahead`` on, a long read of Edge's exports goes on in a child process a
+page ahead of reconciling. What
 is staged, linked and written must be exactly what reading in the engine's own process
 gives; a child that dies mid-read leaves the engine to read the rest; a page read ahead is
 not used once the engine has written to the system it reads.
@@ -18,7 +19,8 @@ from framework.engine.read_ahead import Page, ReadAhead
 from tests.harness import World
 
 CUSTOMERS = 40  # 7 a page: 6 pages, the first read here, the rest ahead
-OFF = {"engine": {"read_ahead": False}}
+OFF = {"engine": {"read_ahead": False}}  # the default
+ON = {"engine": {"read_ahead": True}}
 
 
 def upload(
@@ -79,7 +81,7 @@ def test_a_read_ahead_stages_and_writes_what_reading_here_does(
 ) -> None:
     here, clients_here = upload(tmp_path / "here", OFF)
     spy = Spy(monkeypatch)
-    ahead, clients_ahead = upload(tmp_path / "ahead")
+    ahead, clients_ahead = upload(tmp_path / "ahead", ON)
     try:
         assert spy.started == 1
         assert spy.pages == 5, "the pages after the first came from the child"
@@ -104,7 +106,7 @@ def test_a_child_that_dies_mid_read_leaves_the_rest_to_the_engine(
     # Pages larger than a pipe holds: the child waits on each until it is taken.
     here, clients_here = upload(tmp_path / "here", OFF, customers=600, page=100)
     spy = Spy(monkeypatch, kill)
-    ahead, clients_ahead = upload(tmp_path / "ahead", customers=600, page=100)
+    ahead, clients_ahead = upload(tmp_path / "ahead", ON, customers=600, page=100)
     try:
         assert 1 <= spy.pages < 4, "the pages after the kill were read here"
         assert ahead.reports[-1].errors == []
@@ -134,7 +136,7 @@ def test_a_page_read_ahead_is_not_used_once_the_engine_wrote_there(
     monkeypatch.setattr(PairRunner, "__init__", keep)
     here, clients_here = upload(tmp_path / "here", OFF)
     spy = Spy(monkeypatch, wrote_to_edge)
-    ahead, clients_ahead = upload(tmp_path / "ahead")
+    ahead, clients_ahead = upload(tmp_path / "ahead", ON)
     try:
         assert spy.pages == 1, "no page read ahead used after a write to Edge"
         assert clients_ahead == clients_here
