@@ -65,8 +65,8 @@ class Applier:
         """What the group of writes being settled read ahead and writes at its end."""
         self._counting = threading.Lock()  # retries are counted from the lanes' threads
         self._lanes: dict[Side, Lanes] = {}
-        self._queued: set[int] = set()  # intents queued or in flight, not settled yet
-        self._entity_of: dict[int, str] = {}  # their entities (some settled: see finish)
+        self._queued: dict[int, str] = {}
+        """Intents queued, in flight or come back, not settled yet: their entities."""
         self.writes_to: Counter[Side] = Counter()
         """Calls that wrote (or tried to) to each side this run."""
         self._settling: list[tuple[Intent, WriteRequest, ApplyResult | ConnectorError]] = []
@@ -162,8 +162,7 @@ class Applier:
 
         for unit in units(intents, size):
             self._lanes[side].add(unit, send)
-        self._queued.update(intent.seq for intent in intents)
-        self._entity_of.update((intent.seq, intent.entity) for intent in intents)
+        self._queued.update((intent.seq, intent.entity) for intent in intents)
 
     def _before(self) -> bool:
         """Before a unit of writes starts (in this thread): not if a stop was asked for."""
@@ -230,13 +229,11 @@ class Applier:
         while any(not lanes.idle for lanes in self._lanes.values()):
             self.pump(block=True)
         self.pump(block=True)
-        self._entity_of = {}
         self._unsent = []  # not started because a stop was asked for: stays journaled
 
     def _waiting_on(self, entities: Collection[str]) -> set[int]:
         """The writes of ``entities`` queued, in flight or come back, not settled yet."""
-        self._entity_of = {s: e for s, e in self._entity_of.items() if s in self._queued}
-        return {s for s, e in self._entity_of.items() if e in entities}
+        return {seq for seq, entity in self._queued.items() if entity in entities}
 
     def close(self) -> None:
         """End the lanes at the end of a run: nothing more starts, what is in flight settles.
@@ -265,7 +262,8 @@ class Applier:
             self._unsent += sent.unsent
             # A write that came back stays "queued" until it is settled (its intent done in
             # the store): an apply() in between must not read it as pending and send it again.
-            self._queued.difference_update(i.seq for i in sent.unsent)
+            for intent in sent.unsent:
+                self._queued.pop(intent.seq, None)
             self._stopped = self._stopped or sent.stopped
 
     def _call(
@@ -288,7 +286,8 @@ class Applier:
     ) -> None:
         """Settle writes that came back, in one transaction (see :data:`SETTLE_GROUP`)."""
         self._settle_all(settled)
-        self._queued.difference_update(i.seq for i, _, _ in settled)
+        for intent, _, _ in settled:
+            self._queued.pop(intent.seq, None)
 
     def _settle_all(self, settled: list[Write]) -> None:
         """Settle writes that came back, in one transaction with the lease's fence.

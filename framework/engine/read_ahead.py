@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 import orjson
 
 from framework.engine.context import match_keys
-from framework.models import Change, SystemContext, SystemSettings
+from framework.models import Change, ChangePage, SystemContext, SystemSettings
 from framework.models.base import entity_model
 
 log = logging.getLogger("syncwright.engine")
@@ -81,12 +82,7 @@ def _serve(
         while True:
             try:
                 page = hooks.fetch_changes(system, entity, cursor, page_size)
-                body: dict[str, Any] = {
-                    "staged": [staged(model, c, match_on) for c in page.changes],
-                    "cursor": page.cursor,
-                    "more": page.more,
-                    "total": page.total,
-                }
+                body: dict[str, Any] = {**vars(Page.of(model, page, match_on))}
             except Exception:  # the engine reads this page itself, with its own retries
                 conn.send_bytes(orjson.dumps({"failed": cursor}))
                 return
@@ -119,14 +115,21 @@ def _peak_rss_mb() -> float:
     return 0.0
 
 
+@dataclass
 class Page:
-    """A page read ahead, as :meth:`ReadAhead.next` hands it over."""
+    """A page as the engine stages it: its changes staged, and the page's cursor."""
 
-    def __init__(self, body: dict[str, Any]):
-        self.staged: list[Staged] = [(data, keys) for data, keys in body["staged"]]
-        self.cursor: str | None = body["cursor"]
-        self.more: bool = body["more"]
-        self.total: int | None = body["total"]
+    staged: list[Staged]
+    cursor: str | None
+    more: bool
+    total: int | None
+
+    @classmethod
+    def of(cls, model: type, page: ChangePage, match_on: list[str]) -> Page:
+        """A connector's page, staged."""
+        return cls(
+            [staged(model, c, match_on) for c in page.changes], page.cursor, page.more, page.total
+        )
 
 
 class ReadAhead:
@@ -171,7 +174,12 @@ class ReadAhead:
             return None
         global PEAK_RSS_MB
         PEAK_RSS_MB = max(PEAK_RSS_MB, body.get("peak_rss_mb", 0.0))
-        return Page(body)
+        return Page(
+            [(data, keys) for data, keys in body["staged"]],
+            body["cursor"],
+            body["more"],
+            body["total"],
+        )
 
     def close(self) -> None:
         """Stop the child (if it still reads) and wait for it."""

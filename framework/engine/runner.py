@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Generator
 
 from framework.engine.apply import Applier, Unavailable
 from framework.engine.chunk import ChunkReads
@@ -247,29 +248,11 @@ class PairRunner:
 
     def _fetch_side(self, entity: str, side: Side, early: Early | None = None) -> None:
         system = self.ctx.systems[side]
-        model = entity_model(entity)
-        match_on = self.ctx.flow(entity).indexed_keys
         cursor = self.store.cursor(self.ctx.name, entity, side)
         seen = 0
-        ahead: ReadAhead | None = None  # the pages after the first, read in a child
-        may_read_ahead = self._reads_ahead(side)
-        writes = self.applier.writes_to
-        ahead_from = 0  # the writes to the side when the child started
+        pages = self._pages(entity, side, cursor)
         try:
-            while True:
-                page = ahead.next() if ahead is not None else None
-                if page is not None and writes[side] != ahead_from:
-                    page = None  # we wrote there meanwhile: the page may predate the write
-                if page is None and ahead is not None:
-                    ahead.close()  # read here from now on
-                    ahead, may_read_ahead = None, False
-                if page is None:
-                    page = self._page(entity, side, cursor, model, match_on)
-                    if page.more and may_read_ahead:
-                        ahead = ReadAhead(
-                            system, entity, page.cursor, self.ctx.pair.page_size, match_on
-                        )
-                        ahead_from, may_read_ahead = writes[side], False
+            for page in pages:
                 staged = page.staged
                 # A record equal to its shadow carries nothing new (an echo, or a system
                 # without a change feed returning everything): it is not staged.
@@ -299,8 +282,37 @@ class PairRunner:
                     )
                 cursor = page.cursor
         finally:
+            pages.close()  # a child reading ahead stops with the read
+
+    def _pages(self, entity: str, side: Side, cursor: str | None) -> Generator[Page, None, None]:
+        """The pages from ``cursor`` on, each asked for once the one before is staged.
+
+        The first is read here; the rest, for a connector that allows it, by a child a page
+        ahead (``read_ahead.py``), until it fails or the engine writes to that system: from
+        there on they are read here again.
+        """
+        model = entity_model(entity)
+        match_on = self.ctx.flow(entity).indexed_keys
+        system, writes = self.ctx.systems[side], self.applier.writes_to
+        page = self._page(entity, side, cursor, model, match_on)
+        ahead = None
+        if page.more and self._reads_ahead(side):  # it reads while the first is staged
+            ahead = ReadAhead(system, entity, page.cursor, self.ctx.pair.page_size, match_on)
+        before = writes[side]
+        try:
+            yield page
+            while ahead is not None and page.more:
+                got = ahead.next()
+                if got is None or writes[side] != before:  # failed, or may predate a write
+                    break
+                page = got
+                yield page
+        finally:
             if ahead is not None:
                 ahead.close()
+        while page.more:
+            page = self._page(entity, side, page.cursor, model, match_on)
+            yield page
 
     def _page(
         self, entity: str, side: Side, cursor: str | None, model: type, match_on: list[str]
@@ -313,14 +325,7 @@ class PairRunner:
             what=f"reading {entity} from {system.name}",
             on_retry=lambda exc: self.ctx.report.count("retry", system.name),
         )
-        return Page(
-            {
-                "staged": [staged(model, c, match_on) for c in page.changes],
-                "cursor": page.cursor,
-                "more": page.more,
-                "total": page.total,
-            }
-        )
+        return Page.of(model, page, match_on)
 
     def _reads_ahead(self, side: Side) -> bool:
         """Whether a long read of ``side`` may go on in a process of its own."""
