@@ -68,6 +68,8 @@ class Replay:
     """What sending the recorded requests took."""
 
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    """The replaying process's CPU (every thread): the floor's client side."""
     requests: int = 0
     bytes_sent: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
@@ -99,13 +101,14 @@ def replay(path: Path, client: httpx.Client, in_flight: int = 1) -> Replay:
         method, target, headers, content, _ = request
         return client.request(method, target, headers=headers, content=content).status_code
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     if in_flight <= 1:
         statuses = [send(r) for r in requests]
     else:
         with ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="floor") as pool:
             statuses = list(pool.map(send, requests))
     out.seconds = time.perf_counter() - start
+    out.cpu_seconds = time.process_time() - cpu
     out.statuses.update(statuses)
     out.requests = len(requests)
     out.bytes_sent = sum(len(r[3]) for r in requests)

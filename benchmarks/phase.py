@@ -129,7 +129,7 @@ def run_engine(job: dict[str, Any]) -> dict[str, Any]:
     rss_before = peak_rss_mb()
     profiler = _profiler(job)
     collector = GcTimer()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     reports = []
     try:
         with collector:
@@ -142,6 +142,7 @@ def run_engine(job: dict[str, Any]) -> dict[str, Any]:
                     break  # no progress: what is left stays deferred (reported)
     finally:
         seconds = time.perf_counter() - start
+        cpu = time.process_time() - cpu  # every thread of the engine's process
         if profiler is not None:
             profiler.stop()
         engine.close()
@@ -154,6 +155,7 @@ def run_engine(job: dict[str, Any]) -> dict[str, Any]:
         calls.update(report.calls)
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "setup_seconds": setup,
         "runs": len(reports),
         "counts": dict(counts),
@@ -186,6 +188,7 @@ def run_floor(job: dict[str, Any]) -> dict[str, Any]:
         result = replay(Path(job["recording"]), client, job.get("in_flight", 1))
     return {
         "seconds": result.seconds,
+        "cpu_seconds": result.cpu_seconds,
         "requests": result.requests,
         "bytes_sent": result.bytes_sent,
         "statuses": {str(k): v for k, v in sorted(result.statuses.items())},

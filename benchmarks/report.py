@@ -113,6 +113,28 @@ def latency_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def cpu_line(results: dict[str, Any]) -> str | None:
+    """Where the CPU of the upload over uvicorn went: the engine's process and its server,
+    the floor's client and its server (``None`` for results recorded without it).
+
+    An engine process near one core for its whole run is bound by its own interpreter, not
+    by the platform: overlapping more cannot shorten it (benchmarks/README.md).
+    """
+    measured = results["upload"].get("uvicorn")
+    if measured is None or "cpu_seconds" not in measured["engine"]:
+        return None
+    engine, floor = measured["engine"], measured["floor"]
+
+    def part(run: dict[str, Any]) -> str:
+        share = run["cpu_seconds"] / run["seconds"] if run["seconds"] else 0.0
+        text = f"{run['cpu_seconds']:.1f} s in {run['seconds']:.1f} s ({share:.0%} of a core)"
+        if "server_cpu_seconds" in run:
+            text += f", its server {run['server_cpu_seconds']:.1f} s"
+        return text
+
+    return f"CPU over uvicorn: engine process {part(engine)}; floor client {part(floor)}"
+
+
 def moved(counts: dict[str, int]) -> int:
     """Records created, updated, deleted or linked on either side."""
     return sum(
@@ -198,6 +220,8 @@ def print_report(console: Console, results: dict[str, Any], info: dict[str, str]
             f"{r['floor_peak_rss_mb']:.0f}",
         )
     console.print(table)
+    if (cpu := cpu_line(results)) is not None:
+        console.print(cpu)
     if "incremental" in results:
         table = Table(title=f"incremental runs ({platform} over uvicorn)")
         for column in ("run", "s", "calls", "pages/feed", "read", "moved", "peak RSS MB"):
@@ -315,6 +339,7 @@ def markdown(results: dict[str, Any], info: dict[str, str], note: str = "") -> s
     lines += [
         "",
         "- upload calls by route: " + ", ".join(f"{n} {route}" for route, n in routes.items()),
+        *([f"- {cpu}"] if (cpu := cpu_line(results)) is not None else []),
         "",
     ]
     if "incremental" in results:

@@ -167,10 +167,14 @@ class Bench:
         self.say(f"initial upload, {self.pair.label} served by uvicorn at {platform.url}")
         config = self._config(platform.url)
         config["systems"][self.pair.platform]["in_flight"] = self.in_flight
+        before = platform.cpu_seconds()
         engine = self.phase("upload-uvicorn", config)
+        engine["server_cpu_seconds"] = platform.cpu_seconds() - before
         self.say(f"  its floor, {self.in_flight} in flight, to a fresh server")
         with self.server() as fresh:
+            before = fresh.cpu_seconds()
             floor = self.floor("upload-uvicorn", fresh.url, self.in_flight)
+            floor["server_cpu_seconds"] = fresh.cpu_seconds() - before
         engine["server_rss_mb"] = _rss_mb(platform.process.pid)
         return {"engine": engine, "floor": floor}
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import random
 import subprocess
 import sys
@@ -88,6 +89,11 @@ class FakeServer:
         """The fake's counters: ``calls`` let through, ``rate_limited`` answered 429."""
         summary: dict[str, int] = httpx.get(f"{self.url}/_fake/faults", timeout=10).json()
         return summary
+
+    def cpu_seconds(self) -> float:
+        """The server process's CPU so far (user and system, every thread), from ``/proc``."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         """End the server process."""

@@ -11,7 +11,7 @@ import pytest
 from benchmarks.floor import replay
 from benchmarks.pairs import PAIRS, clientbook_state
 from benchmarks.phase import IN_PROCESS_URL
-from benchmarks.report import incremental_rows, latency_rows, markdown, upload_rows
+from benchmarks.report import cpu_line, incremental_rows, latency_rows, markdown, upload_rows
 from benchmarks.runner import Bench, Options
 from benchmarks.store import parse_size, size_label
 from fakes.clientbook import make_app
@@ -104,6 +104,32 @@ def test_the_rate_limited_run_is_measured(results: dict):
         assert window["requests"] > 0
         assert 0 < window["efficiency"] < 2
         assert 0 <= window["share_429"] < 1
+
+
+def test_the_cpu_of_each_process_is_measured(results: dict):
+    # What bounds the upload: the engine's process, the fake's server, the floor's client.
+    uvicorn = results["upload"]["uvicorn"]
+    for run in (uvicorn["engine"], uvicorn["floor"]):
+        assert 0 < run["cpu_seconds"] < 2 * run["seconds"] + 1  # two cores at most
+        assert 0 < run["server_cpu_seconds"] < 2 * run["seconds"] + 1
+    assert results["upload"]["in-process"]["engine"]["cpu_seconds"] > 0
+    line = cpu_line(results)
+    assert line is not None
+    assert line.startswith("CPU over uvicorn: engine process ")
+    assert "floor client" in line
+    assert line in markdown(results, INFO)
+    older = {**results, "upload": {"uvicorn": {"engine": {"seconds": 1.0}, "floor": {}}}}
+    assert cpu_line(older) is None  # results recorded before it: no line, no error
+
+
+INFO = {
+    "date": "today",
+    "machine": "m",
+    "os": "o",
+    "python": "p",
+    "commit": "c",
+    "versions": "v",
+}
 
 
 def test_the_report_names_the_size_and_every_phase(results: dict):
