@@ -132,7 +132,14 @@ def cpu_line(results: dict[str, Any]) -> str | None:
             text += f", its server {run['server_cpu_seconds']:.1f} s"
         return text
 
-    return f"CPU over uvicorn: engine process {part(engine)}; floor client {part(floor)}"
+    records = results["records"]
+    per_record = (
+        f"; per record {engine['cpu_seconds'] / records * 1000:.2f} ms of CPU in the engine's "
+        f"process, {floor['cpu_seconds'] / records * 1000:.2f} ms in the floor's client"
+    )
+    return (
+        f"CPU over uvicorn: engine process {part(engine)}; floor client {part(floor)}" + per_record
+    )
 
 
 def moved(counts: dict[str, int]) -> int:

@@ -117,6 +117,8 @@ def test_the_cpu_of_each_process_is_measured(results: dict):
     assert line is not None
     assert line.startswith("CPU over uvicorn: engine process ")
     assert "floor client" in line
+    engine_ms = uvicorn["engine"]["cpu_seconds"] / results["records"] * 1000
+    assert f"per record {engine_ms:.2f} ms of CPU in the engine's process" in line
     assert line in markdown(results, INFO)
     older = {**results, "upload": {"uvicorn": {"engine": {"seconds": 1.0}, "floor": {}}}}
     assert cpu_line(older) is None  # results recorded before it: no line, no error
