@@ -21,7 +21,6 @@ from framework.state.sqlite_settle import SettleSQL
 from framework.state.sqlite_webhooks import WEBHOOK_SCHEMA, WebhookTables
 from framework.state.store import (
     InboxEntry,
-    Intent,
     Lease,
     Link,
     MergeRecord,
@@ -691,22 +690,6 @@ class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables, SettleSQL):
         )
         assert cur.lastrowid is not None
         return cur.lastrowid
-
-    def intents(self, pair: str, entity: str | None = None) -> list[Intent]:
-        """Journaled writes not yet applied, oldest first."""
-        sql = (
-            "SELECT seq, pair, entity, side, link_id, request, expected, source, attempts "
-            "FROM journal WHERE pair=? AND held_run IS NULL"
-        )
-        args: tuple[Any, ...] = (pair,)
-        if entity is not None:
-            sql += " AND entity=?"
-            args += (entity,)
-        rows = self._db.execute(sql + " ORDER BY seq", args).fetchall()
-        return [
-            Intent(r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5]), _load(r[6]), _load(r[7]), r[8])
-            for r in rows
-        ]
 
     def intent_done(self, seq: int) -> None:
         """Drop an applied (or quarantined) write."""

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from framework.state.sqlite_lookup import KEY_INSERT, key_rows
+from framework.state.sqlite_lookup import KEY_INSERT, _json, key_rows
 from framework.state.store import Intent, Link, Settling, StoredRecord
 
 _PART = 512  # ids in one IN (...): well under SQLite's bound on parameters
@@ -37,8 +37,16 @@ def _parts(items: list[Any]) -> Iterator[list[Any]]:
         yield part + part[-1:] * (size - len(part))
 
 
-def _json(blob: bytes | None) -> Any:
-    return None if blob is None else orjson.loads(blob)
+_INTENT = (
+    "SELECT seq, pair, entity, side, link_id, request, expected, source, attempts FROM journal"
+)
+
+
+def _intents(rows: Iterator[Any]) -> list[Intent]:
+    return [
+        Intent(r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5]), _json(r[6]), _json(r[7]), r[8])
+        for r in rows
+    ]
 
 
 def _marks(part: list[Any]) -> str:
@@ -48,8 +56,8 @@ def _marks(part: list[Any]) -> str:
 class SettleSQL:
     """The batched writes of settling.
 
-    The interface: ``settle_records``, ``intents_but``, ``intents_done``, ``links_with_ids`` in
-    ``framework/state/store.py``.
+    The interface: ``settle_records``, ``intents``, ``intents_but``, ``intents_done``,
+    ``links_with_ids`` in ``framework/state/store.py``.
     """
 
     _db: sqlite3.Connection
@@ -98,6 +106,10 @@ class SettleSQL:
             if rows:
                 self._db.executemany(KEY_INSERT, rows)
 
+    def intents(self, pair: str, entity: str | None = None) -> list[Intent]:
+        """Journaled writes not yet applied, oldest first."""
+        return self.intents_but(pair, entity, ())
+
     def intents_but(self, pair: str, entity: str | None, skip: Container[int]) -> list[Intent]:
         """``intents`` less the writes of ``skip``, whose JSON is not parsed.
 
@@ -107,21 +119,14 @@ class SettleSQL:
         """
         where = "pair=? AND held_run IS NULL" + (" AND entity=?" if entity is not None else "")
         args: tuple[Any, ...] = (pair,) if entity is None else (pair, entity)
+        if not skip:
+            return _intents(self._db.execute(f"{_INTENT} WHERE {where} ORDER BY seq", args))
         seqs = [r[0] for r in self._db.execute(f"SELECT seq FROM journal WHERE {where}", args)]
         wanted = sorted(seq for seq in seqs if seq not in skip)
         out: list[Intent] = []
         for part in _parts(wanted):  # each part in order, the parts one after the other
-            rows = self._db.execute(
-                "SELECT seq, pair, entity, side, link_id, request, expected, source, attempts "
-                f"FROM journal WHERE seq IN ({_marks(part)}) AND {where} ORDER BY seq",
-                (*part, *args),
-            )
-            out += [
-                Intent(
-                    r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5]), _json(r[6]), _json(r[7]), r[8]
-                )
-                for r in rows
-            ]
+            sql = f"{_INTENT} WHERE seq IN ({_marks(part)}) AND {where} ORDER BY seq"
+            out += _intents(self._db.execute(sql, (*part, *args)))
         return out
 
     def intents_done(self, seqs: list[int]) -> None:
