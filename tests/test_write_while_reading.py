@@ -9,12 +9,14 @@ each time a page of the feed has been read.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from framework.engine import early
 from framework.engine.early import EarlyMatcher
 from framework.engine.flows import Side
+from framework.models import CanonicalRecord
 from tests.harness import World
 
 PAGE = {"page_size": 5}
@@ -168,5 +170,45 @@ def test_a_record_taken_early_is_matched_without_looking_its_keys_up_again(
         assert world.reports[-1].errors == []
         assert Checked.reused >= 10, "the new customers' matches took takes's answer"
         assert len(outcome(world)[1]) >= 2, "the tangle is reported (G-3), not guessed"
+    finally:
+        world.close()
+
+
+class Validated(EarlyMatcher):
+    """Checks each record matching takes is the one validating its staged JSON gives."""
+
+    from_page = 0
+
+    def record(self, side: Side, change: dict[str, Any]) -> CanonicalRecord:
+        held = self.validated
+        got = super().record(side, change)
+        again = self.s.model.model_validate(change["record"])
+        assert got == again, f"{change['id']}: not the record its staged JSON holds"
+        if held is not None and got is held[1][1]:
+            Validated.from_page += 1
+        return got
+
+
+@pytest.mark.rule("G-3")
+def test_a_record_read_on_the_page_is_matched_without_validating_it_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Issue 17: the record its connector validated on the page just read is the one
+    matched (each checked equal to validating its staged JSON), not validated again."""
+    monkeypatch.setattr(early, "EarlyMatcher", Validated)
+    Validated.from_page = 0
+    world = World(tmp_path, PAGE, ONE_AT_A_TIME)
+    try:
+        for n in range(CUSTOMERS):
+            world.edge.add_customer(
+                "Once",
+                f"Person{n:02d}",
+                emails=[("Home", f"o{n}@ex.com")],
+                phones=[("Cell", f"21755501{n:02d}")],
+            )
+        upload(world)
+        assert world.reports[-1].errors == []
+        assert Validated.from_page == CUSTOMERS, "every new customer matched as read"
+        assert len(world.clients()) == CUSTOMERS
     finally:
         world.close()

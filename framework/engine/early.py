@@ -41,8 +41,9 @@ from typing import Any
 from framework.engine.context import PairContext, match_keys
 from framework.engine.flows import Side, other
 from framework.engine.matching import Match, Matcher
+from framework.engine.read_ahead import Validated
 from framework.engine.reconcile import Reconciler
-from framework.models.base import entity_model
+from framework.models.base import CanonicalRecord, entity_model
 from framework.state.store import InboxEntry
 
 REMEMBER = 10_000
@@ -68,6 +69,9 @@ class EarlyMatcher(Matcher):
     nothing: tuple[str, set[tuple[str, str]]] | None = None
     """Set by :meth:`Early.takes`: the record it takes and the keys it found no record
     opposite sharing (see :meth:`match`)."""
+    validated: tuple[str, Validated] | None = None
+    """Set by :meth:`Early.takes`: the record it takes, as its page staged it and as its
+    connector made it (see :meth:`record`)."""
     _none: set[tuple[str, str]] | None = None
 
     def match(self, side: Side, change: dict[str, Any]) -> Match:
@@ -89,6 +93,19 @@ class EarlyMatcher(Matcher):
             return super().match(side, change)
         finally:
             self._none = None
+
+    def record(self, side: Side, change: dict[str, Any]) -> CanonicalRecord:
+        """As :meth:`Matcher.record`, without validating the same record twice.
+
+        The record :meth:`Early.takes` took, as its connector made it on the page just read,
+        where the staged change is still that record.
+        """
+        held, self.validated = self.validated, None
+        if held is not None and side == self.reading and held[0] == change.get("id"):
+            data, record = held[1]
+            if data == change["record"]:  # the staged change is the one this page read
+                return record
+        return super().record(side, change)
 
     def find(self, target: Side, keys: dict[str, list[str]]) -> list[str]:
         """As :meth:`Matcher.find`; nothing where ``takes`` found nothing (see :meth:`match`)."""
@@ -133,6 +150,8 @@ class Early:
         """``reconciled`` when their writes were last started."""
         self.page_keys: dict[str, Keys] = {}
         """The keys of the page staged last, by record id (computed when staging it)."""
+        self.page_records: dict[str, Validated] = {}
+        """The records of the page staged last as its connector made them, by id."""
         self._ids: set[str] = set()
         self._keys: set[tuple[str, str]] = set()
         self.tried: set[int] = set()
@@ -141,6 +160,7 @@ class Early:
     def takes(self, entry: InboxEntry) -> bool:
         """Whether ``entry`` is reconciled now; if not, it waits for the whole read."""
         self.matcher.nothing = None  # only ever for the record taken last
+        self.matcher.validated = None
         if not self.open or entry.side != self.reading:
             return False
         keys = self.page_keys.get(entry.id)
@@ -151,6 +171,8 @@ class Early:
         if entry.id in self._ids or pairs & self._keys:
             self._remember(entry.id, pairs)  # sees a record that waits: waits behind it
             return False
+        if (held := self.page_records.get(entry.id)) is not None:
+            self.matcher.validated = (entry.id, held)
         store, pair = self.ctx.store, self.ctx.name
         if not pairs or not store.find_by_keys(pair, self.entity, other(self.reading), keys):
             # Nothing opposite shares a key (an upload: one query a record): its match
@@ -174,9 +196,9 @@ class Early:
     def whole(self) -> Reconciler:
         """The read is whole: the same reconciler, with the plain matcher, for the rest."""
         self.matcher.reading = None
-        self.matcher.nothing = None
+        self.matcher.nothing = self.matcher.validated = None
         self.open = False
-        self.page_keys = {}
+        self.page_keys, self.page_records = {}, {}
         return self.reconciler
 
     def _remember(self, record_id: str, pairs: set[tuple[str, str]]) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from framework.engine.context import label, match_keys
 from framework.engine.flows import Side, other
 from framework.engine.scope import SIDES, EntityScope
-from framework.models import MatchQuery
+from framework.models import CanonicalRecord, MatchQuery
 
 
 @dataclass
@@ -64,7 +64,7 @@ class Matcher:
         mine = self._created_here(side, change["record"])
         if mine is not None:
             return Match([mine], s.flow.match_rule, adopt=True)
-        record = s.model.model_validate(change["record"])
+        record = self.record(side, change)
         keys = match_keys(s.model, record, None, s.flow.match_on)
         if not any(keys.values()):
             keys = {}
@@ -87,6 +87,11 @@ class Matcher:
         found = self._sorted(target, side, [*here.linked, *result.ids], s.flow.match_rule)
         found.records = {k: v.model_dump(mode="json") for k, v in result.records.items()}
         return found
+
+    def record(self, side: Side, change: dict[str, Any]) -> CanonicalRecord:
+        """The staged change's record, validated."""
+        record: CanonicalRecord = self.s.model.model_validate(change["record"])
+        return record
 
     def find(self, target: Side, keys: dict[str, list[str]]) -> list[str]:
         """Ids of records on ``target`` sharing any of ``keys`` (the key index, G-3)."""

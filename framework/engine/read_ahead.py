@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import Any
@@ -30,13 +30,16 @@ from typing import Any
 import orjson
 
 from framework.engine.context import match_keys
-from framework.models import Change, ChangePage, SystemContext, SystemSettings
+from framework.models import CanonicalRecord, Change, ChangePage, SystemContext, SystemSettings
 from framework.models.base import entity_model
 
 log = logging.getLogger("syncwright.engine")
 
 Staged = tuple[dict[str, Any], dict[str, list[str]]]
 """A change as staged: its JSON, and its match keys."""
+
+Validated = tuple[dict[str, Any], CanonicalRecord]
+"""A record as staged (its JSON) and as its connector made it (validated)."""
 
 
 def staged(model: type, change: Change, match_on: list[str]) -> Staged:
@@ -82,7 +85,13 @@ def _serve(
         while True:
             try:
                 page = hooks.fetch_changes(system, entity, cursor, page_size)
-                body: dict[str, Any] = {**vars(Page.of(model, page, match_on))}
+                read = Page.of(model, page, match_on)
+                body: dict[str, Any] = {  # its records stay here: the engine validates again
+                    "staged": read.staged,
+                    "cursor": read.cursor,
+                    "more": read.more,
+                    "total": read.total,
+                }
             except Exception:  # the engine reads this page itself, with its own retries
                 conn.send_bytes(orjson.dumps({"failed": cursor}))
                 return
@@ -123,13 +132,20 @@ class Page:
     cursor: str | None
     more: bool
     total: int | None
+    records: dict[str, Validated] = field(default_factory=dict)
+    """The connector's records of a page read here, by id, each with its staged JSON (none
+    from a child): matching takes them instead of validating the staged JSON again."""
 
     @classmethod
     def of(cls, model: type, page: ChangePage, match_on: list[str]) -> Page:
         """A connector's page, staged."""
-        return cls(
-            [staged(model, c, match_on) for c in page.changes], page.cursor, page.more, page.total
-        )
+        out = cls([], page.cursor, page.more, page.total)
+        for change in page.changes:
+            out.staged.append(staged(model, change, match_on))
+            record = change.record
+            if record is not None and type(record) is model and change.problem is None:
+                out.records[change.id] = (out.staged[-1][0]["record"], record)
+        return out
 
 
 class ReadAhead:

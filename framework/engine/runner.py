@@ -268,6 +268,7 @@ class PairRunner:
                 self.ctx.progress("fetch", entity, seen, page.total)
                 if early is not None and early.open:
                     early.page_keys = {str(data["id"]): keys for data, keys in fresh}
+                    early.page_records = page.records
                     self._reconcile_early(early)
                 if not page.more:
                     log.info(
