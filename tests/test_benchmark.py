@@ -18,6 +18,8 @@ from fakes.clientbook import make_app
 from fakes.toolkit import SyncASGITransport
 
 SIZE = 50
+INFO = {"date": "today", "machine": "m", "os": "o", "python": "p", "commit": "c", "versions": "v"}
+"""The run's description a report is given in these tests."""
 
 
 pytestmark = pytest.mark.slow  # builds the benchmark's worlds once, for every test here
@@ -124,19 +126,8 @@ def test_the_cpu_of_each_process_is_measured(results: dict):
     assert cpu_line(older) is None  # results recorded before it: no line, no error
 
 
-INFO = {
-    "date": "today",
-    "machine": "m",
-    "os": "o",
-    "python": "p",
-    "commit": "c",
-    "versions": "v",
-}
-
-
 def test_the_report_names_the_size_and_every_phase(results: dict):
-    info = {"date": "today", "machine": "m", "os": "o", "python": "p", "commit": "c"}
-    text = markdown(results, {**info, "versions": "v"})
+    text = markdown(results, INFO)
     assert text.startswith(f"## {SIZE} customers")
     for word in ("in-process", "uvicorn", "nothing changed", "1% changed", "rate limit"):
         assert word in text
@@ -212,8 +203,7 @@ def test_batch_platforms_get_customers_in_batches(pair_results: dict):
 
 
 def test_each_pairs_report_names_it(pair_results: dict):
-    info = {"date": "today", "machine": "m", "os": "o", "python": "p", "commit": "c"}
-    text = markdown(pair_results, {**info, "versions": "v"})
+    text = markdown(pair_results, INFO)
     pair = PAIRS[pair_results["pair"]]
     assert text.startswith(f"## {pair.name}, {PAIR_SIZE} customers")
     assert f"| upload, {pair.label} |" in text
