@@ -75,6 +75,7 @@ class Bench:
             "pair": self.pair.name,
             "platform": self.pair.label,
             "load_before": os.getloadavg(),
+            "cpus": os.cpu_count() or 1,
         }
         self.edge: EdgeFake | None = None
 

@@ -122,8 +122,20 @@ def test_the_cpu_of_each_process_is_measured(results: dict):
     engine_ms = uvicorn["engine"]["cpu_seconds"] / results["records"] * 1000
     assert f"per record {engine_ms:.2f} ms of CPU in the engine's process" in line
     assert line in markdown(results, INFO)
+    # The main thread's share and the bound of any design on this machine (README, "What is
+    # left"): the main thread is part of the process, and the figures are the run's own.
+    engine, floor = uvicorn["engine"], uvicorn["floor"]
+    assert 0 < engine["main_thread_cpu_seconds"] <= engine["cpu_seconds"]
+    main = engine["main_thread_cpu_seconds"]
+    assert f"the engine's main thread {main:.1f} s ({main / floor['seconds']:.2f} x" in line
+    spread = (engine["cpu_seconds"] + engine["server_cpu_seconds"]) / results["cpus"]
+    assert f"over {results['cpus']} cores without loss {spread:.1f} s" in line
+    assert f"({spread / floor['seconds']:.2f} x the floor)" in line
     older = {**results, "upload": {"uvicorn": {"engine": {"seconds": 1.0}, "floor": {}}}}
     assert cpu_line(older) is None  # results recorded before it: no line, no error
+    kept = {k: v for k, v in engine.items() if k != "main_thread_cpu_seconds"}
+    before = {**results, "upload": {"uvicorn": {"engine": kept, "floor": floor}}}
+    assert cpu_line(before) == line.split("; the engine's main thread")[0]
 
 
 def test_the_report_names_the_size_and_every_phase(results: dict):
