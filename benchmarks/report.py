@@ -145,12 +145,13 @@ def cpu_line(results: dict[str, Any]) -> str | None:
 
 
 def bounds(results: dict[str, Any]) -> str | None:
-    """What no arrangement of the engine's work could beat on this machine, as engine/floor.
+    """What no arrangement of today's work could beat on this machine, as engine/floor.
 
     The engine's main thread (reading, reconciling, settling: the state store's statements in
-    order) cannot be split, so alone it is a floor for the engine's seconds; and the engine's
-    process and its server, spread over every core without a moment lost, take their CPU
-    over the cores (benchmarks/README.md, "What is left"). ``None`` before these were kept.
+    order) is one sequence, so however the rest were moved elsewhere the upload would take
+    at least its seconds; and the engine's process and its server, spread over every core
+    without a moment lost, would take their CPU over the cores (benchmarks/README.md, "What
+    is left"). ``None`` for results kept before the main thread's CPU was.
     """
     measured = results["upload"]["uvicorn"]
     engine, floor = measured["engine"], measured["floor"]
