@@ -140,25 +140,22 @@ def cpu_line(results: dict[str, Any]) -> str | None:
     return (
         f"CPU over uvicorn: engine process {part(engine)}; floor client {part(floor)}"
         + per_record
-        + (bounds(results) or "")
+        + (bounds(engine, floor, results.get("cpus")) or "")
     )
 
 
-def bounds(results: dict[str, Any]) -> str | None:
+def bounds(engine: dict[str, Any], floor: dict[str, Any], cpus: int | None) -> str | None:
     """What no arrangement of today's work could beat on this machine, as engine/floor.
 
     The engine's main thread (reading, reconciling, settling: the state store's statements in
     order) is one sequence, so however the rest were moved elsewhere the upload would take
     at least its seconds; and the engine's process and its server, spread over every core
     without a moment lost, would take their CPU over the cores (benchmarks/README.md, "What
-    is left"). ``None`` for results kept before the main thread's CPU was.
+    is left"). ``None`` for results kept before the main thread's CPU and the cores were.
     """
-    measured = results["upload"]["uvicorn"]
-    engine, floor = measured["engine"], measured["floor"]
-    if "main_thread_cpu_seconds" not in engine or not floor.get("seconds"):
+    if "main_thread_cpu_seconds" not in engine or not cpus or not floor["seconds"]:
         return None
-    cpus = results.get("cpus", 1)
-    spread = (engine["cpu_seconds"] + engine.get("server_cpu_seconds", 0.0)) / cpus
+    spread = (engine["cpu_seconds"] + engine["server_cpu_seconds"]) / cpus
     main = engine["main_thread_cpu_seconds"]
     return (
         f"; the engine's main thread {main:.1f} s ({main / floor['seconds']:.2f} x the floor's "
