@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,15 +15,14 @@ from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
 from framework.normalize import name_key
 from framework.state.sqlite_lookup import KEY_INSERT, LookupSQL, _parts, key_rows, lookup_schema
 from framework.state.sqlite_ops import OperatorsSQL, add_columns, ops_schema
+from framework.state.sqlite_problems import ProblemsSQL
+from framework.state.sqlite_runs import RunsSQL
 from framework.state.sqlite_settle import SettleSQL
+from framework.state.sqlite_values import _dump, _load, _now
 from framework.state.sqlite_webhooks import WEBHOOK_SCHEMA, WebhookTables
 from framework.state.store import (
     InboxEntry,
-    Lease,
     Link,
-    MergeRecord,
-    Problem,
-    RunRecord,
     Settling,
     StoredRecord,
     page_keys,
@@ -77,38 +74,9 @@ CREATE TABLE IF NOT EXISTS merges (
     details BLOB, created_at TEXT);
 """
 
-# Keep the move log of this many recent runs; older ones are pruned at run start.
-MOVE_LOG_RUNS = 50
-
-
-_second: tuple[int, str] = (-1, "")  # the second ``_now`` formatted last, and its text
-
-
-def _now() -> str:
-    """``datetime.now(UTC).isoformat()``, at under half its cost (issue 17).
-
-    Called for every link, intent and history row: the date and time to the second are
-    formatted once a second, the microseconds each call, as ``isoformat`` writes them
-    (none when they are 0). The pair is swapped whole: threads share it.
-    """
-    global _second
-    second, micro = divmod(time.time_ns() // 1000, 1_000_000)
-    last = _second
-    if last[0] != second:
-        last = _second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
-    return f"{last[1]}.{micro:06d}+00:00" if micro else f"{last[1]}+00:00"
-
-
-def _dump(value: Any) -> bytes | None:
-    return None if value is None else orjson.dumps(value)
-
 
 def _like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _load(blob: bytes | None) -> Any:
-    return None if blob is None else orjson.loads(blob)
 
 
 def content_hash(record: dict[str, Any] | None, link_key: str | None) -> bytes:
@@ -169,7 +137,7 @@ def _write_ahead_log(db: sqlite3.Connection) -> None:
     db.execute("PRAGMA journal_mode=WAL")
 
 
-class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables, SettleSQL):
+class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables, SettleSQL, ProblemsSQL, RunsSQL):
     """The state store in one SQLite file; ``:memory:`` gives a throwaway store for tests."""
 
     def __init__(self, path: str | Path):
@@ -698,283 +666,3 @@ class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables, SettleSQL):
     def intent_attempted(self, seq: int) -> None:
         """Count one failed attempt of a write."""
         self._db.execute("UPDATE journal SET attempts = attempts + 1 WHERE seq=?", (seq,))
-
-    # -- problems ---------------------------------------------------------------------------
-
-    def add_problem(
-        self,
-        pair: str,
-        entity: str,
-        side: str,
-        record_id: str,
-        rule: str,
-        reason: str,
-        payload: dict[str, Any] | None,
-    ) -> int:
-        """Quarantine a change (or bump the attempts of the same open problem)."""
-        same = self._one(
-            "SELECT id FROM problems WHERE pair=? AND entity=? AND side=? AND record_id=? "
-            "AND reason=? AND resolved_at IS NULL",
-            pair,
-            entity,
-            side,
-            record_id,
-            reason,
-        )
-        if same:
-            self._db.execute(
-                "UPDATE problems SET attempts = attempts + 1, payload=? WHERE id=?",
-                (_dump(payload), same[0]),
-            )
-            return int(same[0])
-        cur = self._db.execute(
-            "INSERT INTO problems (pair, entity, side, record_id, rule, reason, payload, "
-            "created_at) VALUES (?,?,?,?,?,?,?,?)",
-            (pair, entity, side, record_id, rule, reason, _dump(payload), _now()),
-        )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
-
-    _PROBLEM_COLUMNS = (
-        "id, pair, entity, side, record_id, rule, reason, payload, created_at, resolved_at, "
-        "attempts"
-    )
-
-    def _problem(self, r: Any) -> Problem:
-        return Problem(
-            r[0],
-            r[1],
-            r[2],
-            r[3],
-            r[4],
-            r[5],
-            r[6],
-            _load(r[7]),
-            dt.datetime.fromisoformat(r[8]),
-            dt.datetime.fromisoformat(r[9]) if r[9] else None,
-            r[10],
-        )
-
-    def problems(self, pair: str | None = None, *, open_only: bool = True) -> list[Problem]:
-        """Quarantined changes, oldest first."""
-        sql = f"SELECT {self._PROBLEM_COLUMNS} FROM problems WHERE 1=1"
-        args: tuple[Any, ...] = ()
-        if pair is not None:
-            sql += " AND pair=?"
-            args += (pair,)
-        if open_only:
-            sql += " AND resolved_at IS NULL"
-        return [self._problem(r) for r in self._db.execute(sql + " ORDER BY id", args)]
-
-    def problem(self, problem_id: int) -> Problem | None:
-        """One problem by id."""
-        r = self._one(f"SELECT {self._PROBLEM_COLUMNS} FROM problems WHERE id=?", problem_id)
-        return self._problem(r) if r else None
-
-    def resolve_problem(self, problem_id: int) -> None:
-        """Mark one problem resolved."""
-        self._db.execute("UPDATE problems SET resolved_at=? WHERE id=?", (_now(), problem_id))
-
-    def problems_of(self, pair: str, entity: str, side: str, record_id: str) -> list[Problem]:
-        """One record's open problems, oldest first."""
-        rows = self._db.execute(
-            f"SELECT {self._PROBLEM_COLUMNS} FROM problems WHERE pair=? AND entity=? AND side=? "
-            "AND record_id=? AND resolved_at IS NULL ORDER BY id",
-            (pair, entity, side, record_id),
-        )
-        return [self._problem(r) for r in rows]
-
-    def open_problems_of(
-        self, pair: str, entity: str, side: str, ids: list[str]
-    ) -> dict[str, list[Problem]]:
-        """The open problems of each of ``ids`` that has any, oldest first, by id (one read)."""
-        found: dict[str, list[Problem]] = {}
-        for part in _parts(ids):
-            rows = self._db.execute(
-                f"SELECT {self._PROBLEM_COLUMNS} FROM problems WHERE pair=? AND entity=? "
-                f"AND side=? AND record_id IN ({','.join('?' * len(part))}) "
-                "AND resolved_at IS NULL ORDER BY id",
-                (pair, entity, side, *part),
-            )
-            for r in rows:
-                found.setdefault(r[4], []).append(self._problem(r))
-        return found
-
-    # -- runs and moves ---------------------------------------------------------------------
-
-    def start_run(self, pair: str) -> int:
-        """Record the start of a run, and prune the move log of old runs."""
-        with self.transaction():
-            cur = self._db.execute(
-                "INSERT INTO runs (pair, started_at, status) VALUES (?,?,'running')",
-                (pair, _now()),
-            )
-            assert cur.lastrowid is not None
-            self._db.execute(
-                "DELETE FROM moves WHERE run_id <= ?", (cur.lastrowid - MOVE_LOG_RUNS,)
-            )
-        return cur.lastrowid
-
-    def finish_run(
-        self,
-        run_id: int,
-        status: str,
-        counts: dict[str, int],
-        calls: dict[str, int],
-        error: str | None,
-    ) -> None:
-        """Record the end of a run."""
-        with self.transaction():
-            self._db.execute(
-                "UPDATE runs SET finished_at=?, status=?, counts=?, calls=?, error=? WHERE id=?",
-                (
-                    _now(),
-                    status,
-                    orjson.dumps(counts).decode(),
-                    orjson.dumps(calls).decode(),
-                    error,
-                    run_id,
-                ),
-            )
-
-    def runs(self, pair: str | None = None, limit: int = 10) -> list[RunRecord]:
-        """The latest runs, newest first."""
-        sql = "SELECT id, pair, started_at, finished_at, status, counts, calls, error FROM runs"
-        args: tuple[Any, ...] = ()
-        if pair is not None:
-            sql += " WHERE pair=?"
-            args = (pair,)
-        rows = self._db.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
-        return [self._run(r) for r in rows]
-
-    def run(self, run_id: int) -> RunRecord | None:
-        """One run by its id."""
-        r = self._one(
-            "SELECT id, pair, started_at, finished_at, status, counts, calls, error FROM runs "
-            "WHERE id=?",
-            run_id,
-        )
-        return self._run(r) if r else None
-
-    @staticmethod
-    def _run(r: Any) -> RunRecord:
-        return RunRecord(
-            r[0],
-            r[1],
-            dt.datetime.fromisoformat(r[2]),
-            dt.datetime.fromisoformat(r[3]) if r[3] else None,
-            r[4],
-            orjson.loads(r[5]) if r[5] else {},
-            orjson.loads(r[6]) if r[6] else {},
-            r[7],
-        )
-
-    def add_moves(self, run_id: int, moves: list[tuple[str, str, str, str, str, str]]) -> None:
-        """Log moves: (entity, record, toward, action, fields, rule)."""
-        self._db.executemany(
-            "INSERT INTO moves VALUES (?,?,?,?,?,?,?)", [(run_id, *m) for m in moves]
-        )
-
-    def moves(self, run_id: int) -> Iterator[tuple[str, str, str, str, str, str]]:
-        """The moves of one run."""
-        yield from self._db.execute(
-            "SELECT entity, record, toward, action, fields, rule FROM moves WHERE run_id=? "
-            "ORDER BY rowid",
-            (run_id,),
-        )
-
-    # -- duplicates and merges (SQ-2) ---------------------------------------------------------
-
-    def add_merge(
-        self,
-        pair: str,
-        entity: str,
-        side: str,
-        survivor: str,
-        merged: list[str],
-        details: dict[str, Any],
-    ) -> int:
-        """Record a merge a user asked for."""
-        cur = self._db.execute(
-            "INSERT INTO merges (pair, entity, side, survivor, merged, details, created_at) "
-            "VALUES (?,?,?,?,?,?,?)",
-            (pair, entity, side, survivor, orjson.dumps(merged), orjson.dumps(details), _now()),
-        )
-        assert cur.lastrowid is not None
-        return cur.lastrowid
-
-    def merges(self, pair: str | None = None) -> list[MergeRecord]:
-        """Recorded merges, oldest first."""
-        sql = "SELECT id, pair, entity, side, survivor, merged, details, created_at FROM merges"
-        args: tuple[Any, ...] = ()
-        if pair is not None:
-            sql += " WHERE pair=?"
-            args = (pair,)
-        return [
-            MergeRecord(
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                r[4],
-                orjson.loads(r[5]),
-                orjson.loads(r[6]),
-                dt.datetime.fromisoformat(r[7]),
-            )
-            for r in self._db.execute(sql + " ORDER BY id", args)
-        ]
-
-    # -- leases -------------------------------------------------------------------------------
-
-    _LEASE_COLUMNS = "pair, holder, pid, host, started_at, heartbeat_at, ttl, run_id"
-
-    def lease(self, pair: str) -> Lease | None:
-        """The pair's lease as stored (live or lapsed), if any."""
-        row = self._one(f"SELECT {self._LEASE_COLUMNS} FROM leases WHERE pair=?", pair)
-        return Lease(*row) if row else None
-
-    def claim_lease(
-        self, lease: Lease, lapsed: Callable[[Lease], bool]
-    ) -> tuple[bool, Lease | None]:
-        """Take a pair's lease unless a live holder has it: one write transaction, one winner."""
-        with self.transaction():
-            current = self.lease(lease.pair)
-            if current is not None and current.holder != lease.holder and not lapsed(current):
-                return False, current
-            now = time.time()
-            self._db.execute(
-                f"INSERT OR REPLACE INTO leases ({self._LEASE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
-                (lease.pair, lease.holder, lease.pid, lease.host, now, now, lease.ttl, None),
-            )
-            lease.started_at = lease.heartbeat_at = now
-            gone = current if current is not None and current.holder != lease.holder else None
-            if gone is not None and gone.run_id is not None:
-                self._db.execute(
-                    "UPDATE runs SET status='interrupted', finished_at=?, error=? "
-                    "WHERE id=? AND status='running'",
-                    (
-                        _now(),
-                        f"its process ({gone.pid}@{gone.host}) stopped; "
-                        f"the next run took over and replayed its journal",
-                        gone.run_id,
-                    ),
-                )
-            return True, gone
-
-    def beat_lease(self, pair: str, holder: str, run_id: int | None = None) -> bool:
-        """Refresh the heartbeat (and the run) of a lease; ``False`` when it is not ours now."""
-        if run_id is None:
-            cur = self._db.execute(
-                "UPDATE leases SET heartbeat_at=? WHERE pair=? AND holder=?",
-                (time.time(), pair, holder),
-            )
-        else:
-            cur = self._db.execute(
-                "UPDATE leases SET heartbeat_at=?, run_id=? WHERE pair=? AND holder=?",
-                (time.time(), run_id, pair, holder),
-            )
-        return cur.rowcount == 1
-
-    def release_lease(self, pair: str, holder: str) -> None:
-        """Give a lease up (only when ``holder`` still holds it)."""
-        self._db.execute("DELETE FROM leases WHERE pair=? AND holder=?", (pair, holder))

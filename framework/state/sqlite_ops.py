@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from framework.state.sqlite_values import _dump, _load
 from framework.state.store import HeldWrite, HistoryEntry
 
 OPS_SCHEMA = """
@@ -33,14 +34,6 @@ _HISTORY_COLUMNS = (
     "run_id, at, pair, entity, link_id, pos_id, platform_id, action, field, old, new, "
     "source, toward, policy, rule, associate, note, id"
 )
-
-
-def _dump(value: Any) -> bytes | None:
-    return None if value is None else orjson.dumps(value)
-
-
-def _load(blob: bytes | None) -> Any:
-    return None if blob is None else orjson.loads(blob)
 
 
 def ops_schema(db: sqlite3.Connection) -> None:
