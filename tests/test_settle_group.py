@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from framework.engine import apply
+from framework.engine import settle
 from framework.engine.settle_group import disjoint
 from framework.models import ApplyResult, WriteOp, WriteRequest
 from framework.state.store import Intent, Link
@@ -89,7 +89,7 @@ def test_a_group_with_every_outcome_settles_each_write_as_one_by_one(
     world.close()
 
     # Each write settled alone: its link and record read, its state written, at once.
-    monkeypatch.setattr(apply, "disjoint", lambda writes, links: 1)
+    monkeypatch.setattr(settle, "disjoint", lambda writes, links: 1)
     alone = World(tmp_path / "alone", BAD_MAP, systems)
     assert story(alone) == keys
     one_by_one = tables(alone)
@@ -140,7 +140,7 @@ def test_a_group_is_cut_before_a_write_touching_what_an_earlier_one_touched():
 def test_a_created_records_link_takes_its_real_id_and_keeps_every_other_field():
     link = Link(7, "p", "customer", "001-00042", "~sw-p-customer-1", "K42", "ok")
     for side, field in (("pos", "pos_id"), ("platform", "platform_id")):
-        assert apply.with_id(link, side, "cl_9") == dataclasses.replace(link, **{field: "cl_9"})
+        assert settle.with_id(link, side, "cl_9") == dataclasses.replace(link, **{field: "cl_9"})
     # A field Link gains must be passed on by with_id too (it lists them): then update this.
     assert [f.name for f in dataclasses.fields(Link)] == [
         "id",

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from framework.engine import apply
+from framework.engine import settle
 from framework.engine.settle_group import Group, Write
 from framework.state.store import Link, Problem, StateStore
 from tests.harness import World
@@ -52,7 +52,7 @@ def make(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Any]:
     """A world on either store, writing one at a time, every group's problems checked."""
-    monkeypatch.setattr(apply, "Group", Checked)
+    monkeypatch.setattr(settle, "Group", Checked)
     Checked.served = {}
     settings = None
     if request.param == "postgres":

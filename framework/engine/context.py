@@ -173,7 +173,7 @@ class PairContext:
 
         ``fields`` are the fields written (``None``: the whole record, a create). Fields
         compare by their top-level name: a refused field is merged again as a whole (see
-        ``Applier._unmerge``), so a write of it carries every part that still differs.
+        ``Settler._unmerge``), so a write of it carries every part that still differs.
         """
         written = None if fields is None else {f.partition(".")[0] for f in fields}
         for problem in self.open_problems(entity, side, record_id):

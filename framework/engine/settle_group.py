@@ -1,4 +1,4 @@
-"""A group of settling writes: what it reads once and writes once (``apply.py``).
+"""A group of settling writes: what it reads once and writes once (``settle.py``).
 
 Writes that came back settle in groups, one transaction a group (``SETTLE_GROUP``). Settled
 one by one, each write cost about ten statements: its link and record read, its journal row
@@ -87,7 +87,8 @@ def covered_id(write: Write, link: Link | None) -> str | None:
     """The id whose refused writes an applied create or update may make moot (``covered``).
 
     The record's id once settled (a created record's real id); ``None`` for a write that
-    covers nothing (a delete, a refused or failed write). As ``Applier._applied`` finds it.
+    covers nothing (a delete, a refused or failed write). As ``Settler._applied`` finds it
+    (``settle.py``).
     """
     intent, request, result = write
     if not isinstance(result, ApplyResult) or request.op is WriteOp.DELETE:

@@ -364,7 +364,7 @@ class StateStore(Protocol):
     def settle_records(self, pair: str, entity: str, settled: list[Settling]) -> None:
         """``settle_record`` of several records at once, one statement of each kind.
 
-        The engine settles a group of writes so (``apply.py``). The records must be distinct:
+        The engine settles a group of writes so (``settle.py``). The records must be distinct:
         no two with one id, and no placeholder another's id; for such records the result is
         that of settling them one after the other.
         """

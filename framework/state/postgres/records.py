@@ -129,7 +129,7 @@ class Records(Keys):
     def settle_records(self, pair: str, entity: str, settled: list[Settling]) -> None:
         """``settle_record`` of several distinct records at once (see ``store.py``).
 
-        One statement of each kind for a group of settling writes (``apply.py``).
+        One statement of each kind for a group of settling writes (``settle.py``).
         """
         if not settled:
             return
