@@ -115,17 +115,7 @@ class Settler:
             if placeholder is not None:  # a delete of a record still pending: it has its id
                 self.store.rename_record(self.ctx.name, name, side, placeholder, str(target_id))
             gone = self.store.record(self.ctx.name, name, side, target_id) if target_id else None
-            self._history += write_entries(
-                self.ctx.name,
-                self.ctx.report.run_id,
-                self.ctx.flow(name),
-                intent,
-                request,
-                None,
-                (),
-                link,
-                before=gone.now if gone is not None else None,
-            )
+            self._wrote(intent, request, None, (), link, gone.now if gone is not None else None)
             if link is not None:
                 # Gone on both sides now: the other side's tombstone, read back, is an echo
                 # of this delete and must not be propagated back (G-4).
@@ -166,16 +156,7 @@ class Settler:
         if not fields:  # the system kept none of it (a field it cannot hold): nothing moved
             self.ctx.report.count(name, f"unchanged.{side}")
             return
-        self._history += write_entries(
-            self.ctx.name,
-            self.ctx.report.run_id,
-            self.ctx.flow(name),
-            intent,
-            request,
-            shadow,
-            fields,
-            link,
-        )
+        self._wrote(intent, request, shadow, fields, link)
         self._moved(Move(name, name_of, side, request.op.value, fields, rules))
 
     def _rejected(self, intent: Intent, request: WriteRequest, exc: ConnectorError) -> None:
@@ -244,6 +225,21 @@ class Settler:
             group.moves = []
         self.store.add_history(self._history)
         self._history = []
+
+    def _wrote(
+        self,
+        intent: Intent,
+        request: WriteRequest,
+        after: dict[str, Any] | None,
+        fields: tuple[str, ...],
+        link: Link | None,
+        before: dict[str, Any] | None = None,
+    ) -> None:
+        """A settled write's history, written with the group's others at its end."""
+        pair, run, flow = self.ctx.name, self.ctx.report.run_id, self.ctx.flow(intent.entity)
+        self._history += write_entries(
+            pair, run, flow, intent, request, after, fields, link, before
+        )
 
     def _moved(self, move: Move) -> None:
         """``ctx.moved``, the move logged with the group's others at its end."""
