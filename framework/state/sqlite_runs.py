@@ -16,10 +16,7 @@ from typing import Any
 import orjson
 
 from framework.state.sqlite_values import _now
-from framework.state.store import Lease, MergeRecord, RunRecord
-
-# Keep the move log of this many recent runs; older ones are pruned at run start.
-MOVE_LOG_RUNS = 50
+from framework.state.store import MOVE_LOG_RUNS, Lease, MergeRecord, RunRecord
 
 
 class RunsSQL:

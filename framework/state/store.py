@@ -254,6 +254,10 @@ class WebhookStats:
     last_event: str | None = None
 
 
+# Both stores keep the move log of this many recent runs (of a tenant); older ones are pruned
+# when a run starts.
+MOVE_LOG_RUNS = 50
+
 WEBHOOK_COUNTERS = ("received", "verified", "rejected", "duplicates", "runs")
 
 

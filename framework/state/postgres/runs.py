@@ -8,10 +8,7 @@ from typing import Any
 import orjson
 
 from framework.state.postgres.connection import Connected
-from framework.state.store import MergeRecord, RunRecord
-
-# Keep the move log of this many recent runs of a tenant; older ones are pruned at run start.
-MOVE_LOG_RUNS = 50
+from framework.state.store import MOVE_LOG_RUNS, MergeRecord, RunRecord
 
 
 class Runs(Connected):
