@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +12,12 @@ import orjson
 from tenacity import retry, retry_if_exception, stop_after_delay, wait_random
 
 from framework.normalize import name_key
+from framework.state.sqlite_base import _dump, _load, _now
 from framework.state.sqlite_lookup import KEY_INSERT, LookupSQL, _parts, key_rows, lookup_schema
 from framework.state.sqlite_ops import OperatorsSQL, add_columns, ops_schema
 from framework.state.sqlite_problems import ProblemsSQL
 from framework.state.sqlite_runs import RunsSQL
 from framework.state.sqlite_settle import SettleSQL
-from framework.state.sqlite_values import _dump, _load, _now
 from framework.state.sqlite_webhooks import WEBHOOK_SCHEMA, WebhookTables
 from framework.state.store import (
     InboxEntry,
@@ -154,7 +153,6 @@ class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables, SettleSQL, ProblemsSQL
         # journal: on disk (a temporary file) they were 1.35 GB in 656,000 writes for a 10k
         # upload, more than the database itself; in memory they are a copy (issue 17).
         self._db.execute("PRAGMA temp_store=MEMORY")
-        self._depth = 0
         self._db.executescript(_SCHEMA)  # idempotent DDL; executescript commits by itself
         ops_schema(self._db)
         self._db.executescript(WEBHOOK_SCHEMA)
@@ -169,39 +167,6 @@ class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables, SettleSQL, ProblemsSQL
 
     # -- plumbing -------------------------------------------------------------------------
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """A transaction; nested calls join the outer one."""
-        if self._depth:
-            self._depth += 1
-            try:
-                yield
-            finally:
-                self._depth -= 1
-            return
-        self._db.execute("BEGIN IMMEDIATE")
-        self._depth = 1
-        try:
-            yield
-        except BaseException:
-            self._depth = 0
-            self._db.execute("ROLLBACK")
-            raise
-        self._depth = 0
-        self._db.execute("COMMIT")
-
-    @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        """A savepoint inside the current transaction, rolled back alone if its block raises."""
-        self._db.execute("SAVEPOINT record")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK TO record")
-            self._db.execute("RELEASE record")
-            raise
-        self._db.execute("RELEASE record")
-
     def close(self) -> None:
         """Close the database."""
         self._db.close()
@@ -209,9 +174,6 @@ class SQLiteStore(LookupSQL, OperatorsSQL, WebhookTables, SettleSQL, ProblemsSQL
     def reopen(self) -> SQLiteStore | None:
         """A new connection to the same file, for another thread (``None`` in memory)."""
         return None if self.path == ":memory:" else SQLiteStore(self.path)
-
-    def _one(self, sql: str, *args: Any) -> Any:
-        return self._db.execute(sql, args).fetchone()
 
     # -- cursors and staging ----------------------------------------------------------------
 

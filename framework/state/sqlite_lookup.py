@@ -23,6 +23,7 @@ from typing import Any
 import orjson
 
 from framework.normalize import name_key
+from framework.state.sqlite_base import SQLiteBase, _load
 from framework.state.store import Link, StoredRecord
 
 _KEY = "pair=NEW.pair AND entity=NEW.entity AND side=NEW.side AND name=NEW.name AND value=NEW.value"
@@ -66,10 +67,6 @@ CREATE INDEX IF NOT EXISTS keys_tail ON keys (pair, entity, side, name, rvalue);
 
 def _parts(ids: list[str], size: int = 500) -> list[list[str]]:
     return [ids[i : i + size] for i in range(0, len(ids), size)]
-
-
-def _json(blob: bytes | None) -> Any:
-    return None if blob is None else orjson.loads(blob)
 
 
 def _stored_name(latest: bytes | None, data: bytes | None) -> str | None:
@@ -163,10 +160,8 @@ KEY_INSERT = (
 )
 
 
-class LookupSQL:
+class LookupSQL(SQLiteBase):
     """Reads of the look-up indexes (the SQLite store's)."""
-
-    _db: sqlite3.Connection
 
     def find_by_name(
         self, pair: str, entity: str, needle: str, limit: int | None = None
@@ -207,7 +202,7 @@ class LookupSQL:
             )
             for i, key, link_id, deleted, data, latest in rows:
                 found[str(i)] = StoredRecord(
-                    side, str(i), _json(data), key, link_id, bool(deleted), _json(latest)
+                    side, str(i), _load(data), key, link_id, bool(deleted), _load(latest)
                 )
         return found
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from framework.state.sqlite_values import _dump, _load
+from framework.state.sqlite_base import SQLiteBase, _dump, _load
 from framework.state.store import HeldWrite, HistoryEntry
 
 OPS_SCHEMA = """
@@ -66,7 +66,7 @@ def add_columns(db: sqlite3.Connection, table: str, columns: dict[str, str]) -> 
         raise
 
 
-class OperatorsSQL:
+class OperatorsSQL(SQLiteBase):
     """History, held writes, records kept apart and the scratch copy, in SQLite."""
 
     _db: sqlite3.Connection

@@ -7,22 +7,15 @@ grow); the interface is the "problems" block of ``framework/state/store.py``.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from typing import Any
 
+from framework.state.sqlite_base import SQLiteBase, _dump, _load, _now
 from framework.state.sqlite_lookup import _parts
-from framework.state.sqlite_values import _dump, _load, _now
 from framework.state.store import Problem
 
 
-class ProblemsSQL:
+class ProblemsSQL(SQLiteBase):
     """Problems: a change that could not be applied, kept until it is resolved."""
-
-    _db: sqlite3.Connection
-
-    def _one(self, sql: str, *args: Any) -> Any:
-        """Provided by :class:`SQLiteStore`."""
-        raise NotImplementedError
 
     def add_problem(
         self,

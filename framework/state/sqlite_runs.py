@@ -7,30 +7,18 @@ grow); the interface is the runs, merges and leases blocks of ``framework/state/
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from typing import Any
 
 import orjson
 
-from framework.state.sqlite_values import _now
+from framework.state.sqlite_base import SQLiteBase, _now
 from framework.state.store import MOVE_LOG_RUNS, Lease, MergeRecord, RunRecord
 
 
-class RunsSQL:
+class RunsSQL(SQLiteBase):
     """Runs and moves, merges (SQ-2) and leases."""
-
-    _db: sqlite3.Connection
-
-    def transaction(self) -> AbstractContextManager[None]:
-        """Provided by :class:`SQLiteStore`."""
-        raise NotImplementedError
-
-    def _one(self, sql: str, *args: Any) -> Any:
-        """Provided by :class:`SQLiteStore`."""
-        raise NotImplementedError
 
     # -- runs and moves ---------------------------------------------------------------------
 

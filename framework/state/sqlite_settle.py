@@ -10,14 +10,13 @@ stepped in C for every row), and ``IN (...)`` to read.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Container, Iterator
-from contextlib import AbstractContextManager
 from typing import Any
 
 import orjson
 
-from framework.state.sqlite_lookup import KEY_INSERT, _json, key_rows
+from framework.state.sqlite_base import SQLiteBase, _load
+from framework.state.sqlite_lookup import KEY_INSERT, key_rows
 from framework.state.store import Intent, Link, Settling, StoredRecord
 
 _PART = 512  # ids in one IN (...): well under SQLite's bound on parameters
@@ -44,7 +43,7 @@ _INTENT = (
 
 def _intents(rows: Iterator[Any]) -> list[Intent]:
     return [
-        Intent(r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5]), _json(r[6]), _json(r[7]), r[8])
+        Intent(r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5]), _load(r[6]), _load(r[7]), r[8])
         for r in rows
     ]
 
@@ -53,18 +52,12 @@ def _marks(part: list[Any]) -> str:
     return ",".join("?" * len(part))
 
 
-class SettleSQL:
+class SettleSQL(SQLiteBase):
     """The batched writes of settling.
 
     The interface: ``settle_records``, ``intents``, ``intents_but``, ``intents_done``,
     ``links_with_ids`` in ``framework/state/store.py``.
     """
-
-    _db: sqlite3.Connection
-
-    def transaction(self) -> AbstractContextManager[None]:
-        """Provided by :class:`SQLiteStore`."""
-        raise NotImplementedError
 
     def _put_records(self, pair: str, entity: str, recs: list[StoredRecord]) -> None:
         """Provided by :class:`SQLiteStore`."""

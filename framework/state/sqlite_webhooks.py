@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
 from typing import Any
 
 import orjson
 
+from framework.state.sqlite_base import SQLiteBase
 from framework.state.store import WEBHOOK_COUNTERS, StoredNotification, WebhookStats
 
 WEBHOOK_SCHEMA = """
@@ -24,14 +23,8 @@ CREATE TABLE IF NOT EXISTS webhook_last (
 """
 
 
-class WebhookTables:
+class WebhookTables(SQLiteBase):
     """Mixed into :class:`SQLiteStore`; see ``StateStore``'s webhook block for the contract."""
-
-    _db: sqlite3.Connection
-
-    def transaction(self) -> AbstractContextManager[None]:
-        """Provided by :class:`SQLiteStore`."""
-        raise NotImplementedError
 
     def add_notification(
         self,
