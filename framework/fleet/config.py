@@ -44,10 +44,10 @@ from framework.config import (
     Config,
     ServeConfig,
     StateConfig,
-    _Strict,
-    _validated,
+    Strict,
     load_config,
     parse_config,
+    validated,
 )
 from framework.errors import ConfigError
 from framework.facade import Hooks
@@ -75,7 +75,7 @@ class SharedHooks(Hooks):
 STORE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
-class WorkerConfig(_Strict):
+class WorkerConfig(Strict):
     """How workers take, run and retry pair runs."""
 
     tick_seconds: float = Field(5.0, gt=0, description="How often due pairs are enqueued")
@@ -87,7 +87,7 @@ class WorkerConfig(_Strict):
     queue: str = Field("syncwright", min_length=1, description="The task queue's name")
 
 
-class _Fleet(_Strict):
+class _Fleet(Strict):
     state: StateConfig
     worker: WorkerConfig = Field(default_factory=WorkerConfig)
     serve: ServeConfig = Field(default_factory=ServeConfig)
@@ -160,7 +160,7 @@ class FleetConfig:
             return False
         self._seen = stamp
         try:
-            raw = _validated(_Fleet, read_fleet_file(self.source), str(self.source), ())
+            raw = validated(_Fleet, read_fleet_file(self.source), str(self.source), ())
             for name in raw.stores:
                 check_store_name(name)
         except ConfigError as exc:
@@ -226,7 +226,7 @@ def load_fleet(path: str | Path) -> FleetConfig:
     """
     file = Path(path)
     stamp = _stamp(file)  # before reading: a change while it is read is seen next time
-    raw = _validated(_Fleet, read_fleet_file(file), str(file), ())
+    raw = validated(_Fleet, read_fleet_file(file), str(file), ())
     if not raw.state.url:
         raise ConfigError(f"{file}: state.url: missing (a fleet keeps its state in PostgreSQL)")
     for name in raw.stores:
