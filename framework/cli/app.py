@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,7 +24,9 @@ from framework.cli.errors import run_cli
 from framework.cli.fake import fake_app
 from framework.cli.fleet import fleet_app, worker
 from framework.cli.logs import LogFormat, setup_logging
+from framework.cli.problems import problems_app
 from framework.cli.progress import RunProgress
+from framework.cli.serve import serve
 from framework.cli.signals import stop_on_signals
 from framework.cli.stores import StoreOption, TenantOption, db_app, engine_for
 from framework.engine.engine import Engine
@@ -35,8 +36,7 @@ from framework.engine.report import RunReport
 from framework.errors import SyncwrightError
 from framework.facade import Hooks
 from framework.models.base import entity_model, entity_names
-from framework.ops.problems import open_problems, requeue_problems, resolve
-from framework.ops.runs import latest_runs, pair_status, run_under_lease
+from framework.ops.runs import latest_runs, pair_status
 from framework.plugin_manager import ENTRY_POINT_GROUP, get_plugin_manager
 from framework.state.store import Lease
 
@@ -44,9 +44,6 @@ app = typer.Typer(
     help="Keep a store's POS or ERP in sync with its platforms.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-)
-problems_app = typer.Typer(
-    help="Quarantined changes (G-5): list them, retry them.", invoke_without_command=True
 )
 app.add_typer(fake_app, name="fake")
 app.add_typer(problems_app, name="problems")
@@ -57,6 +54,7 @@ app.command()(worker)
 app.add_typer(console_app, name="console")
 app.command("find")(find_command)
 app.command()(check)
+app.command()(serve)  # framework/cli/serve.py
 app.command()(operate.history)  # framework/cli/operate.py: operators' commands (issue 15)
 app.command()(operate.unlink)
 app.command()(operate.link)
@@ -302,149 +300,6 @@ def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
             f"{len(problems)} open problem(s)"
             + (" — see `syncwright problems`" if problems else "")
         )
-    finally:
-        engine.close()
-
-
-@app.command()
-def serve(
-    ctx: typer.Context,
-    pair: Annotated[str | None, typer.Option(help="Only this pair.")] = None,
-    host: Annotated[str | None, typer.Option(help="Listen here (default: serve.host).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default: serve.port).")] = None,
-    subscribe: Annotated[
-        bool,
-        typer.Option(
-            "--subscribe",
-            help="Register the webhook subscription with platforms that have an API for it.",
-        ),
-    ] = False,
-    fleet: Annotated[
-        Path | None,
-        typer.Option(
-            "--fleet",
-            "-f",
-            help="Receive the webhooks of every store of this fleet file "
-            "(POST /hooks/STORE/SYSTEM) and enqueue their runs for `syncwright worker`.",
-        ),
-    ] = None,
-) -> None:
-    """Run the pairs on their schedule and receive platform webhooks (POST /hooks/SYSTEM).
-
-    A notification is verified, kept and acknowledged at once, then a run of its pair reads
-    just the records it names; the scheduled poll still catches anything a webhook missed.
-    With --fleet, the runs are enqueued for the fleet's workers instead (docs/fleet.md).
-    SIGTERM stops it after the record in hand (see docs/webhooks.md).
-    """
-    if fleet is not None:
-        if pair is not None or subscribe:
-            raise SyncwrightError(
-                "serve --fleet takes no --pair or --subscribe: it serves every store's pairs, "
-                "whose notification URLs are set in each platform (docs/fleet.md)"
-            )
-        from framework.cli.fleet import serve_fleet_command
-
-        serve_fleet_command(fleet, host, port)
-        err_console.print("stopped on request", highlight=False)
-        return
-    from framework.serve.server import Served
-    from framework.serve.server import serve as serve_pairs
-
-    engine = _engine(ctx)
-    names = [pair] if pair else list(engine.config.pairs)
-    if pair is not None and pair not in engine.config.pairs:
-        raise SyncwrightError(f"no pair named {pair!r} in {engine.config.source}")
-
-    def ready(served: Served) -> None:
-        for name in served.webhook_systems:
-            line = served.subscriptions.get(name, "")
-            console.print(
-                f"webhooks for {name}: POST {served.url}/hooks/{name} ({line})",
-                highlight=False,
-                markup=False,
-                soft_wrap=True,
-            )
-        for name, seconds in served.poll_seconds.items():
-            console.print(f"pair {name}: polled every {seconds / 60:g} minutes", highlight=False)
-        console.print("serving (Ctrl-C or SIGTERM to stop)", highlight=False)
-
-    def ran(kind: str, report: RunReport) -> None:
-        moved = ", ".join(f"{k} {n}" for k, n in sorted(report.counts.items()) if n)
-        console.print(
-            f"{time.strftime('%H:%M:%S')} {report.pair}: {kind} run {report.run_id} "
-            f"{report.status}: {moved or 'nothing moved'}",
-            highlight=False,
-            markup=False,
-            soft_wrap=True,
-        )
-
-    try:
-        serve_pairs(
-            engine,
-            names,
-            host=host,
-            port=port,
-            subscribe=subscribe,
-            on_ready=ready,
-            on_report=ran,
-        )
-    finally:
-        engine.close()
-    err_console.print("stopped on request", highlight=False)
-
-
-@problems_app.callback()
-def problems(ctx: typer.Context, json_out: JsonOption = False) -> None:
-    """List open problems (quarantined changes) with their reason and rule."""
-    if ctx.invoked_subcommand is not None:
-        return
-    engine = _engine(ctx)
-    try:
-        if json_out:
-            output.problems(engine.store.problems())
-            return
-        render.print_problems(console, engine.store.problems())
-    finally:
-        engine.close()
-
-
-@problems_app.command("retry")
-def problems_retry(
-    ctx: typer.Context,
-    ids: Annotated[
-        list[int] | None, typer.Argument(help="Problem ids (default: all open).")
-    ] = None,
-) -> None:
-    """Queue quarantined changes again (after a fix) and run their pairs once."""
-    engine = _engine(ctx)
-    try:
-        chosen = open_problems(engine.store, ids)
-        for name, done in requeue_problems(engine, chosen).items():
-            for item in done:
-                console.print(f"problem {item.problem.id}: {item.done}")
-            if name in engine.config.pairs:
-                render.print_report(console, run_under_lease(engine, name))
-        left = engine.store.problems()
-        console.print(f"{len(left)} open problem(s) left")
-    finally:
-        engine.close()
-
-
-@problems_app.command("resolve")
-def problems_resolve(
-    ctx: typer.Context,
-    ids: Annotated[list[int], typer.Argument(help="Problem ids.")],
-) -> None:
-    """Close problems by hand: their changes are given up on (a later change goes again)."""
-    engine = _engine(ctx)
-    try:
-        for problem_id in ids:
-            problem = resolve(engine.store, problem_id)
-            console.print(
-                f"problem {problem.id} resolved: {problem.entity} {problem.record_id} "
-                f"on the {problem.side} side",
-                highlight=False,
-            )
     finally:
         engine.close()
 
