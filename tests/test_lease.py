@@ -338,7 +338,7 @@ def test_an_entry_another_process_consumed_is_skipped_not_an_index_error(tmp_pat
             hooks=engine.hooks,
             report=RunReport(pair="store", run_id=0),
         )
-        assert PairRunner(ctx)._fetch("customer")
+        assert PairRunner(ctx).reader.read("customer")
         [entry] = engine.store.inbox_batch("store", "customer", 10)
         engine.store.inbox_done([entry.seq])  # reconciled meanwhile, elsewhere
         assert Reconciler(ctx, "customer").reconcile(entry) == set()
