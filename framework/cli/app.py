@@ -54,7 +54,6 @@ app.command()(worker)
 app.add_typer(console_app, name="console")
 app.command("find")(find_command)
 app.command()(check)
-app.command()(serve)  # framework/cli/serve.py
 app.command()(operate.history)  # framework/cli/operate.py: operators' commands (issue 15)
 app.command()(operate.unlink)
 app.command()(operate.link)
@@ -302,6 +301,9 @@ def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
         )
     finally:
         engine.close()
+
+
+app.command()(serve)  # framework/cli/serve.py (after status, as the help lists it)
 
 
 @app.command()
