@@ -119,10 +119,6 @@ def _main(
     ctx.obj = _Options(config, verbose, store, tenant)
 
 
-def _engine(ctx: typer.Context) -> Engine:
-    return engine_for(ctx)
-
-
 def connector_rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The installed connectors (name, distribution, version, side, entities, rules) and presets."""
     pm = get_plugin_manager()
@@ -187,7 +183,7 @@ def run(
     One process runs a pair at a time: a pair another process is running is refused in
     one line naming it (exit code 75), or waited for with ``--wait``.
     """
-    engine = _engine(ctx)
+    engine = engine_for(ctx)
     names = [pair] if pair else list(engine.config.pairs)
     unknown = [n for n in names if n not in engine.config.pairs]
     if unknown:
@@ -272,7 +268,7 @@ def _run_rounds(
 @app.command()
 def status(ctx: typer.Context, json_out: JsonOption = False) -> None:
     """The latest runs, what they moved, and open problems."""
-    engine = _engine(ctx)
+    engine = engine_for(ctx)
     try:
         runs = latest_runs(engine.store, limit=10)
         if json_out:

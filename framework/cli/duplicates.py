@@ -16,7 +16,6 @@ from framework.cli import output
 from framework.cli.stores import engine_for
 from framework.cli.tables import Column, fitted_table
 from framework.engine.duplicates import find_duplicates
-from framework.engine.engine import Engine
 from framework.ops.records import choose_pair, choose_side, find, merge
 
 duplicates_app = typer.Typer(
@@ -33,10 +32,6 @@ JsonOption = Annotated[
 ]
 
 
-def _engine(ctx: typer.Context) -> Engine:
-    return engine_for(ctx)
-
-
 @duplicates_app.callback()
 def duplicates(
     ctx: typer.Context,
@@ -47,7 +42,7 @@ def duplicates(
     """List duplicate candidates: records of one system sharing an e-mail or phone."""
     if ctx.invoked_subcommand is not None:
         return
-    engine = _engine(ctx)
+    engine = engine_for(ctx)
     try:
         name = choose_pair(engine, pair)
         groups = find_duplicates(engine, name, side=choose_side(side))
@@ -93,7 +88,7 @@ def merge_command(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Merge duplicates into SURVIVOR: every contact method kept, links moved, recorded."""
-    engine = _engine(ctx)
+    engine = engine_for(ctx)
     try:
         name = choose_pair(engine, pair)
         chosen = choose_side(side) or "platform"
@@ -120,7 +115,7 @@ def kept_table(kept: list[dict[str, str]], width: int) -> RenderableType:
 @duplicates_app.command("history")
 def history(ctx: typer.Context, pair: PairOption = None) -> None:
     """The merges made so far, with what each kept and moved."""
-    engine = _engine(ctx)
+    engine = engine_for(ctx)
     try:
         rows = [
             [
@@ -162,7 +157,7 @@ def find_command(
 
     Each result says which record it is linked to on the other side.
     """
-    engine = _engine(ctx)
+    engine = engine_for(ctx)
     try:
         name = choose_pair(engine, pair)
         found = find(engine, name, entity, text)

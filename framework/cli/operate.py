@@ -14,7 +14,8 @@ import typer
 from rich.console import Console
 
 from framework.cli import output
-from framework.cli.duplicates import EntityOption, JsonOption, PairOption, _engine
+from framework.cli.duplicates import EntityOption, JsonOption, PairOption
+from framework.cli.stores import engine_for
 from framework.errors import SyncwrightError
 from framework.ops import held as held_ops
 from framework.ops import links as link_ops
@@ -73,7 +74,7 @@ def history(
     json_out: JsonOption = False,
 ) -> None:
     """Why did this record change? Its timeline, newest first: every field written, by what."""
-    engine = _engine(ctx)
+    engine = engine_for(ctx)
     try:
         name = _pair(engine, pair)
         ref, entries = record_history(
@@ -110,7 +111,7 @@ def link(
         return
     if len(args) != 2:
         raise SyncwrightError("link takes two ids: POS_ID PLATFORM_ID (or: link show RECORD)")
-    engine = _engine(ctx)
+    engine = engine_for(ctx)
     try:
         name = _pair(engine, pair)
         with engine.lease(name):  # never beside a run of the pair (it moves links)
@@ -131,7 +132,7 @@ def link_show(
     ctx: typer.Context, record: str, pair: str | None, entity: str, json_out: bool
 ) -> None:
     """A record's link: both ids, the shared code, its status, and each side's shadow."""
-    engine = _engine(ctx)
+    engine = engine_for(ctx)
     try:
         name = _pair(engine, pair)
         view = link_ops.show(engine.store, name, entity, record).as_dict()
@@ -168,7 +169,7 @@ def unlink(
     json_out: JsonOption = False,
 ) -> None:
     """Stop syncing a linked record's two sides; both records stay."""
-    engine = _engine(ctx)
+    engine = engine_for(ctx)
     try:
         name = _pair(engine, pair)
         with engine.lease(name):
@@ -207,7 +208,7 @@ def _decided(verb: str, done: held_ops.Outcome, json_out: bool) -> None:
 
 def approve(ctx: typer.Context, run: RunArgument, json_out: JsonOption = False) -> None:
     """Make the writes a run's guard held (each re-checked against the state now)."""
-    engine = _engine(ctx)
+    engine = engine_for(ctx)
     try:
         done = held_ops.approve(engine, run)
         _decided("approve", done, json_out)
@@ -219,7 +220,7 @@ def approve(ctx: typer.Context, run: RunArgument, json_out: JsonOption = False) 
 
 def reject(ctx: typer.Context, run: RunArgument, json_out: JsonOption = False) -> None:
     """Drop the writes a run's guard held; their records are merged again next run."""
-    engine = _engine(ctx)
+    engine = engine_for(ctx)
     try:
         _decided("reject", held_ops.reject(engine, run), json_out)
     finally:
@@ -237,7 +238,7 @@ def plan(
     """What a run would do, without doing it: creates, links, updates, deletes, held."""
     from framework.ops.plan import plan as make_plan
 
-    engine = _engine(ctx)
+    engine = engine_for(ctx)
     try:
         names = [_pair(engine, pair)] if pair else list(engine.config.pairs)
         plans = make_plan(engine, names)

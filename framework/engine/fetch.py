@@ -141,18 +141,18 @@ class Reader:
         pages = self._pages(entity, side, cursor)
         try:
             for page in pages:
-                staged = page.staged
+                changes = page.staged
                 # A record equal to its shadow carries nothing new (an echo, or a system
                 # without a change feed returning everything): it is not staged.
-                same = self.store.unchanged(self.ctx.name, entity, side, [d for d, _ in staged])
-                fresh = [s for s in staged if s[0]["id"] not in same] if same else staged
+                same = self.store.unchanged(self.ctx.name, entity, side, [d for d, _ in changes])
+                fresh = [s for s in changes if s[0]["id"] not in same] if same else changes
                 with self.store.transaction():
                     self.ctx.fence()  # a run taken over stages nothing more
                     self.store.stage(self.ctx.name, entity, side, fresh, page.cursor, not page.more)
-                seen += len(staged)
-                self.ctx.report.count(entity, f"read.{side}", len(staged))
+                seen += len(changes)
+                self.ctx.report.count(entity, f"read.{side}", len(changes))
                 if same:
-                    self.ctx.report.count(entity, "echo", len(staged) - len(fresh))
+                    self.ctx.report.count(entity, "echo", len(changes) - len(fresh))
                 self.ctx.progress("fetch", entity, seen, page.total)
                 if early is not None and early.open:
                     early.page_keys = {str(data["id"]): keys for data, keys in fresh}
