@@ -23,6 +23,7 @@ from framework import (
 from framework.errors import describe
 from plugins.clientbook.api import call, delete, feed_base, write
 from plugins.clientbook.catalog import upsert_products
+from plugins.clientbook.collections import index_of
 
 ITEM_FIELDS = {
     "buy_for": "buy_for",
@@ -73,7 +74,8 @@ def apply_wishes(
     The stock items the batch's wishes need are upserted together first, through the
     products' batch endpoint (one call instead of one per wish). The collection lookup is
     never kept longer than the batch: a collection renamed in the app stops being the wish
-    list at once, and the next wish goes to (a new) collection named ``collection``.
+    list at once, and the next wish goes to (a new) collection named ``collection``. Only
+    that a client has *none* is known longer (``collections.py``, from the feed).
     """
     known: dict[str, str] = {}
     try:
@@ -221,11 +223,18 @@ def _product_for(
 def _collection_of(
     system: SystemContext, client_id: str, name: str, request: WriteRequest, known: dict[str, str]
 ) -> str:
-    """The client's collection called ``name`` (the oldest one), made when it has none."""
+    """The client's collection called ``name`` (the oldest one), made when it has none.
+
+    Asked for, unless the collections feed just said the client has none
+    (``collections.py``: an upload's clients, made minutes ago).
+    """
     if client_id not in known:
-        found = call(
-            system, "GET", "/v1/collections", params={"client_id": client_id, "name": name}
-        )
+        index = index_of(system, name)
+        found: dict[str, Any] = {"data": []}
+        if not index.absent(system, client_id):
+            found = call(
+                system, "GET", "/v1/collections", params={"client_id": client_id, "name": name}
+            )
         if found["data"]:
             known[client_id] = found["data"][0]["id"]
         else:
@@ -236,5 +245,6 @@ def _collection_of(
                 json={"client_id": client_id, "name": name},
                 headers={"idempotency-key": f"{request.idempotency_key}-collection"},
             )
+            index.made_for(client_id)
             known[client_id] = made["id"]
     return known[client_id]
