@@ -67,6 +67,16 @@ def edge_collections(world: World, key: str) -> list[dict[str, Any]]:
     return world.cb.collections_of(world.client_of(key)["id"], "Edge")
 
 
+def wish_for_each(world: World, keys: list[str]) -> None:
+    """One wish for each customer, synced; nothing refused, one Edge collection each."""
+    for key in keys:
+        world.edge.add_wish(key, "Pearl studs")
+    world.settle()
+    assert world.problems() == []
+    for key in keys:
+        assert len(edge_collections(world, key)) == 1, "one Edge collection each"
+
+
 @pytest.mark.rule("CB-6")
 def test_an_upload_reads_the_collections_feed_instead_of_asking_for_each_client(
     world: World, door: Door, monkeypatch: pytest.MonkeyPatch
@@ -94,12 +104,7 @@ def test_a_collection_made_in_the_app_before_the_run_takes_the_wishes(
     keys = customers(world, 3)
     world.settle()
     made = world.cb.create_collection({"client_id": world.client_of(keys[1])["id"], "name": "Edge"})
-    for key in keys:
-        world.edge.add_wish(key, "Pearl studs")
-    world.settle()
-    assert world.problems() == []
-    for key in keys:
-        assert len(edge_collections(world, key)) == 1, "no second Edge collection"
+    wish_for_each(world, keys)
     assert [i["title"] for i in world.cb.items_of(made["id"])] == ["Pearl studs"]
     assert door.feed_reads() >= 1
     assert door.lookups() == 1, "only the client the feed shows one for"
@@ -147,12 +152,7 @@ def test_a_long_feed_is_left_to_lookups(world: World, door: Door, monkeypatch: p
     world.settle()
     for key in keys:  # six collections made in the app: three pages of two
         world.cb.create_collection({"client_id": world.client_of(key)["id"], "name": "Other"})
-    for key in keys:
-        world.edge.add_wish(key, "Pearl studs")
-    world.settle()
-    assert world.problems() == []
-    for key in keys:
-        assert len(edge_collections(world, key)) == 1
+    wish_for_each(world, keys)
     assert door.feed_reads() == 2, "two pages, then never again"
     assert door.lookups() == 6
 
@@ -163,11 +163,5 @@ def test_a_failed_feed_read_falls_back_to_asking(
 ):
     monkeypatch.setattr(collections, "LOOKUPS", 0)
     world.fail(FaultRule(kind="503", nth=[1], path="/v1/collections", methods=["GET"]))
-    keys = customers(world, 2)
-    for key in keys:
-        world.edge.add_wish(key, "Pearl studs")
-    world.settle()
-    assert world.problems() == []
-    for key in keys:
-        assert len(edge_collections(world, key)) == 1
+    wish_for_each(world, customers(world, 2))
     assert world.faults.summary()["injected"], "the feed's first read failed"
