@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import httpx
 import pytest
 
 from fakes.toolkit import FaultRule
+from framework import SystemContext
 from plugins.clientbook import collections
+from plugins.clientbook.connector import ClientbookSettings
 from tests.harness import World
 
 Scope = MutableMapping[str, Any]
@@ -165,3 +168,19 @@ def test_a_failed_feed_read_falls_back_to_asking(
     world.fail(FaultRule(kind="503", nth=[1], path="/v1/collections", methods=["GET"]))
     wish_for_each(world, customers(world, 2))
     assert world.faults.summary()["injected"], "the feed's first read failed"
+
+
+@pytest.mark.rule("CB-6")
+def test_a_feed_page_not_as_documented_falls_back_to_asking(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(collections, "LOOKUPS", 0)
+    pages = iter([{"data": [{"id": "co_1"}]}, {"data": [], "next_page_token": None}])
+
+    def platform(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=next(pages))  # a collection without its client
+
+    settings = ClientbookSettings(base_url="http://clientbook.test")
+    http = httpx.Client(base_url="http://clientbook.test", transport=httpx.MockTransport(platform))
+    system = SystemContext(name="clientbook", connector="clientbook", settings=settings, http=http)
+    index = collections.index_of(system, "Edge")
+    assert index.absent(system, "cl_1") is False, "asked, not assumed"
+    assert index.absent(system, "cl_1") is True, "the next read ended: known"

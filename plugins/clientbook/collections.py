@@ -72,8 +72,8 @@ class CollectionIndex:
             if self.read_at is None or time.monotonic() - self.read_at > FRESH:
                 try:
                     self._read(system)
-                except ConnectorError:  # asked one by one until a read ends
-                    return False
+                except (ConnectorError, LookupError, TypeError, ValueError):
+                    return False  # unreachable or a page not as documented: ask one by one
             return (
                 self.read_at is not None
                 and client_id not in self.clients
