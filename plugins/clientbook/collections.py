@@ -22,6 +22,7 @@ from before) is not read again: that engine asks one client at a time, as before
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import Counter
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from framework import ConnectorError, SystemContext
-from plugins.clientbook.api import call
+from plugins.clientbook.api import fetch_feed
 
 LOOKUPS = 50
 """Look-ups an engine makes before it reads the feed: a run writing a few wishes never does."""
@@ -54,12 +55,10 @@ class CollectionIndex:
     made: set[str] = field(default_factory=set)
     """Clients we made one for: asked about from then on (kept: our create and a read
     running beside it may cross)."""
-    since: str | None = None
-    """Where the next read starts (``updated_since``, inclusive)."""
+    cursor: str | None = None
+    """Where the next read starts (the feed's cursor, as a Clientbook read keeps it)."""
     read_at: float | None = None
     """When the last read that reached the feed's end started (``time.monotonic``)."""
-    reads: int = 0
-    """Reads that reached the feed's end."""
     given_up: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -91,34 +90,22 @@ class CollectionIndex:
         The first read takes at most :data:`FIRST_PAGES` pages. Until a read ends, nothing
         it read is used.
         """
-        first = not self.reads
+        first = self.cursor is None
         self.read_at = None
         started = time.monotonic()
-        token: str | None = None
-        last: str | None = None
-        pages = 0
-        while True:
-            params: dict[str, Any] = {"limit": PAGE}
-            if self.since is not None:
-                params["updated_since"] = self.since
-            if token:
-                params["page_token"] = token
-            body = call(system, "GET", "/v1/collections", params=params)
-            for collection in body["data"]:
-                self._saw(collection)
-                last = str(collection["updated_at"])
-            pages += 1
-            token = body.get("next_page_token")
-            if not token:
+        cursor = self.cursor
+        for pages in itertools.count(1):
+            page = fetch_feed(system, "/v1/collections", cursor, PAGE, self._saw)
+            cursor = page.cursor
+            if not page.more:
                 break
             if first and pages >= FIRST_PAGES:
                 self.given_up = True
                 return
-        self.since = last or self.since
-        self.read_at = started
-        self.reads += 1
+        self.cursor, self.read_at = cursor, started
 
     def _saw(self, collection: dict[str, Any]) -> None:
+        """Note one collection of the feed (it is no change to sync: nothing is returned)."""
         collection_id, client_id = str(collection["id"]), str(collection["client_id"])
         live = not collection.get("deleted") and collection.get("name") == self.name
         if live and collection_id not in self.named:
@@ -133,9 +120,4 @@ class CollectionIndex:
 
 def index_of(system: SystemContext, name: str) -> CollectionIndex:
     """The system's index of collections named ``name`` (one for the engine's life)."""
-    with system.cache_lock("collections"):
-        index = system.cache.get(f"collections:{name}")
-        if index is None:
-            index = system.cache[f"collections:{name}"] = CollectionIndex(name)
-    assert isinstance(index, CollectionIndex)
-    return index
+    return system.cached(f"collections:{name}", lambda: CollectionIndex(name))

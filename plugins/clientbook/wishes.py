@@ -230,13 +230,12 @@ def _collection_of(
     """
     if client_id not in known:
         index = index_of(system, name)
-        found: dict[str, Any] = {"data": []}
+        found: list[dict[str, Any]] = []
         if not index.absent(system, client_id):
-            found = call(
-                system, "GET", "/v1/collections", params={"client_id": client_id, "name": name}
-            )
-        if found["data"]:
-            known[client_id] = found["data"][0]["id"]
+            params = {"client_id": client_id, "name": name}
+            found = call(system, "GET", "/v1/collections", params=params)["data"]
+        if found:
+            known[client_id] = found[0]["id"]
         else:
             made = call(
                 system,
